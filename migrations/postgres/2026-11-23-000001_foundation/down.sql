@@ -1,0 +1,11 @@
+DROP TABLE pass_lock;
+DROP TABLE digests;
+DROP TABLE signals;
+DROP TABLE audit_events;
+DROP TABLE rejects;
+DROP TABLE imports;
+DROP TABLE tasks;
+DROP TABLE person_numbers;
+DROP TABLE ground_schedules;
+DROP TABLE permits;
+DROP FUNCTION IF EXISTS audit_events_append_only();

@@ -1,0 +1,189 @@
+//! The daemon's composition root: settings, the database connection, the passes the schedule
+//! runs, reload on SIGHUP and an orderly shutdown.
+//!
+//! Every pass runs on the blocking pool through one connection and one [`PassGate`], so passes
+//! of this process never overlap, and the pass lock in storage keeps passes of other processes
+//! out. A failing pass is logged and the schedule goes on; the next tick heals what it missed.
+
+use crate::scheduler::{PassGate, Scheduler};
+use crate::settings::{self, Settings};
+use crate::storage::{self, AnyConnection, Engine};
+use anyhow::Context;
+use chrono::Utc;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::RwLock;
+
+/// What a reload needs to read the configuration again.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigSource {
+    /// `--config`.
+    pub path: Option<PathBuf>,
+    /// `--database`.
+    pub database: Option<String>,
+}
+
+/// The running daemon's shared state.
+pub struct Daemon {
+    settings: RwLock<Arc<Settings>>,
+    source: ConfigSource,
+    conn: Arc<std::sync::Mutex<Option<AnyConnection>>>,
+    gate: PassGate,
+}
+
+impl Daemon {
+    /// The settings in force.
+    pub async fn settings(&self) -> Arc<Settings> {
+        self.settings.read().await.clone()
+    }
+
+    /// Runs `f` on the blocking pool with the daemon's connection (re-opened after a failure).
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection, &Settings) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let settings = self.settings().await;
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| anyhow::anyhow!("connection lock poisoned"))?;
+            if guard.is_none() {
+                let engine = Engine::parse(&settings.database.url)?;
+                *guard = Some(storage::connect(&engine)?);
+            }
+            let Some(c) = guard.as_mut() else { unreachable!("connected above") };
+            let result = f(c, &settings);
+            if result.is_err() {
+                *guard = None; // the next pass starts from a fresh connection
+            }
+            result
+        })
+        .await
+        .context("a pass panicked")?
+    }
+
+    /// One tick, as the schedule runs it: errors are logged, never raised.
+    pub async fn tick_pass(&self) {
+        self.gate
+            .run(async {
+                let result = self
+                    .with_conn(|c, s| {
+                        let now = Utc::now();
+                        let today = crate::cli::today_in(now, s.schedule.timezone);
+                        crate::jobs::tick::tick(c, &s.policy, today, now)
+                    })
+                    .await;
+                if let Err(e) = result {
+                    tracing::error!(error = %crate::errors::one_line(&e), "tick failed; the next tick catches up");
+                }
+            })
+            .await;
+    }
+
+    /// One digest run, as the schedule runs it.
+    pub async fn digest_pass(&self) {
+        self.gate.run(async { tracing::debug!("digest pass") }).await;
+    }
+
+    async fn reload(&self) -> bool {
+        match settings::load(self.source.path.as_deref(), self.source.database.as_deref()) {
+            Ok(new) => {
+                *self.settings.write().await = Arc::new(new);
+                tracing::info!("configuration reloaded");
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "configuration reload failed; keeping the one in force");
+                false
+            }
+        }
+    }
+}
+
+/// Runs the daemon until `shutdown` resolves: migrate, catch-up tick, then the schedule.
+pub async fn run(
+    settings: Settings,
+    source: ConfigSource,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let engine = Engine::parse(&settings.database.url)
+        .map_err(|e| settings::ConfigError(format!("database.url: {e}")))?;
+    let migrate = settings.database.migrate_on_start;
+    let conn = tokio::task::spawn_blocking(move || -> anyhow::Result<AnyConnection> {
+        let mut c = storage::connect(&engine)?;
+        if migrate {
+            storage::migrate(&mut c)?;
+        } else if storage::needs_migration(&mut c)? {
+            anyhow::bail!(
+                "the schema of {} is not up to date: run `permit-followup migrate`",
+                engine.describe()
+            );
+        }
+        Ok(c)
+    })
+    .await??;
+    let daemon = Arc::new(Daemon {
+        settings: RwLock::new(Arc::new(settings)),
+        source,
+        conn: Arc::new(std::sync::Mutex::new(Some(conn))),
+        gate: PassGate::default(),
+    });
+    tracing::info!("catch-up tick at start");
+    daemon.tick_pass().await;
+    let scheduler = Scheduler::start(daemon.clone()).await?;
+    tracing::info!("permit-followup is running");
+    tokio::pin!(shutdown);
+    let mut hangup = hangups()?;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = hangup.recv() => {
+                if daemon.reload().await {
+                    if let Err(e) = scheduler.reinstall(&daemon).await {
+                        tracing::error!(error = %e, "cannot re-create the schedule after reload");
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!("shutting down: waiting for the running pass to finish");
+    daemon.gate.close().await;
+    scheduler.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[cfg(unix)]
+fn hangups() -> anyhow::Result<tokio::signal::unix::Signal> {
+    Ok(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?)
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                    _ = int.recv() => tracing::info!("SIGINT received"),
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `run` from the command line: a runtime, the signals, the daemon.
+pub fn run_blocking(settings: Settings, source: ConfigSource) -> anyhow::Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(settings, source, shutdown_signal()))?;
+    Ok(crate::errors::exit::OK)
+}

@@ -1,0 +1,199 @@
+//! What commands print: aligned tables for people, JSON for scripts. Nothing here ever holds a
+//! personal number (storage has none to give).
+
+use super::OutputFormat;
+use crate::jobs::tick::TickReport;
+use crate::settings::{MailTransport, Settings};
+use crate::storage::imports::Reject;
+use crate::storage::rows::{AuditRow, TaskRow};
+use std::fmt::Write;
+
+/// Left-aligned columns separated by two spaces.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                l.push_str(cell);
+            } else {
+                let _ = write!(l, "{cell:<w$}  ");
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec(), &mut out);
+    for row in rows {
+        line(row.iter().map(String::as_str).collect(), &mut out);
+    }
+    out
+}
+
+/// `tick`: totals, then a line per unit.
+pub fn tick(r: &TickReport) -> String {
+    let mut out =
+        format!("tick {}: created {} task(s), deferred {}\n", r.today, r.created(), r.deferred_total());
+    for g in &r.rescheduled_grounds {
+        let _ = writeln!(out, "review dates of ground {g} recomputed after a policy change");
+    }
+    let mut units: Vec<&String> =
+        r.periodic.keys().chain(r.signal_tasks.keys()).chain(r.deferred.keys()).collect();
+    units.sort();
+    units.dedup();
+    if units.is_empty() {
+        return out;
+    }
+    let n = |m: &std::collections::BTreeMap<String, u32>, u: &str| m.get(u).copied().unwrap_or(0).to_string();
+    let rows: Vec<Vec<String>> = units
+        .iter()
+        .map(|u| vec![u.to_string(), n(&r.periodic, u), n(&r.signal_tasks, u), n(&r.deferred, u)])
+        .collect();
+    out + &table(&["UNIT", "PERIODIC", "SIGNAL", "DEFERRED"], &rows)
+}
+
+/// `tasks`.
+pub fn tasks(rows: &[TaskRow], format: OutputFormat) -> anyhow::Result<String> {
+    if format == OutputFormat::Json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id,
+                    "permit_id": t.permit_id,
+                    "cause": t.cause,
+                    "occasion": t.occasion,
+                    "unit": t.unit,
+                    "priority": t.priority,
+                    "reason": t.reason,
+                    "legal_basis": t.legal_basis,
+                    "evidence": serde_json::from_str::<serde_json::Value>(&t.evidence).unwrap_or(serde_json::Value::Null),
+                    "created_on": t.created_on.to_string(),
+                    "due_on": t.due_on.to_string(),
+                    "state": t.state,
+                    "outcome": t.outcome,
+                    "notified": t.notified_at.is_some(),
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&items)? + "\n");
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|t| {
+            vec![
+                t.id.to_string(),
+                t.permit_id.clone(),
+                t.cause.clone(),
+                t.unit.clone(),
+                t.priority.clone(),
+                t.due_on.to_string(),
+                t.outcome.clone().unwrap_or_else(|| t.state.clone()),
+                t.reason.clone(),
+            ]
+        })
+        .collect();
+    Ok(table(&["ID", "PERMIT", "CAUSE", "UNIT", "PRIORITY", "DUE", "STATE", "REASON"], &cells)
+        + &format!("{} task(s)\n", rows.len()))
+}
+
+/// `rejects`.
+pub fn rejects(rows: &[Reject], format: OutputFormat) -> anyhow::Result<String> {
+    if format == OutputFormat::Json {
+        return Ok(serde_json::to_string_pretty(rows)? + "\n");
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.import_id.to_string(),
+                format!("{}:{}", r.file, r.line),
+                r.field.clone(),
+                r.record_key.clone().unwrap_or_default(),
+                r.reason.clone(),
+            ]
+        })
+        .collect();
+    Ok(table(&["IMPORT", "WHERE", "FIELD", "RECORD", "REASON"], &cells))
+}
+
+/// `history`.
+pub fn history(rows: &[AuditRow]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| vec![format!("{}Z", r.at.format("%Y-%m-%d %H:%M:%S")), r.event.clone(), r.detail.clone()])
+        .collect();
+    table(&["AT (UTC)", "EVENT", "DETAIL"], &cells)
+}
+
+/// `check-config`: where the configuration came from and the policy in force.
+pub fn policy(s: &Settings) -> String {
+    let mut out = String::from("configuration is valid\n");
+    let _ = writeln!(out, "sources: {}", s.sources.join(", "));
+    let engine = crate::storage::Engine::parse(&s.database.url).map(|e| e.describe()).unwrap_or_default();
+    let _ = writeln!(out, "database: {engine} (migrate on start: {})", s.database.migrate_on_start);
+    let _ = writeln!(
+        out,
+        "schedule: tick \"{}\", digest \"{}\", in {}",
+        s.schedule.tick, s.schedule.digest, s.schedule.timezone
+    );
+    let mail = match &s.mail.transport {
+        MailTransport::File(dir) => format!("files in {}", dir.display()),
+        MailTransport::Smtp(smtp) => format!("SMTP {}:{} (tls {:?})", smtp.host, smtp.port, smtp.tls),
+    };
+    let _ = writeln!(out, "mail: {mail}, from {}", s.mail.from);
+    let p = &s.policy;
+    out.push_str("\ngrounds:\n");
+    let rows: Vec<Vec<String>> = p
+        .grounds
+        .iter()
+        .map(|(name, g)| {
+            vec![
+                name.clone(),
+                g.first_review_after.to_string(),
+                g.review_every.to_string(),
+                g.lead_time.to_string(),
+                g.unit.clone(),
+                g.priority.to_string(),
+                g.legal_basis.clone(),
+            ]
+        })
+        .collect();
+    out += &table(
+        &["GROUND", "FIRST REVIEW AFTER", "EVERY", "LEAD TIME", "UNIT", "PRIORITY", "LEGAL BASIS"],
+        &rows,
+    );
+    out.push_str("\nunits:\n");
+    let rows: Vec<Vec<String>> = p
+        .units
+        .iter()
+        .map(|(key, u)| {
+            let cap = u.weekly_capacity.map_or("unlimited".to_string(), |c| c.to_string());
+            vec![key.clone(), u.name.clone(), cap, u.email.len().to_string()]
+        })
+        .collect();
+    out += &table(&["UNIT", "NAME", "WEEKLY CAPACITY", "ADDRESSES"], &rows);
+    let _ = writeln!(out, "\nsignals (unmatched after {}):", p.unmatched_after);
+    let rows: Vec<Vec<String>> = p
+        .signals
+        .iter()
+        .map(|(kind, r)| {
+            let grounds = r.grounds.as_ref().map_or("*".to_string(), |g| g.join(","));
+            vec![
+                kind.clone(),
+                grounds,
+                r.priority.to_string(),
+                r.due_within.to_string(),
+                r.legal_basis.clone(),
+            ]
+        })
+        .collect();
+    out += &table(&["KIND", "GROUNDS", "PRIORITY", "DUE WITHIN", "LEGAL BASIS"], &rows);
+    out
+}

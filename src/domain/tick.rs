@@ -1,0 +1,99 @@
+//! The periodic half of a tick as a pure function of (policy, state, today): which review tasks
+//! to create and which to defer. Storage feeds it the due permits; `plan` replays it day by day
+//! without SQL, so both agree by construction.
+
+use super::capacity::WeekLedger;
+use super::policy::{Policy, Priority};
+use super::review::{latest_due_occasion, next_review, NextReview, Validity};
+use chrono::NaiveDate;
+
+/// An active permit whose stored next review is due (`due_on <= today`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuePermit {
+    /// The permit.
+    pub permit_id: String,
+    /// Its ground, a key of `policy.grounds`.
+    pub ground: String,
+    /// Its own unit, if it names one.
+    pub unit: Option<String>,
+    /// Its validity.
+    pub validity: Validity,
+    /// The earliest occasion it is owed a review for (its stored next review): how long it has
+    /// waited. Deferred reviews are taken up in this order, so none waits forever.
+    pub owed_since: NaiveDate,
+}
+
+/// A periodic review task to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewTask {
+    /// The permit.
+    pub permit_id: String,
+    /// The earliest occasion it was owed a review for.
+    pub owed_since: NaiveDate,
+    /// The occasion, also the due date.
+    pub occasion: NaiveDate,
+    /// The responsible unit.
+    pub unit: String,
+    /// The ground's priority.
+    pub priority: Priority,
+    /// The ground's legal basis.
+    pub legal_basis: String,
+    /// The permit's next review after this one; `None` when its series has ended.
+    pub next: Option<NextReview>,
+}
+
+/// What the periodic half of one tick decides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodicPlan {
+    /// Tasks to create, in the order they were granted capacity.
+    pub create: Vec<ReviewTask>,
+    /// Tasks held back by capacity: permit and occasion, still due for a later tick.
+    pub deferred: Vec<ReviewTask>,
+    /// Permits whose stored due date was stale (no occasion due after all): their fresh next review.
+    pub reschedule: Vec<(String, Option<NextReview>)>,
+}
+
+/// Decides the periodic review tasks of a tick on `today`.
+///
+/// Every due permit gets a task for its latest due occasion (missed ones coalesce into it) while
+/// its unit has capacity left in `ledger`; the rest are deferred. Permits go in order of the
+/// oldest occasion they are owed a review for (ties by permit id): a deferred review keeps its
+/// place in the queue even though its task's occasion moves on.
+pub fn plan_periodic(
+    policy: &Policy,
+    today: NaiveDate,
+    due: Vec<DuePermit>,
+    ledger: &mut WeekLedger,
+) -> PeriodicPlan {
+    let mut plan = PeriodicPlan::default();
+    let mut candidates = Vec::with_capacity(due.len());
+    for permit in due {
+        let Some(ground) = policy.grounds.get(&permit.ground) else {
+            continue; // settings validation keeps unknown grounds out of storage
+        };
+        match latest_due_occasion(ground, permit.validity, today) {
+            Some(occasion) => {
+                let unit = permit.unit.clone().unwrap_or_else(|| ground.unit.clone());
+                candidates.push(ReviewTask {
+                    next: next_review(ground, permit.validity, Some(occasion)),
+                    permit_id: permit.permit_id,
+                    owed_since: permit.owed_since,
+                    occasion,
+                    unit,
+                    priority: ground.priority,
+                    legal_basis: ground.legal_basis.clone(),
+                });
+            }
+            None => plan.reschedule.push((permit.permit_id, next_review(ground, permit.validity, None))),
+        }
+    }
+    candidates.sort_by(|a, b| (a.owed_since, &a.permit_id).cmp(&(b.owed_since, &b.permit_id)));
+    for task in candidates {
+        if ledger.try_take(policy, &task.unit) {
+            plan.create.push(task);
+        } else {
+            plan.deferred.push(task);
+        }
+    }
+    plan
+}

@@ -1,0 +1,375 @@
+//! `import permits FILE`: validates every record, then upserts the register in one pass.
+//!
+//! Streaming: records are checked and written in batches inside one transaction, so a million
+//! rows never sit in memory; the first invalid record (without `--skip-invalid`) stops the
+//! writing, the rest of the file is still checked so that every error is reported, and the
+//! transaction is rolled back. Only a 16-byte fingerprint per permit id is kept, to find ids
+//! that occur twice.
+
+use super::read::{self, Fields, Format, RecordError, Records};
+use super::{ImportOptions, ImportReport};
+use crate::domain::ids::{OrgNo, PermitId, PersonId, PersonalNumber};
+use crate::domain::policy::Policy;
+use crate::domain::review::next_review;
+use crate::domain::task::{Outcome, PermitStatus, PERIODIC_REVIEW};
+use crate::errors::Rejected;
+use crate::privacy::PnKey;
+use crate::storage::imports::{self, Counts, Reject};
+use crate::storage::rows::{NewAuditRow, PermitRow};
+use crate::storage::{self, audit, in_pass, permits, tasks, AnyConnection};
+use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+
+/// The columns and keys of a permit record.
+pub const FIELDS: &[&str] = &[
+    "permit_id",
+    "person_id",
+    "personal_number",
+    "ground",
+    "valid_from",
+    "valid_until",
+    "status",
+    "unit",
+    "employer_org_no",
+    "institution",
+];
+
+/// Records written per batch.
+const BATCH: usize = 1_000;
+
+/// Imports a permit file; `on_error` hears every invalid record as it is found.
+pub fn import_permits(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    key: &PnKey,
+    opts: &ImportOptions,
+    on_error: &mut dyn FnMut(&RecordError),
+) -> anyhow::Result<ImportReport> {
+    let format = opts.format_or(Format::Csv)?;
+    let input = read::open(&opts.file).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file))?;
+    let now = storage::micros(opts.now);
+    let mut run = Run::new(policy, key, opts, now);
+    let outcome = in_pass(conn, "import permits", |c| {
+        permits::sync_ground_schedules(c, policy)?;
+        run.import_id = imports::begin(c, "permits", &opts.file, now)?;
+        match Records::new(input, format, &opts.file, FIELDS) {
+            Ok(mut records) => {
+                while let Some(next) = records.next_record() {
+                    run.take(c, next, on_error)?;
+                }
+            }
+            Err(errors) => run.fail(errors, on_error),
+        }
+        run.flush(c)?;
+        if run.rejected > 0 && !opts.skip_invalid {
+            return Err(anyhow::Error::new(Rollback));
+        }
+        run.counts.rejected = run.rejected as i64;
+        imports::finish(c, run.import_id, run.counts)?;
+        imports::reject(c, &run.rejects)?;
+        Ok(())
+    });
+    match outcome {
+        Ok(()) => {}
+        Err(e) if e.is::<Rollback>() => {}
+        Err(e) => return Err(e.context(format!("import of {} failed; nothing was imported", opts.file))),
+    }
+    let report = ImportReport { counts: run.counts, committed: run.rejected == 0 || opts.skip_invalid };
+    if run.rejected > 0 {
+        let outcome = if opts.skip_invalid {
+            format!("the valid ones were imported ({})", summary(&report.counts))
+        } else {
+            "nothing was imported".to_string()
+        };
+        return Err(Rejected { count: run.rejected, outcome }.into());
+    }
+    Ok(report)
+}
+
+/// `3 inserted, 1 updated, 0 unchanged`.
+pub fn summary(c: &Counts) -> String {
+    format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rolled back")]
+struct Rollback;
+
+/// The state of one import as it streams.
+struct Run<'a> {
+    policy: &'a Policy,
+    key: &'a PnKey,
+    opts: &'a ImportOptions,
+    now: NaiveDateTime,
+    import_id: i64,
+    seen: HashMap<u128, u64>,
+    hashers: (RandomState, RandomState),
+    batch: Vec<PermitRow>,
+    counts: Counts,
+    rejected: usize,
+    rejects: Vec<Reject>,
+}
+
+impl<'a> Run<'a> {
+    fn new(policy: &'a Policy, key: &'a PnKey, opts: &'a ImportOptions, now: NaiveDateTime) -> Self {
+        Run {
+            policy,
+            key,
+            opts,
+            now,
+            import_id: 0,
+            seen: HashMap::new(),
+            hashers: (RandomState::new(), RandomState::new()),
+            batch: Vec::with_capacity(BATCH),
+            counts: Counts::default(),
+            rejected: 0,
+            rejects: Vec::new(),
+        }
+    }
+
+    fn writing(&self) -> bool {
+        self.rejected == 0 || self.opts.skip_invalid
+    }
+
+    fn fail(&mut self, errors: Vec<RecordError>, on_error: &mut dyn FnMut(&RecordError)) {
+        self.rejected += 1;
+        for e in &errors {
+            on_error(e);
+            if self.opts.skip_invalid {
+                self.rejects.push(Reject {
+                    import_id: self.import_id,
+                    kind: "permits".into(),
+                    file: e.file.clone(),
+                    line: e.line as i64,
+                    field: e.field.clone(),
+                    reason: e.reason.clone(),
+                    record_key: e.key.clone(),
+                });
+            }
+        }
+    }
+
+    fn take(
+        &mut self,
+        c: &mut AnyConnection,
+        next: Result<Fields, Vec<RecordError>>,
+        on_error: &mut dyn FnMut(&RecordError),
+    ) -> anyhow::Result<()> {
+        let file = self.opts.file.as_str();
+        let file = if file == "-" { "<stdin>" } else { file };
+        match next.and_then(|f| self.validate(file, &f)) {
+            Err(errors) => self.fail(errors, on_error),
+            Ok(row) if self.writing() => {
+                self.batch.push(row);
+                if self.batch.len() >= BATCH {
+                    self.flush(c)?;
+                }
+            }
+            Ok(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Checks one record: every field error of it, and an id seen earlier in the file.
+    fn validate(&mut self, file: &str, f: &Fields) -> Result<PermitRow, Vec<RecordError>> {
+        let mut errors = Vec::new();
+        let key = f.get("permit_id").map(str::to_string);
+        let mut bad =
+            |field: &str, reason: String| errors.push(read::error(file, f.line, field, &reason, key.clone()));
+        let required = |name: &str, bad: &mut dyn FnMut(&str, String)| {
+            let v = f.get(name);
+            if v.is_none() {
+                bad(name, "is required".into());
+            }
+            v
+        };
+        let permit_id = required("permit_id", &mut bad)
+            .and_then(|v| PermitId::parse(v).map_err(|e| bad("permit_id", e.0)).ok());
+        let person_id = required("person_id", &mut bad)
+            .and_then(|v| PersonId::parse(v).map_err(|e| bad("person_id", e.0)).ok());
+        let pn = f
+            .get("personal_number")
+            .and_then(|v| PersonalNumber::parse(v).map_err(|e| bad("personal_number", e.0)).ok());
+        let ground = required("ground", &mut bad).and_then(|g| {
+            if self.policy.grounds.contains_key(g) {
+                Some(g.to_string())
+            } else {
+                bad("ground", format!("unknown ground {g:?}"));
+                None
+            }
+        });
+        let date = |name: &str, v: &str, bad: &mut dyn FnMut(&str, String)| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| bad(name, format!("{v:?} is not a date (YYYY-MM-DD)")))
+                .ok()
+        };
+        let valid_from = required("valid_from", &mut bad).and_then(|v| date("valid_from", v, &mut bad));
+        let valid_until = f.get("valid_until").and_then(|v| date("valid_until", v, &mut bad));
+        if let (Some(from), Some(until)) = (valid_from, valid_until) {
+            if until <= from {
+                bad("valid_until", format!("{until} is not after valid_from {from}"));
+            }
+        }
+        let status =
+            f.get("status").unwrap_or("active").parse::<PermitStatus>().map_err(|e| bad("status", e)).ok();
+        let unit = f.get("unit").and_then(|u| {
+            if self.policy.units.contains_key(u) {
+                Some(u.to_string())
+            } else {
+                bad("unit", format!("unknown unit {u:?}"));
+                None
+            }
+        });
+        let employer = f
+            .get("employer_org_no")
+            .and_then(|v| OrgNo::parse(v).map_err(|e| bad("employer_org_no", e.0)).ok());
+        let institution = f.get("institution").map(str::to_string);
+        if institution.as_ref().is_some_and(|i| i.chars().count() > 200) {
+            bad("institution", "is longer than 200 characters".into());
+        }
+        if let Some(id) = &permit_id {
+            let fp = self.fingerprint(id.as_str());
+            if let Some(first) = self.seen.get(&fp) {
+                bad("permit_id", format!("{id} appears twice in this file (first on line {first})"));
+            } else {
+                self.seen.insert(fp, f.line);
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (Some(permit_id), Some(person_id), Some(ground), Some(valid_from), Some(status)) =
+            (permit_id, person_id, ground, valid_from, status)
+        else {
+            unreachable!("a missing value was reported as an error")
+        };
+        Ok(PermitRow {
+            permit_id: permit_id.as_str().to_string(),
+            person_id: person_id.as_str().to_string(),
+            pn_hash: pn.map(|pn| self.key.hash(&pn)),
+            ground,
+            valid_from,
+            valid_until,
+            status: status.as_str().to_string(),
+            unit,
+            employer_org_no: employer.map(|o| o.as_str().to_string()),
+            institution,
+            review_occasion: None,
+            review_due_on: None,
+            last_review_occasion: None,
+            updated_at: self.now,
+        })
+    }
+
+    fn fingerprint(&self, id: &str) -> u128 {
+        (u128::from(self.hashers.0.hash_one(id)) << 64) | u128::from(self.hashers.1.hash_one(id))
+    }
+
+    /// Writes the batch: new permits inserted, changed ones updated, unchanged ones counted.
+    fn flush(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
+        if self.batch.is_empty() || !self.writing() {
+            self.batch.clear();
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let ids: Vec<&str> = batch.iter().map(|r| r.permit_id.as_str()).collect();
+        let existing: HashMap<String, PermitRow> =
+            permits::existing(c, &ids)?.into_iter().map(|r| (r.permit_id.clone(), r)).collect();
+        let (mut new_rows, mut audit_rows, mut links) = (Vec::new(), Vec::new(), Vec::new());
+        let mut linked = HashSet::new();
+        for mut row in batch {
+            let old = existing.get(&row.permit_id);
+            if old.is_some_and(|o| o.same_record(&row)) {
+                self.counts.unchanged += 1;
+                continue;
+            }
+            if let Some(h) = &row.pn_hash {
+                if linked.insert(h.clone()) {
+                    links.push((h.clone(), row.person_id.clone()));
+                }
+            }
+            self.schedule(&mut row, old);
+            let event = |event: &str, detail: String| NewAuditRow {
+                permit_id: row.permit_id.clone(),
+                at: self.now,
+                event: event.into(),
+                task_id: None,
+                detail,
+            };
+            match old {
+                None => {
+                    self.counts.inserted += 1;
+                    audit_rows.push(event(
+                        "imported",
+                        format!("imported from {} (import {})", self.opts.file, self.import_id),
+                    ));
+                    new_rows.push(row);
+                }
+                Some(old) => {
+                    self.counts.updated += 1;
+                    let changed = row.changed_fields(old).join(", ");
+                    audit_rows.push(event(
+                        "updated",
+                        format!("{changed} changed by {} (import {})", self.opts.file, self.import_id),
+                    ));
+                    if old.status == "active" && row.status != "active" {
+                        audit_rows.extend(close_periodic(c, &row.permit_id, self.now)?);
+                    }
+                    permits::update(c, &row)?;
+                }
+            }
+        }
+        permits::insert(c, &new_rows)?;
+        permits::link_numbers(c, &links)?;
+        audit::append(c, &audit_rows)?;
+        Ok(())
+    }
+
+    /// Sets the stored next review of a new or changed permit.
+    fn schedule(&self, row: &mut PermitRow, old: Option<&PermitRow>) {
+        row.last_review_occasion = old.and_then(|o| o.last_review_occasion);
+        if row.status != "active" {
+            row.set_next(None);
+            return;
+        }
+        let unchanged_schedule = old.is_some_and(|o| {
+            o.status == "active"
+                && o.ground == row.ground
+                && o.valid_from == row.valid_from
+                && o.valid_until == row.valid_until
+        });
+        match old {
+            Some(o) if unchanged_schedule => {
+                row.review_occasion = o.review_occasion;
+                row.review_due_on = o.review_due_on;
+            }
+            _ => {
+                let gp = &self.policy.grounds[&row.ground];
+                row.set_next(next_review(gp, row.validity(), row.last_review_occasion));
+            }
+        }
+    }
+}
+
+/// Closes a permit's open periodic reviews with `permit_inactive`; returns their audit events.
+fn close_periodic(
+    c: &mut AnyConnection,
+    permit: &str,
+    now: NaiveDateTime,
+) -> anyhow::Result<Vec<NewAuditRow>> {
+    let mut events = Vec::new();
+    for (id, occasion) in tasks::open_of_cause(c, permit, PERIODIC_REVIEW)? {
+        let note = "the permit is no longer active";
+        if tasks::close(c, id, Outcome::PermitInactive.as_str(), note, now)? {
+            events.push(NewAuditRow {
+                permit_id: permit.to_string(),
+                at: now,
+                event: "task_closed".into(),
+                task_id: Some(id),
+                detail: format!("task {id} (periodic_review {occasion}) closed: permit_inactive"),
+            });
+        }
+    }
+    Ok(events)
+}

@@ -1,0 +1,5 @@
+//! Use cases, one a file: each takes `today`/`now` as an argument and knows nothing about cron.
+
+pub mod close_task;
+pub mod import;
+pub mod tick;

@@ -1,0 +1,117 @@
+//! `tick`: one scheduling pass for `today` — pending signals first, then periodic reviews.
+//!
+//! Safe to run twice: a permit's stored next review moves past an occasion in the same
+//! transaction that creates its task, and `UNIQUE (permit_id, cause, occasion)` refuses a second
+//! task for it; a second tick on the same day finds nothing due. Catch-up lives in the query:
+//! whatever became due while no tick ran is due now, coalesced into its latest occasion.
+
+use crate::domain::capacity::{iso_week_bounds, WeekLedger};
+use crate::domain::policy::Policy;
+use crate::domain::task::PERIODIC_REVIEW;
+use crate::domain::tick::{plan_periodic, ReviewTask};
+use crate::storage::rows::{NewAuditRow, NewTaskRow};
+use crate::storage::{self, audit, in_pass, permits, tasks, AnyConnection};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use std::collections::BTreeMap;
+
+/// What a tick did, per unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TickReport {
+    /// The local date the tick ran for.
+    pub today: NaiveDate,
+    /// Periodic review tasks created, by unit.
+    pub periodic: BTreeMap<String, u32>,
+    /// Signal tasks created, by unit.
+    pub signal_tasks: BTreeMap<String, u32>,
+    /// Periodic tasks deferred by capacity, by unit.
+    pub deferred: BTreeMap<String, u32>,
+    /// Grounds whose stored review dates were recomputed after a policy change.
+    pub rescheduled_grounds: Vec<String>,
+}
+
+impl TickReport {
+    /// All tasks created.
+    pub fn created(&self) -> u32 {
+        self.periodic.values().sum::<u32>() + self.signal_tasks.values().sum::<u32>()
+    }
+    /// All tasks deferred.
+    pub fn deferred_total(&self) -> u32 {
+        self.deferred.values().sum()
+    }
+}
+
+/// Runs one tick for the local date `today` at the instant `now`.
+pub fn tick(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<TickReport> {
+    let now = storage::micros(now);
+    in_pass(conn, "tick", |c| {
+        let mut report = TickReport { today, ..TickReport::default() };
+        report.rescheduled_grounds = permits::sync_ground_schedules(c, policy)?;
+        let (monday, sunday) = iso_week_bounds(today);
+        let mut ledger = WeekLedger::from_counts(tasks::created_per_unit(c, monday, sunday)?);
+        let due = permits::due_for_review(c, today)?;
+        let plan = plan_periodic(policy, today, due, &mut ledger);
+        create_reviews(c, &plan.create, today, now)?;
+        for (permit, next) in &plan.reschedule {
+            permits::set_next_review(c, permit, None, *next)?;
+        }
+        for t in &plan.create {
+            *report.periodic.entry(t.unit.clone()).or_default() += 1;
+        }
+        for t in &plan.deferred {
+            *report.deferred.entry(t.unit.clone()).or_default() += 1;
+        }
+        tracing::info!(%today, created = report.created(), deferred = report.deferred_total(), "tick finished");
+        Ok(report)
+    })
+}
+
+/// Inserts review tasks, moves each permit's next review past its occasion, and audits both.
+fn create_reviews(
+    c: &mut AnyConnection,
+    create: &[ReviewTask],
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> anyhow::Result<()> {
+    let rows: Vec<NewTaskRow> = create
+        .iter()
+        .map(|t| NewTaskRow {
+            permit_id: t.permit_id.clone(),
+            cause: PERIODIC_REVIEW.into(),
+            occasion: t.occasion.to_string(),
+            unit: t.unit.clone(),
+            priority: t.priority.as_str().into(),
+            reason: format!("Periodic review, occasion {}", t.occasion),
+            legal_basis: t.legal_basis.clone(),
+            evidence: serde_json::json!([{ "occasion": t.occasion.to_string() }]).to_string(),
+            created_on: today,
+            created_at: now,
+            due_on: t.occasion,
+            state: "open".into(),
+        })
+        .collect();
+    let created = tasks::insert(c, &rows)?;
+    let ids: BTreeMap<&str, i64> = created.iter().map(|t| (t.permit_id.as_str(), t.id)).collect();
+    let mut events = Vec::with_capacity(create.len());
+    for t in create {
+        permits::set_next_review(c, &t.permit_id, Some(t.occasion), t.next)?;
+        if let Some(id) = ids.get(t.permit_id.as_str()) {
+            events.push(NewAuditRow {
+                permit_id: t.permit_id.clone(),
+                at: now,
+                event: "task_created".into(),
+                task_id: Some(*id),
+                detail: format!(
+                    "task {id} created: periodic_review for occasion {}, unit {}, due {}",
+                    t.occasion, t.unit, t.occasion
+                ),
+            });
+        }
+    }
+    audit::append(c, &events)?;
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! The binary: parse the command line, load settings, start telemetry, hand over to `cli`.
+
+use clap::Parser;
+use permit_followup::{cli, errors, settings, telemetry};
+
+fn main() {
+    let args = cli::Cli::parse();
+    let code = match settings::load(args.config.as_deref(), args.database.as_deref()) {
+        Err(e) => {
+            eprintln!("permit-followup: {e}");
+            errors::exit::USAGE
+        }
+        Ok(settings) => {
+            telemetry::init(&settings.log);
+            match cli::execute(args, settings) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("permit-followup: {}", errors::one_line(&e));
+                    errors::exit_code(&e)
+                }
+            }
+        }
+    };
+    std::process::exit(code);
+}

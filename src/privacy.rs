@@ -1,0 +1,113 @@
+//! Personal numbers are stored only as HMAC-SHA-256 under a local key, so that signals can be
+//! matched to permits without the number ever being kept, logged or printed.
+
+use crate::domain::ids::PersonalNumber;
+use anyhow::{bail, Context};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::io::Write;
+use std::path::Path;
+
+/// Bytes of a new key.
+const KEY_LEN: usize = 32;
+
+/// The hashing key. `Debug` never shows it.
+#[derive(Clone)]
+pub struct PnKey(Vec<u8>);
+
+impl std::fmt::Debug for PnKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PnKey([redacted])")
+    }
+}
+
+impl PnKey {
+    /// Reads the key file, creating it with mode 0600 and a random key when missing.
+    pub fn load_or_create(path: &Path) -> anyhow::Result<PnKey> {
+        if path.exists() {
+            return Self::load(path);
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let mut key = [0u8; KEY_LEN];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for a new key: {e}"))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(path) {
+            Ok(mut file) => {
+                file.write_all(hex::encode(key).as_bytes())
+                    .and_then(|_| file.sync_all())
+                    .with_context(|| format!("cannot write the privacy key {}", path.display()))?;
+                Ok(PnKey(key.to_vec()))
+            }
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load(path),
+            Err(e) => Err(e).with_context(|| format!("cannot create the privacy key {}", path.display())),
+        }
+    }
+
+    /// Reads an existing key file (64 hex digits).
+    pub fn load(path: &Path) -> anyhow::Result<PnKey> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the privacy key {}", path.display()))?;
+        let key = hex::decode(text.trim()).ok().filter(|k| k.len() >= 16);
+        match key {
+            Some(k) => Ok(PnKey(k)),
+            None => bail!("{}: privacy key is not 32 bytes in hex", path.display()),
+        }
+    }
+
+    /// A key for tests.
+    pub fn from_bytes(bytes: &[u8]) -> PnKey {
+        PnKey(bytes.to_vec())
+    }
+
+    /// The keyed hash of a personal number, as stored and matched.
+    pub fn hash(&self, pn: &PersonalNumber) -> String {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(pn.canonical());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_is_the_same_for_every_spelling_and_differs_by_key() {
+        let k = PnKey::from_bytes(b"k1k1k1k1k1k1k1k1");
+        let a = PersonalNumber::parse("19900101-1239").unwrap();
+        let b = PersonalNumber::parse("199001011239").unwrap();
+        assert_eq!(k.hash(&a), k.hash(&b));
+        assert_ne!(k.hash(&a), PnKey::from_bytes(b"k2k2k2k2k2k2k2k2").hash(&a));
+        assert!(!k.hash(&a).contains("199001011239"));
+    }
+
+    #[test]
+    fn a_new_key_file_is_private_to_its_owner() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/privacy.key");
+        let k1 = PnKey::load_or_create(&path).unwrap();
+        let k2 = PnKey::load_or_create(&path).unwrap();
+        assert_eq!(k1.0, k2.0);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("privacy.key");
+        std::fs::write(&path, "not hex").unwrap();
+        let e = PnKey::load(&path).unwrap_err().to_string();
+        assert!(e.contains("privacy.key"), "{e}");
+    }
+}

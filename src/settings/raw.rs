@@ -1,0 +1,167 @@
+//! The configuration as written: TOML merged from the built-in defaults, the files and the
+//! environment. Strings stay strings here; `super::validate` turns them into typed settings.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub database: RawDatabase,
+    pub schedule: RawSchedule,
+    pub mail: RawMail,
+    pub admin: RawAdmin,
+    pub log: RawLog,
+    pub privacy: RawPrivacy,
+    pub grounds: BTreeMap<String, RawGround>,
+    pub units: BTreeMap<String, RawUnit>,
+    pub signals: RawSignals,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDatabase {
+    pub url: String,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub timezone: String,
+    pub tick: String,
+    pub digest: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMail {
+    pub transport: String,
+    pub file_dir: String,
+    pub from: String,
+    pub smtp: RawSmtp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSmtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: String,
+    pub username: String,
+    pub password_file: String,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdmin {
+    pub listen: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub format: String,
+    pub level: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrivacy {
+    pub key_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGround {
+    pub first_review_after: String,
+    pub review_every: String,
+    pub lead_time: String,
+    pub unit: String,
+    pub priority: String,
+    pub legal_basis: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnit {
+    pub name: String,
+    pub email: Vec<String>,
+    pub weekly_capacity: Option<Capacity>,
+}
+
+/// `weekly_capacity`: a number, or "unlimited".
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Capacity {
+    Limit(i64),
+    Word(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignalRule {
+    pub grounds: Vec<String>,
+    pub priority: String,
+    pub reason: String,
+    pub due_within: String,
+    pub legal_basis: String,
+    pub min_monthly_sek: Option<RawThreshold>,
+    pub check_employer: Option<bool>,
+}
+
+/// `min_monthly_sek`: one amount or a list of `{ from, sek }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawThreshold {
+    Fixed(i64),
+    ByDate(Vec<RawThresholdEntry>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThresholdEntry {
+    pub from: String,
+    pub sek: i64,
+}
+
+/// `[signals]`: the key `unmatched_after` beside one table per signal kind.
+#[derive(Debug)]
+pub struct RawSignals {
+    pub unmatched_after: String,
+    pub rules: BTreeMap<String, RawSignalRule>,
+}
+
+impl<'de> Deserialize<'de> for RawSignals {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SignalsVisitor;
+        impl<'de> Visitor<'de> for SignalsVisitor {
+            type Value = RawSignals;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("unmatched_after and one table per signal kind")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawSignals, A::Error> {
+                let mut unmatched_after = None;
+                let mut rules = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "unmatched_after" {
+                        unmatched_after = Some(map.next_value::<String>()?);
+                    } else {
+                        let rule = map
+                            .next_value::<RawSignalRule>()
+                            .map_err(|e| de::Error::custom(format_args!("signals.{key}: {e}")))?;
+                        rules.insert(key, rule);
+                    }
+                }
+                let unmatched_after =
+                    unmatched_after.ok_or_else(|| de::Error::missing_field("unmatched_after"))?;
+                Ok(RawSignals { unmatched_after, rules })
+            }
+        }
+        deserializer.deserialize_map(SignalsVisitor)
+    }
+}

@@ -1,0 +1,215 @@
+//! Raw settings → typed settings. Each check names the key it failed on.
+
+use super::raw::{Capacity, RawSettings, RawThreshold};
+use super::{
+    ConfigError, DatabaseSettings, LogSettings, MailSettings, MailTransport, ScheduleSettings, Secret,
+    Settings, SmtpSettings, SmtpTls,
+};
+use crate::domain::policy::{GroundPolicy, Policy, Priority, SignalRule, Threshold, Unit};
+use crate::domain::span::Span;
+use chrono::NaiveDate;
+use std::path::PathBuf;
+
+fn err(key: &str, why: impl std::fmt::Display) -> ConfigError {
+    ConfigError(format!("{key}: {why}"))
+}
+
+fn span(key: &str, text: &str) -> Result<Span, ConfigError> {
+    Span::parse(text).map_err(|e| err(key, e))
+}
+
+fn priority(key: &str, text: &str) -> Result<Priority, ConfigError> {
+    text.parse().map_err(|e: String| err(key, e))
+}
+
+/// Checks a 6-field cron expression the way the scheduler will read it.
+pub fn check_cron(key: &str, expr: &str) -> Result<(), ConfigError> {
+    if expr.split_whitespace().count() != 6 {
+        return Err(err(key, format!("{expr:?} must have 6 fields (sec min hour day month weekday)")));
+    }
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expr)
+        .map(|_| ())
+        .map_err(|e| err(key, format!("invalid cron expression {expr:?}: {e}")))
+}
+
+/// Turns the merged raw configuration into [`Settings`].
+pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
+    let url = raw.database.url.trim().to_string();
+    if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(err("database.url", format!("{url:?} must start with sqlite:// or postgres://")));
+    }
+    let timezone =
+        raw.schedule.timezone.parse().map_err(|_| {
+            err("schedule.timezone", format!("unknown time zone {:?}", raw.schedule.timezone))
+        })?;
+    check_cron("schedule.tick", &raw.schedule.tick)?;
+    check_cron("schedule.digest", &raw.schedule.digest)?;
+    let admin_listen = match raw.admin.listen.trim() {
+        "" => None,
+        addr => Some(addr.parse().map_err(|e| err("admin.listen", format!("{addr:?}: {e}")))?),
+    };
+    let json = match raw.log.format.as_str() {
+        "text" => false,
+        "json" => true,
+        other => return Err(err("log.format", format!("{other:?} must be \"text\" or \"json\""))),
+    };
+    tracing_subscriber::EnvFilter::try_new(&raw.log.level)
+        .map_err(|e| err("log.level", format!("{:?}: {e}", raw.log.level)))?;
+    let mail = mail(&raw)?;
+    let policy = policy(&raw)?;
+    Ok(Settings {
+        database: DatabaseSettings { url, migrate_on_start: raw.database.migrate_on_start },
+        schedule: ScheduleSettings { timezone, tick: raw.schedule.tick, digest: raw.schedule.digest },
+        mail,
+        admin_listen,
+        log: LogSettings { json, level: raw.log.level },
+        privacy_key_file: PathBuf::from(&raw.privacy.key_file),
+        policy,
+        sources: Vec::new(),
+    })
+}
+
+fn mail(raw: &RawSettings) -> Result<MailSettings, ConfigError> {
+    let m = &raw.mail;
+    if !m.from.contains('@') {
+        return Err(err("mail.from", format!("{:?} is not an email address", m.from)));
+    }
+    let transport = match m.transport.as_str() {
+        "file" => MailTransport::File(PathBuf::from(&m.file_dir)),
+        "smtp" => {
+            let s = &m.smtp;
+            let tls = match s.tls.as_str() {
+                "required" => SmtpTls::Required,
+                "wrapper" => SmtpTls::Wrapper,
+                "none" => SmtpTls::None,
+                other => {
+                    return Err(err("mail.smtp.tls", format!("{other:?} must be required, wrapper or none")))
+                }
+            };
+            let credentials = if s.username.is_empty() {
+                None
+            } else {
+                Some((s.username.clone(), read_secret("mail.smtp.password_file", &s.password_file)?))
+            };
+            MailTransport::Smtp(SmtpSettings {
+                host: s.host.clone(),
+                port: s.port,
+                tls,
+                credentials,
+                timeout: std::time::Duration::from_secs(s.timeout_seconds.max(1)),
+            })
+        }
+        other => return Err(err("mail.transport", format!("{other:?} must be \"file\" or \"smtp\""))),
+    };
+    Ok(MailSettings { transport, from: m.from.clone() })
+}
+
+fn read_secret(key: &str, path: &str) -> Result<Secret, ConfigError> {
+    if path.is_empty() {
+        return Err(err(key, "a username is set, so a password file is needed"));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| err(key, format!("{path}: {e}")))?;
+    Ok(Secret::new(text.lines().next().unwrap_or("").to_string()))
+}
+
+fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
+    let mut policy = Policy {
+        unmatched_after: span("signals.unmatched_after", &raw.signals.unmatched_after)?,
+        ..Policy::default()
+    };
+    for (key, u) in &raw.units {
+        let k = format!("units.{key}");
+        let weekly_capacity = match &u.weekly_capacity {
+            None => None,
+            Some(Capacity::Word(w)) if w == "unlimited" => None,
+            Some(Capacity::Limit(n)) if *n >= 0 => Some(u32::try_from(*n).map_err(|_| err(&k, "too large"))?),
+            Some(other) => {
+                return Err(err(
+                    &format!("{k}.weekly_capacity"),
+                    format!("{other:?}: a number ≥ 0 or \"unlimited\""),
+                ))
+            }
+        };
+        if u.email.is_empty() || u.email.iter().any(|a| !a.contains('@')) {
+            return Err(err(&format!("{k}.email"), "a list of one or more email addresses"));
+        }
+        policy
+            .units
+            .insert(key.clone(), Unit { name: u.name.clone(), email: u.email.clone(), weekly_capacity });
+    }
+    for (key, g) in &raw.grounds {
+        let k = format!("grounds.{key}");
+        let review_every = span(&format!("{k}.review_every"), &g.review_every)?;
+        if review_every.is_zero() {
+            return Err(err(&format!("{k}.review_every"), "must not be zero"));
+        }
+        if !policy.units.contains_key(&g.unit) {
+            return Err(err(&format!("{k}.unit"), format!("unknown unit {:?} (not under [units])", g.unit)));
+        }
+        policy.grounds.insert(
+            key.clone(),
+            GroundPolicy {
+                first_review_after: span(&format!("{k}.first_review_after"), &g.first_review_after)?,
+                review_every,
+                lead_time: span(&format!("{k}.lead_time"), &g.lead_time)?,
+                unit: g.unit.clone(),
+                priority: priority(&format!("{k}.priority"), &g.priority)?,
+                legal_basis: g.legal_basis.clone(),
+            },
+        );
+    }
+    for (kind, r) in &raw.signals.rules {
+        let k = format!("signals.{kind}");
+        let grounds = if r.grounds.iter().any(|g| g == "*") {
+            None
+        } else {
+            if let Some(bad) = r.grounds.iter().find(|g| !policy.grounds.contains_key(*g)) {
+                return Err(err(
+                    &format!("{k}.grounds"),
+                    format!("unknown ground {bad:?} (not under [grounds])"),
+                ));
+            }
+            Some(r.grounds.clone())
+        };
+        if kind != "income_reported" && (r.min_monthly_sek.is_some() || r.check_employer.is_some()) {
+            return Err(err(&k, "min_monthly_sek and check_employer belong to income_reported only"));
+        }
+        policy.signals.insert(
+            kind.clone(),
+            SignalRule {
+                grounds,
+                priority: priority(&format!("{k}.priority"), &r.priority)?,
+                reason: r.reason.clone(),
+                due_within: span(&format!("{k}.due_within"), &r.due_within)?,
+                legal_basis: r.legal_basis.clone(),
+                min_monthly_sek: threshold(&format!("{k}.min_monthly_sek"), r.min_monthly_sek.as_ref())?,
+                check_employer: r.check_employer.unwrap_or(false),
+            },
+        );
+    }
+    Ok(policy)
+}
+
+fn threshold(key: &str, raw: Option<&RawThreshold>) -> Result<Option<Threshold>, ConfigError> {
+    let to_sek = |n: i64| u64::try_from(n).map_err(|_| err(key, "an amount must not be negative"));
+    Ok(match raw {
+        None => None,
+        Some(RawThreshold::Fixed(n)) => Some(Threshold::Fixed(to_sek(*n)?)),
+        Some(RawThreshold::ByDate(entries)) => {
+            let mut out = Vec::new();
+            for e in entries {
+                let from: NaiveDate = e
+                    .from
+                    .parse()
+                    .map_err(|_| err(key, format!("from = {:?} is not a date (YYYY-MM-DD)", e.from)))?;
+                out.push((from, to_sek(e.sek)?));
+            }
+            out.sort();
+            Some(Threshold::ByDate(out))
+        }
+    })
+}

@@ -1,0 +1,167 @@
+//! Storage: all of diesel. One schema, two engines (SQLite embedded, PostgreSQL for several
+//! instances) behind [`AnyConnection`]; queries that the two engines spell differently (upserts,
+//! batch inserts) are written once and compiled for each through [`on_engine!`].
+//!
+//! Every pass (import, tick, notify) runs in one transaction that first takes the pass lock
+//! ([`in_pass`]), so passes of several processes run one at a time and a crash rolls back whole.
+
+pub mod audit;
+pub mod imports;
+pub mod permits;
+pub mod rows;
+pub mod schema;
+pub mod tasks;
+
+use anyhow::{anyhow, Context};
+use diesel::prelude::*;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::PathBuf;
+
+#[allow(missing_docs)] // the items diesel's derive generates carry no docs
+mod any {
+    /// A connection to either engine.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// PostgreSQL.
+        Postgresql(diesel::PgConnection),
+        /// SQLite.
+        Sqlite(diesel::SqliteConnection),
+    }
+}
+pub use any::AnyConnection;
+
+/// Runs `$body` with `$c` bound to the engine's own connection, so engine-specific diesel
+/// (ON CONFLICT, batch inserts) compiles once for each engine from one text.
+#[macro_export]
+macro_rules! on_engine {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::storage::AnyConnection::Postgresql($c) => $body,
+            $crate::storage::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub use on_engine;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long an SQLite connection waits for another process's pass before failing (ms). An
+/// import of a million permits holds the lock for seconds, so this is generous.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 120_000;
+
+/// Where the data lives, read from `database.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Engine {
+    /// Reads `sqlite://PATH` (relative), `sqlite:///PATH` (absolute) or `postgres://...`.
+    pub fn parse(url: &str) -> anyhow::Result<Engine> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(anyhow!("database url {url:?} names no file"));
+            }
+            Ok(Engine::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres(url.to_string()))
+        } else {
+            Err(anyhow!("database url must start with sqlite:// or postgres://"))
+        }
+    }
+
+    /// A description for messages that never shows a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Engine::Sqlite(p) => format!("SQLite file {}", p.display()),
+            Engine::Postgres(url) => {
+                let host = url.rsplit('@').next().unwrap_or(url);
+                let host = host.split("://").last().unwrap_or(host);
+                format!("PostgreSQL at {host}")
+            }
+        }
+    }
+}
+
+/// Opens a connection (creating an SQLite file's folder) and sets the engine's session options.
+pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
+    match engine {
+        Engine::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let mut c = SqliteConnection::establish(&path.to_string_lossy())
+                .with_context(|| format!("cannot open {}", engine.describe()))?;
+            for pragma in [
+                format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"),
+                "PRAGMA journal_mode = WAL".to_string(),
+                "PRAGMA synchronous = NORMAL".to_string(),
+                "PRAGMA foreign_keys = ON".to_string(),
+            ] {
+                diesel::sql_query(pragma).execute(&mut c)?;
+            }
+            Ok(AnyConnection::Sqlite(c))
+        }
+        Engine::Postgres(url) => {
+            let c = PgConnection::establish(url).map_err(|e| {
+                anyhow!("cannot connect to {}: {}", engine.describe(), first_line(&e.to_string()))
+            })?;
+            Ok(AnyConnection::Postgresql(c))
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim()
+}
+
+/// Creates or upgrades the schema; returns the migrations applied.
+pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow!("migration failed: {e}"))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Whether the schema is missing migrations (a command then asks for `migrate`).
+pub fn needs_migration(conn: &mut AnyConnection) -> anyhow::Result<bool> {
+    let pending = match conn {
+        AnyConnection::Postgresql(c) => c.has_pending_migration(PG_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow!("cannot read the schema version: {e}"))?;
+    Ok(pending)
+}
+
+/// Runs `f` as one pass: one transaction that first takes the pass lock, so that passes of
+/// several processes (or daemon instances on one PostgreSQL) run one at a time. An error rolls
+/// the whole pass back.
+pub fn in_pass<T, E>(
+    conn: &mut AnyConnection,
+    holder: &str,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|c| {
+        // A write first: SQLite takes its write lock now (waiting busy_timeout), PostgreSQL
+        // locks the row until commit.
+        diesel::update(schema::pass_lock::table.find("pass"))
+            .set(schema::pass_lock::holder.eq(holder))
+            .execute(c)?;
+        f(c)
+    })
+}
+
+/// The current instant truncated to microseconds, the precision both engines keep.
+pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    t.naive_utc().duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t.naive_utc())
+}

@@ -1,0 +1,149 @@
+//! The tables, written once by hand in the SQL types both engines share (see `migrations/`).
+#![allow(missing_docs)]
+
+diesel::table! {
+    permits (permit_id) {
+        permit_id -> Text,
+        person_id -> Text,
+        pn_hash -> Nullable<Text>,
+        ground -> Text,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        status -> Text,
+        unit -> Nullable<Text>,
+        employer_org_no -> Nullable<Text>,
+        institution -> Nullable<Text>,
+        review_occasion -> Nullable<Date>,
+        review_due_on -> Nullable<Date>,
+        last_review_occasion -> Nullable<Date>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ground_schedules (ground) {
+        ground -> Text,
+        fingerprint -> Text,
+    }
+}
+
+diesel::table! {
+    person_numbers (pn_hash) {
+        pn_hash -> Text,
+        person_id -> Text,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        permit_id -> Text,
+        cause -> Text,
+        occasion -> Text,
+        unit -> Text,
+        priority -> Text,
+        reason -> Text,
+        legal_basis -> Text,
+        evidence -> Text,
+        created_on -> Date,
+        created_at -> Timestamp,
+        due_on -> Date,
+        state -> Text,
+        outcome -> Nullable<Text>,
+        note -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        digest_id -> Nullable<BigInt>,
+        notified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> BigInt,
+        kind -> Text,
+        file -> Text,
+        received_at -> Timestamp,
+        inserted -> BigInt,
+        updated -> BigInt,
+        unchanged -> BigInt,
+        duplicates -> BigInt,
+        rejected -> BigInt,
+    }
+}
+
+diesel::table! {
+    rejects (id) {
+        id -> BigInt,
+        import_id -> BigInt,
+        kind -> Text,
+        file -> Text,
+        line -> BigInt,
+        field -> Text,
+        reason -> Text,
+        record_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        permit_id -> Text,
+        at -> Timestamp,
+        event -> Text,
+        task_id -> Nullable<BigInt>,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    signals (seq) {
+        seq -> BigInt,
+        id -> Text,
+        kind -> Text,
+        person_id -> Nullable<Text>,
+        pn_hash -> Nullable<Text>,
+        new_pn_hash -> Nullable<Text>,
+        occurred_on -> Date,
+        data -> Text,
+        import_id -> BigInt,
+        received_at -> Timestamp,
+        state -> Text,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    digests (id) {
+        id -> BigInt,
+        unit -> Text,
+        message_id -> Text,
+        recipients -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        state -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    permits,
+    ground_schedules,
+    person_numbers,
+    tasks,
+    imports,
+    rejects,
+    audit_events,
+    signals,
+    digests,
+    pass_lock,
+);
+
+diesel::table! {
+    pass_lock (name) {
+        name -> Text,
+        holder -> Text,
+    }
+}
