@@ -1,1 +1,136 @@
-//! Digest emails (in progress).
+//! Mail: digests leave through one [`Mailer`], to an SMTP server or as `.eml` files in a folder.
+//!
+//! What a digest says is [`digest::render`], a pure function; this module only delivers an
+//! [`OutgoingMail`]. A mail is a pure function of its fields too — the `Message-ID`, the `Date`
+//! and the MIME boundary all come from them — so a caller that stores the Message-ID and date
+//! with the digest before the first attempt resends the very same message on every retry, and
+//! a crash between "accepted" and "marked notified" costs at most a repeat, never a loss.
+//! [`SendError`] tells an unreachable server (or one without the TLS we require) from a server
+//! that answered with a rejection; its messages name `host:port` or the file, never a password
+//! or an address.
+
+pub mod digest;
+mod file;
+mod message;
+mod smtp;
+#[cfg(test)]
+mod test_server;
+
+use crate::settings::{MailSettings, MailTransport};
+use std::path::PathBuf;
+
+pub use message::new_message_id;
+pub use smtp::SmtpMailer;
+
+/// One message to deliver, complete: nothing is added at send time, so a retry is identical.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// Without `<>`, e.g. `digest-12.3f9a…@permit-followup` (see [`new_message_id`]).
+    pub message_id: String,
+    /// The `From:` address (`mail.from`).
+    pub from: String,
+    /// The unit's addresses; all go in `To:`.
+    pub to: Vec<String>,
+    /// The subject line.
+    pub subject: String,
+    /// The `text/plain` part.
+    pub text: String,
+    /// The `text/html` part.
+    pub html: String,
+    /// The `Date:` header; keep it with the Message-ID so retries carry the first attempt's date.
+    pub date: chrono::DateTime<chrono::Utc>,
+}
+
+/// Where mail goes.
+#[derive(Debug)]
+pub enum Mailer {
+    /// One `<Message-ID>.eml` file a message in this folder.
+    File(PathBuf),
+    /// An SMTP server.
+    Smtp(SmtpMailer),
+}
+
+/// Why a mail was not delivered. Any of them leaves the digest to be retried.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The mail cannot be built (an address or the Message-ID does not parse); a retry fails too.
+    #[error("mail {message_id} is invalid: {reason}")]
+    Invalid {
+        /// The Message-ID.
+        message_id: String,
+        /// What is wrong, without the address itself.
+        reason: String,
+    },
+    /// No SMTP session: nothing listens, no answer in time, or the connection broke.
+    #[error("mail server {server} unreachable: {reason}")]
+    Unreachable {
+        /// `host:port`.
+        server: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// TLS could not be set up: STARTTLS not offered while required, or a failed handshake or
+    /// certificate. Nothing was sent.
+    #[error("mail server {server}: TLS unavailable: {reason}")]
+    TlsUnavailable {
+        /// `host:port`.
+        server: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The server answered with an error: the sender, a recipient, the login or the content.
+    #[error("mail server {server} rejected the mail: {code} {text}")]
+    Rejected {
+        /// `host:port`.
+        server: String,
+        /// The SMTP reply code, e.g. 550 (5xx permanent, 4xx transient).
+        code: u16,
+        /// The server's text.
+        text: String,
+    },
+    /// The server answered something the client could not use.
+    #[error("mail server {server}: {reason}")]
+    Protocol {
+        /// `host:port`.
+        server: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The `.eml` file could not be written.
+    #[error("cannot write mail file {}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl Mailer {
+    /// The mailer `[mail]` asks for. An SMTP mailer connects only when it first sends, and must
+    /// be created inside the Tokio runtime.
+    pub fn new(settings: &MailSettings) -> anyhow::Result<Mailer> {
+        Ok(match &settings.transport {
+            MailTransport::File(dir) => Mailer::File(dir.clone()),
+            MailTransport::Smtp(smtp) => Mailer::Smtp(SmtpMailer::new(smtp)?),
+        })
+    }
+
+    /// Delivers one mail: `Ok` once the server accepted it for every recipient, or the file is
+    /// in place. Safe to repeat: the same `mail` gives the same message, and the same file.
+    pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
+        let message = message::build(mail)?;
+        match self {
+            Mailer::File(dir) => file::write_eml(dir, &mail.message_id, message.formatted()).await,
+            Mailer::Smtp(smtp) => smtp.send(message).await,
+        }
+    }
+
+    /// Where mail goes, for the start-up log: `SMTP to host:587 (STARTTLS required)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Mailer::File(dir) => format!("one .eml file a message in {}", dir.display()),
+            Mailer::Smtp(smtp) => smtp.describe(),
+        }
+    }
+}

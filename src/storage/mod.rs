@@ -50,6 +50,10 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres
 /// import of a million permits holds the lock for seconds, so this is generous.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 120_000;
 
+/// SQLite page cache per connection (KiB): big imports touch three indexes at once, and a cache
+/// that holds them keeps the write from spilling to the WAL page by page.
+const SQLITE_CACHE_KIB: u32 = 32_768;
+
 /// Where the data lives, read from `database.url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Engine {
@@ -101,6 +105,8 @@ pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
                 "PRAGMA journal_mode = WAL".to_string(),
                 "PRAGMA synchronous = NORMAL".to_string(),
                 "PRAGMA foreign_keys = ON".to_string(),
+                format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"),
+                "PRAGMA temp_store = MEMORY".to_string(),
             ] {
                 diesel::sql_query(pragma).execute(&mut c)?;
             }

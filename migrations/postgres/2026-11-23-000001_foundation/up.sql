@@ -18,6 +18,7 @@ CREATE TABLE permits (
 );
 CREATE INDEX permits_review_due ON permits (review_due_on) WHERE review_due_on IS NOT NULL;
 CREATE INDEX permits_person ON permits (person_id);
+CREATE INDEX permits_pn_hash ON permits (pn_hash) WHERE pn_hash IS NOT NULL;
 
 -- What the stored review dates were computed with, per ground: a policy change recomputes them.
 CREATE TABLE ground_schedules (
@@ -25,7 +26,8 @@ CREATE TABLE ground_schedules (
     fingerprint TEXT NOT NULL
 );
 
--- Personal-number hashes known for a person (from permits and from number replacements).
+-- Personal numbers that replaced a person's number (birth_date_changed): matched like the
+-- number on the person's permits.
 CREATE TABLE person_numbers (
     pn_hash   TEXT PRIMARY KEY NOT NULL,
     person_id TEXT NOT NULL

@@ -16,9 +16,10 @@ CREATE TABLE permits (
     review_due_on        TEXT,               -- review_occasion - lead_time; NULL: nothing to schedule
     last_review_occasion TEXT,               -- the latest occasion that got a task
     updated_at           TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX permits_review_due ON permits (review_due_on) WHERE review_due_on IS NOT NULL;
 CREATE INDEX permits_person ON permits (person_id);
+CREATE INDEX permits_pn_hash ON permits (pn_hash) WHERE pn_hash IS NOT NULL;
 
 -- What the stored review dates were computed with, per ground: a policy change recomputes them.
 CREATE TABLE ground_schedules (
@@ -26,11 +27,12 @@ CREATE TABLE ground_schedules (
     fingerprint TEXT NOT NULL
 );
 
--- Personal-number hashes known for a person (from permits and from number replacements).
+-- Personal numbers that replaced a person's number (birth_date_changed): matched like the
+-- number on the person's permits.
 CREATE TABLE person_numbers (
     pn_hash   TEXT PRIMARY KEY NOT NULL,
     person_id TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE tasks (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

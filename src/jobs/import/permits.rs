@@ -18,7 +18,7 @@ use crate::storage::imports::{self, Counts, Reject};
 use crate::storage::rows::{NewAuditRow, PermitRow};
 use crate::storage::{self, audit, in_pass, permits, tasks, AnyConnection};
 use chrono::{NaiveDate, NaiveDateTime};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 /// The columns and keys of a permit record.
@@ -103,7 +103,7 @@ struct Run<'a> {
     opts: &'a ImportOptions,
     now: NaiveDateTime,
     import_id: i64,
-    seen: HashMap<u128, u64>,
+    seen: HashMap<[u64; 2], u32>,
     hashers: (RandomState, RandomState),
     batch: Vec<PermitRow>,
     counts: Counts,
@@ -233,7 +233,7 @@ impl<'a> Run<'a> {
             if let Some(first) = self.seen.get(&fp) {
                 bad("permit_id", format!("{id} appears twice in this file (first on line {first})"));
             } else {
-                self.seen.insert(fp, f.line);
+                self.seen.insert(fp, u32::try_from(f.line).unwrap_or(u32::MAX));
             }
         }
         if !errors.is_empty() {
@@ -262,8 +262,9 @@ impl<'a> Run<'a> {
         })
     }
 
-    fn fingerprint(&self, id: &str) -> u128 {
-        (u128::from(self.hashers.0.hash_one(id)) << 64) | u128::from(self.hashers.1.hash_one(id))
+    /// 128 bits from two independently keyed hashers: a false "twice" is out of reach.
+    fn fingerprint(&self, id: &str) -> [u64; 2] {
+        [self.hashers.0.hash_one(id), self.hashers.1.hash_one(id)]
     }
 
     /// Writes the batch: new permits inserted, changed ones updated, unchanged ones counted.
@@ -276,18 +277,12 @@ impl<'a> Run<'a> {
         let ids: Vec<&str> = batch.iter().map(|r| r.permit_id.as_str()).collect();
         let existing: HashMap<String, PermitRow> =
             permits::existing(c, &ids)?.into_iter().map(|r| (r.permit_id.clone(), r)).collect();
-        let (mut new_rows, mut audit_rows, mut links) = (Vec::new(), Vec::new(), Vec::new());
-        let mut linked = HashSet::new();
+        let (mut new_rows, mut audit_rows) = (Vec::new(), Vec::new());
         for mut row in batch {
             let old = existing.get(&row.permit_id);
             if old.is_some_and(|o| o.same_record(&row)) {
                 self.counts.unchanged += 1;
                 continue;
-            }
-            if let Some(h) = &row.pn_hash {
-                if linked.insert(h.clone()) {
-                    links.push((h.clone(), row.person_id.clone()));
-                }
             }
             self.schedule(&mut row, old);
             let event = |event: &str, detail: String| NewAuditRow {
@@ -321,7 +316,6 @@ impl<'a> Run<'a> {
             }
         }
         permits::insert(c, &new_rows)?;
-        permits::link_numbers(c, &links)?;
         audit::append(c, &audit_rows)?;
         Ok(())
     }

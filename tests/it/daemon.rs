@@ -1,0 +1,47 @@
+//! The daemon through the binary: catch-up tick at start, scheduled ticks, SIGTERM finishing
+//! the running pass and exiting 0.
+
+use crate::both_engines;
+use crate::helpers::Env;
+use crate::import::three_permits;
+use std::time::{Duration, Instant};
+
+fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+}
+
+both_engines!(
+    fn the_daemon_catches_up_at_start_and_stops_cleanly_on_sigterm(engine) {
+        let env = Env::new(engine, "[schedule]\ntick = \"*/1 * * * * *\"\n").unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        let mut child = env
+            .command(&["run"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Today is long past every first occasion of the example: the catch-up tick creates them.
+        let start = Instant::now();
+        while env.tasks().len() < 3 {
+            assert!(start.elapsed() < Duration::from_secs(20), "no tasks after 20 s");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        std::thread::sleep(Duration::from_millis(1500)); // a few scheduled ticks run
+        signal(&child, "-HUP"); // reload keeps running
+        std::thread::sleep(Duration::from_millis(300));
+        signal(&child, "-TERM");
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(40), "the daemon did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut log = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+        assert_eq!(status.code(), Some(0), "{log}");
+        assert!(log.contains("catch-up tick") && log.contains("configuration reloaded") && log.contains("stopped"), "{log}");
+        assert_eq!(env.tasks().len(), 3, "scheduled ticks after the catch-up created nothing more");
+    }
+);

@@ -1,0 +1,12 @@
+//! Integration tests: the real binary against a real SQLite file and a real PostgreSQL server.
+//! Set PERMIT_FOLLOWUP_TEST_PG=postgres://postgres@127.0.0.1:5432 to run the PostgreSQL half
+//! (CI always does; under CI=true a missing server fails the run).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod config;
+mod daemon;
+mod import;
+mod tick;
