@@ -50,6 +50,15 @@ pub enum Command {
         #[command(flatten)]
         list: TaskListArgs,
     },
+    /// Lists signals (never their personal numbers).
+    Signals {
+        /// Only signals in this state.
+        #[arg(long, value_enum)]
+        state: Option<SignalState>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
     /// Records rejected by --skip-invalid imports.
     Rejects(FormatArg),
     /// The audit trail of one permit.
@@ -66,6 +75,19 @@ pub enum Command {
 pub enum ImportCommand {
     /// The permit register: CSV or JSON lines.
     Permits(ImportArgs),
+    /// A signal feed: JSON lines.
+    Signals(ImportArgs),
+}
+
+/// Signal states to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignalState {
+    /// Waiting for a tick, or for its person's permit.
+    Pending,
+    /// Turned into tasks or evidence.
+    Processed,
+    /// No permit for its person within `signals.unmatched_after`.
+    Unmatched,
 }
 
 /// Options of an import.
@@ -172,7 +194,18 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             print!("{}", output::policy(&settings));
             Ok(exit::OK)
         }
-        Command::Import(ImportCommand::Permits(args)) => import_permits(&settings, args),
+        Command::Import(ImportCommand::Permits(args)) => import(&settings, args, Kind::Permits),
+        Command::Import(ImportCommand::Signals(args)) => import(&settings, args, Kind::Signals),
+        Command::Signals { state, format } => {
+            let state = state.map(|s| match s {
+                SignalState::Pending => "pending",
+                SignalState::Processed => "processed",
+                SignalState::Unmatched => "unmatched",
+            });
+            let rows = storage::signals::list(&mut open(&settings)?, state)?;
+            print!("{}", output::signals(&rows, format)?);
+            Ok(exit::OK)
+        }
         Command::Tick(now) => {
             let now = parse_now(now.now.as_deref(), settings.schedule.timezone)?;
             let today = today_in(now, settings.schedule.timezone);
@@ -246,7 +279,12 @@ fn migrate(settings: &Settings) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-fn import_permits(settings: &Settings, args: ImportArgs) -> anyhow::Result<i32> {
+enum Kind {
+    Permits,
+    Signals,
+}
+
+fn import(settings: &Settings, args: ImportArgs, kind: Kind) -> anyhow::Result<i32> {
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
     let opts = ImportOptions {
         file: args.file,
@@ -256,13 +294,20 @@ fn import_permits(settings: &Settings, args: ImportArgs) -> anyhow::Result<i32> 
         }),
         skip_invalid: args.skip_invalid,
         now,
+        today: today_in(now, settings.schedule.timezone),
     };
     let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     let mut conn = open(settings)?;
-    let report =
-        crate::jobs::import::permits::import_permits(&mut conn, &settings.policy, &key, &opts, &mut |e| {
-            eprintln!("{e}")
-        })?;
-    println!("{}: {}", opts.file, crate::jobs::import::permits::summary(&report.counts));
+    let mut report_error = |e: &crate::jobs::import::read::RecordError| eprintln!("{e}");
+    use crate::jobs::import::{permits, signals};
+    let summary = match kind {
+        Kind::Permits => permits::summary(
+            &permits::import_permits(&mut conn, &settings.policy, &key, &opts, &mut report_error)?.counts,
+        ),
+        Kind::Signals => signals::summary(
+            &signals::import_signals(&mut conn, &settings.policy, &key, &opts, &mut report_error)?.counts,
+        ),
+    };
+    println!("{}: {summary}", opts.file);
     Ok(exit::OK)
 }

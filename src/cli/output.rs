@@ -6,6 +6,7 @@ use crate::jobs::tick::TickReport;
 use crate::settings::{MailTransport, Settings};
 use crate::storage::imports::Reject;
 use crate::storage::rows::{AuditRow, TaskRow};
+use crate::storage::signals::SignalRow;
 use std::fmt::Write;
 
 /// Left-aligned columns separated by two spaces.
@@ -40,6 +41,14 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 pub fn tick(r: &TickReport) -> String {
     let mut out =
         format!("tick {}: created {} task(s), deferred {}\n", r.today, r.created(), r.deferred_total());
+    let sig = &r.signals;
+    if sig.processed + sig.pending + sig.unmatched > 0 {
+        let _ = writeln!(
+            out,
+            "signals: {} processed ({} added to open tasks as evidence), {} still pending, {} now unmatched",
+            sig.processed, sig.attached, sig.pending, sig.unmatched
+        );
+    }
     for g in &r.rescheduled_grounds {
         let _ = writeln!(out, "review dates of ground {g} recomputed after a policy change");
     }
@@ -101,6 +110,43 @@ pub fn tasks(rows: &[TaskRow], format: OutputFormat) -> anyhow::Result<String> {
         .collect();
     Ok(table(&["ID", "PERMIT", "CAUSE", "UNIT", "PRIORITY", "DUE", "STATE", "REASON"], &cells)
         + &format!("{} task(s)\n", rows.len()))
+}
+
+/// `signals`: never a personal number (storage holds only hashes, and they are not shown).
+pub fn signals(rows: &[SignalRow], format: OutputFormat) -> anyhow::Result<String> {
+    if format == OutputFormat::Json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.id,
+                    "kind": s.kind,
+                    "person_id": s.person_id,
+                    "matched_by": if s.person_id.is_some() { "person_id" } else { "personal_number" },
+                    "occurred_on": s.occurred_on.to_string(),
+                    "received_on": s.received_on.to_string(),
+                    "state": s.state,
+                    "data": serde_json::from_str::<serde_json::Value>(&s.data).unwrap_or_default(),
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&items)? + "\n");
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|s| {
+            vec![
+                s.id.clone(),
+                s.kind.clone(),
+                s.person_id.clone().unwrap_or_else(|| "(by personal number)".into()),
+                s.occurred_on.to_string(),
+                s.received_on.to_string(),
+                s.state.clone(),
+            ]
+        })
+        .collect();
+    Ok(table(&["ID", "KIND", "PERSON", "OCCURRED", "RECEIVED", "STATE"], &cells)
+        + &format!("{} signal(s)\n", rows.len()))
 }
 
 /// `rejects`.

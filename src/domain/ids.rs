@@ -55,6 +55,11 @@ text_id!(
     PersonId,
     "a person id"
 );
+text_id!(
+    /// A signal's id as its sender gave it; unique across all feeds.
+    SignalId,
+    "a signal id"
+);
 
 /// A Swedish personal identity or coordination number, 12 digits, Luhn-checked.
 ///

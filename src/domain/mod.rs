@@ -6,6 +6,7 @@ pub mod forecast;
 pub mod ids;
 pub mod policy;
 pub mod review;
+pub mod signal;
 pub mod span;
 pub mod task;
 pub mod tick;

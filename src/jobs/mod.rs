@@ -2,4 +2,5 @@
 
 pub mod close_task;
 pub mod import;
+pub mod process_signals;
 pub mod tick;

@@ -9,6 +9,7 @@ use crate::domain::capacity::{iso_week_bounds, WeekLedger};
 use crate::domain::policy::Policy;
 use crate::domain::task::PERIODIC_REVIEW;
 use crate::domain::tick::{plan_periodic, ReviewTask};
+use crate::jobs::process_signals::{process_signals, SignalReport};
 use crate::storage::rows::{NewAuditRow, NewTaskRow};
 use crate::storage::{self, audit, in_pass, permits, tasks, AnyConnection};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -27,6 +28,8 @@ pub struct TickReport {
     pub deferred: BTreeMap<String, u32>,
     /// Grounds whose stored review dates were recomputed after a policy change.
     pub rescheduled_grounds: Vec<String>,
+    /// What became of pending signals.
+    pub signals: SignalReport,
 }
 
 impl TickReport {
@@ -51,6 +54,8 @@ pub fn tick(
     in_pass(conn, "tick", |c| {
         let mut report = TickReport { today, ..TickReport::default() };
         report.rescheduled_grounds = permits::sync_ground_schedules(c, policy)?;
+        report.signals = process_signals(c, policy, today, now)?;
+        report.signal_tasks = report.signals.tasks.clone();
         let (monday, sunday) = iso_week_bounds(today);
         let mut ledger = WeekLedger::from_counts(tasks::created_per_unit(c, monday, sunday)?);
         let due = permits::due_for_review(c, today)?;

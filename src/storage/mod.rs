@@ -10,6 +10,7 @@ pub mod imports;
 pub mod permits;
 pub mod rows;
 pub mod schema;
+pub mod signals;
 pub mod tasks;
 
 use anyhow::{anyhow, Context};

@@ -2,7 +2,7 @@
 //! re-computing stored review dates when a ground's schedule changes.
 
 use super::rows::{DueRow, PermitRow};
-use super::schema::{ground_schedules, permits::dsl as p, person_numbers};
+use super::schema::{ground_schedules, permits::dsl as p};
 use super::AnyConnection;
 use crate::domain::policy::Policy;
 use crate::domain::review::{next_review, NextReview, Validity};
@@ -29,27 +29,6 @@ pub fn insert(conn: &mut AnyConnection, rows: &[PermitRow]) -> QueryResult<()> {
 /// Rewrites a permit row.
 pub fn update(conn: &mut AnyConnection, row: &PermitRow) -> QueryResult<()> {
     diesel::update(p::permits.find(&row.permit_id)).set(row).execute(conn).map(|_| ())
-}
-
-/// Records that `hash` belongs to `person`, replacing an earlier holder.
-pub fn link_numbers(conn: &mut AnyConnection, links: &[(String, String)]) -> QueryResult<()> {
-    use person_numbers::dsl as n;
-    let rows: Vec<_> = links.iter().map(|(h, person)| (n::pn_hash.eq(h), n::person_id.eq(person))).collect();
-    for chunk in rows.chunks(BATCH) {
-        crate::on_engine!(conn, c => diesel::insert_into(n::person_numbers)
-            .values(chunk)
-            .on_conflict(n::pn_hash)
-            .do_update()
-            .set(n::person_id.eq(diesel::upsert::excluded(n::person_id)))
-            .execute(c))?;
-    }
-    Ok(())
-}
-
-/// The person a personal-number hash belongs to.
-pub fn person_of_number(conn: &mut AnyConnection, hash: &str) -> QueryResult<Option<String>> {
-    use person_numbers::dsl as n;
-    n::person_numbers.find(hash).select(n::person_id).first(conn).optional()
 }
 
 /// Active permits whose next review is due by `today`: the index `permits_review_due` makes

@@ -107,6 +107,7 @@ diesel::table! {
         data -> Text,
         import_id -> BigInt,
         received_at -> Timestamp,
+        received_on -> Date,
         state -> Text,
         processed_at -> Nullable<Timestamp>,
     }

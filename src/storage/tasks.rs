@@ -127,3 +127,12 @@ pub fn open_of_cause(conn: &mut AnyConnection, permit: &str, cause: &str) -> Que
         .order(t::id.asc())
         .load(conn)
 }
+
+/// Adds an item to an open task's evidence (a JSON list).
+pub fn append_evidence(conn: &mut AnyConnection, id: i64, item: serde_json::Value) -> QueryResult<()> {
+    let current: String = t::tasks.find(id).select(t::evidence).first(conn)?;
+    let mut list: Vec<serde_json::Value> = serde_json::from_str(&current).unwrap_or_default();
+    list.push(item);
+    let text = serde_json::Value::Array(list).to_string();
+    diesel::update(t::tasks.find(id)).set(t::evidence.eq(text)).execute(conn).map(|_| ())
+}

@@ -9,4 +9,5 @@ mod helpers;
 mod config;
 mod daemon;
 mod import;
+mod signals;
 mod tick;

@@ -107,6 +107,7 @@ CREATE TABLE signals (
     data         TEXT NOT NULL,                    -- JSON, personal numbers removed
     import_id    BIGINT NOT NULL,
     received_at  TEXT NOT NULL,
+    received_on  TEXT NOT NULL,                    -- local date of receipt: unmatched_after counts from it
     state        TEXT NOT NULL,
     processed_at TEXT
 );

@@ -4,6 +4,7 @@
 
 pub mod permits;
 pub mod read;
+pub mod signals;
 
 use read::Format;
 
@@ -18,6 +19,8 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
     /// The time of receipt.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The local date of receipt (in `schedule.timezone`).
+    pub today: chrono::NaiveDate,
 }
 
 impl ImportOptions {

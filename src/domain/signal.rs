@@ -1,0 +1,193 @@
+//! Signal rules (§5) as pure functions: whether a signal makes a task for a permit, with which
+//! reason and due date, and when an unmatched signal is given up on.
+
+use super::policy::{Policy, SignalRule};
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+
+/// The cause of the income rule, which alone looks at the signal's data.
+pub const INCOME_REPORTED: &str = "income_reported";
+/// The kind whose `data.new_personal_number` links a replacing number to the person.
+pub const BIRTH_DATE_CHANGED: &str = "birth_date_changed";
+
+/// What a signal rule looks at of a permit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermitFacts<'a> {
+    /// The permit's ground.
+    pub ground: &'a str,
+    /// Its first day, which picks the income threshold in force.
+    pub valid_from: NaiveDate,
+    /// The employer of a work permit.
+    pub employer_org_no: Option<&'a str>,
+}
+
+/// A signal as the rules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalFacts<'a> {
+    /// The kind, a key of `policy.signals`.
+    pub kind: &'a str,
+    /// When it happened.
+    pub occurred_on: NaiveDate,
+    /// Kind-specific data (personal numbers already removed).
+    pub data: &'a Map<String, Value>,
+}
+
+/// A task a signal asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalTask {
+    /// The rule's reason, with the specifics of `income_reported`.
+    pub reason: String,
+    /// `occurred_on + due_within`.
+    pub due_on: NaiveDate,
+}
+
+/// Whether `signal` makes a task for a permit with `permit`'s facts, and which.
+pub fn evaluate(policy: &Policy, signal: &SignalFacts, permit: &PermitFacts) -> Option<SignalTask> {
+    let rule = policy.signals.get(signal.kind)?;
+    if !rule.concerns(permit.ground) {
+        return None;
+    }
+    let reason = if signal.kind == INCOME_REPORTED {
+        income_reason(rule, signal, permit)?
+    } else {
+        rule.reason.clone()
+    };
+    let due_on = rule.due_within.after(signal.occurred_on)?;
+    Some(SignalTask { reason, due_on })
+}
+
+/// `income_reported` makes a task below the threshold in force when the permit was granted, or
+/// when the income comes from another employer than the permit's (with `check_employer`).
+fn income_reason(rule: &SignalRule, signal: &SignalFacts, permit: &PermitFacts) -> Option<String> {
+    let amount = signal.data.get("amount_sek").and_then(Value::as_f64);
+    let period = signal.data.get("period").and_then(Value::as_str).unwrap_or("the period");
+    let threshold = rule.min_monthly_sek.as_ref().and_then(|t| t.for_permit(permit.valid_from));
+    if let (Some(amount), Some(threshold)) = (amount, threshold) {
+        if amount < threshold as f64 {
+            return Some(format!(
+                "{}: {amount} SEK reported for {period}, below the threshold of {threshold} SEK",
+                rule.reason
+            ));
+        }
+    }
+    let employer = signal.data.get("employer_org_no").and_then(Value::as_str);
+    match (rule.check_employer, permit.employer_org_no, employer) {
+        (true, Some(own), Some(other)) if own != other => Some(format!(
+            "{}: income for {period} from employer {other}, not the permit's employer {own}",
+            rule.reason
+        )),
+        _ => None,
+    }
+}
+
+/// Whether a signal received on `received_on` that still matches no permit is given up on
+/// `today`: the first tick on or after receipt + `unmatched_after` marks it unmatched.
+pub fn is_unmatched(policy: &Policy, received_on: NaiveDate, today: NaiveDate) -> bool {
+    policy.unmatched_after.after(received_on).is_none_or(|limit| today >= limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::{Priority, Threshold};
+    use crate::domain::span::Span;
+    use serde_json::json;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn policy(check_employer: bool) -> Policy {
+        let mut p = Policy { unmatched_after: Span::new(0, 30), ..Policy::default() };
+        p.signals.insert(
+            INCOME_REPORTED.into(),
+            SignalRule {
+                grounds: Some(vec!["work".into()]),
+                priority: Priority::High,
+                reason: "Income".into(),
+                due_within: Span::new(0, 30),
+                legal_basis: "UtlL 7 kap. 7 e §".into(),
+                min_monthly_sek: Some(Threshold::ByDate(vec![
+                    (d("2023-11-01"), 27360),
+                    (d("2024-06-01"), 28480),
+                ])),
+                check_employer,
+            },
+        );
+        p.signals.insert(
+            "emigrated".into(),
+            SignalRule {
+                grounds: None,
+                priority: Priority::High,
+                reason: "Holder registered as emigrated".into(),
+                due_within: Span::new(0, 14),
+                legal_basis: "UtlL 7 kap. 7 §".into(),
+                min_monthly_sek: None,
+                check_employer: false,
+            },
+        );
+        p
+    }
+
+    fn income(amount: f64, employer: &str) -> Map<String, Value> {
+        json!({"amount_sek": amount, "employer_org_no": employer, "period": "2026-10"})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    fn work(valid_from: &str) -> PermitFacts<'static> {
+        PermitFacts { ground: "work", valid_from: d(valid_from), employer_org_no: Some("5560000001") }
+    }
+
+    fn eval(p: &Policy, data: &Map<String, Value>, permit: &PermitFacts) -> Option<SignalTask> {
+        evaluate(p, &SignalFacts { kind: INCOME_REPORTED, occurred_on: d("2026-11-01"), data }, permit)
+    }
+
+    #[test]
+    fn one_krona_under_the_threshold_makes_a_task_and_the_threshold_itself_does_not() {
+        let p = policy(true);
+        let task = eval(&p, &income(28479.0, "5560000001"), &work("2025-01-01")).unwrap();
+        assert!(task.reason.contains("28479 SEK") && task.reason.contains("28480 SEK"), "{}", task.reason);
+        assert_eq!(task.due_on, d("2026-12-01"));
+        assert_eq!(eval(&p, &income(28480.0, "5560000001"), &work("2025-01-01")), None);
+    }
+
+    #[test]
+    fn the_threshold_in_force_when_the_permit_was_granted_applies() {
+        let p = policy(true);
+        assert_eq!(eval(&p, &income(28000.0, "5560000001"), &work("2024-01-01")), None, "27360 applied");
+        assert!(eval(&p, &income(28000.0, "5560000001"), &work("2024-06-01")).is_some());
+        // Granted before the first entry: no threshold applies.
+        assert_eq!(eval(&p, &income(1.0, "5560000001"), &work("2023-01-01")), None);
+    }
+
+    #[test]
+    fn another_employer_makes_a_task_only_when_the_check_is_on() {
+        let other = income(40000.0, "5569999999");
+        let task = eval(&policy(true), &other, &work("2025-01-01")).unwrap();
+        assert!(task.reason.contains("5569999999") && task.reason.contains("5560000001"), "{}", task.reason);
+        assert_eq!(eval(&policy(false), &other, &work("2025-01-01")), None);
+        let no_employer = PermitFacts { employer_org_no: None, ..work("2025-01-01") };
+        assert_eq!(eval(&policy(true), &other, &no_employer), None);
+    }
+
+    #[test]
+    fn a_rule_concerns_only_its_grounds() {
+        let p = policy(true);
+        let study = PermitFacts { ground: "study", valid_from: d("2025-01-01"), employer_org_no: None };
+        assert_eq!(eval(&p, &income(1.0, "5560000001"), &study), None);
+        let empty = Map::new();
+        let emigrated = SignalFacts { kind: "emigrated", occurred_on: d("2026-11-19"), data: &empty };
+        let task = evaluate(&p, &emigrated, &study).unwrap();
+        assert_eq!((task.reason.as_str(), task.due_on), ("Holder registered as emigrated", d("2026-12-03")));
+    }
+
+    #[test]
+    fn an_unmatched_signal_is_given_up_on_the_first_tick_after_the_window() {
+        let p = policy(true);
+        assert!(!is_unmatched(&p, d("2026-11-01"), d("2026-11-30")));
+        assert!(is_unmatched(&p, d("2026-11-01"), d("2026-12-01")));
+        assert!(is_unmatched(&p, d("2026-11-01"), d("2027-01-01")));
+    }
+}

@@ -1,0 +1,159 @@
+//! Queries on signals, kept in order of receipt (`seq`), and on the persons and permits they
+//! reach: by person id, or by the keyed hash of a personal number (on a permit, or linked by a
+//! number replacement).
+
+use super::schema::{permits::dsl as p, person_numbers::dsl as n, signals::dsl as s};
+use super::AnyConnection;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Rows a batch insert carries at most (12 columns).
+const BATCH: usize = 2_000;
+
+/// A signal to store.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::signals, treat_none_as_default_value = false)]
+pub struct NewSignalRow {
+    /// Sender's id, unique.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Holder's person id, when given.
+    pub person_id: Option<String>,
+    /// Keyed hash of the personal number, when given.
+    pub pn_hash: Option<String>,
+    /// Keyed hash of a replacing personal number (birth_date_changed).
+    pub new_pn_hash: Option<String>,
+    /// When it happened.
+    pub occurred_on: NaiveDate,
+    /// JSON object without personal numbers.
+    pub data: String,
+    /// The import it came with.
+    pub import_id: i64,
+    /// Instant of receipt (UTC).
+    pub received_at: NaiveDateTime,
+    /// Local date of receipt.
+    pub received_on: NaiveDate,
+    /// pending, processed or unmatched.
+    pub state: String,
+}
+
+/// A stored signal.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = super::schema::signals)]
+pub struct SignalRow {
+    /// Order of receipt.
+    pub seq: i64,
+    /// Sender's id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Person id, when given.
+    pub person_id: Option<String>,
+    /// Hash of the personal number (never shown).
+    #[serde(skip)]
+    pub pn_hash: Option<String>,
+    /// Hash of a replacing number (never shown).
+    #[serde(skip)]
+    pub new_pn_hash: Option<String>,
+    /// When it happened.
+    pub occurred_on: NaiveDate,
+    /// JSON data.
+    pub data: String,
+    /// Instant of receipt.
+    pub received_at: NaiveDateTime,
+    /// Local date of receipt.
+    pub received_on: NaiveDate,
+    /// State.
+    pub state: String,
+    /// When it was processed or given up.
+    pub processed_at: Option<NaiveDateTime>,
+}
+
+/// A permit a signal reaches.
+#[derive(Debug, Clone, Queryable)]
+pub struct PermitOfPerson {
+    /// Permit.
+    pub permit_id: String,
+    /// Ground.
+    pub ground: String,
+    /// Own unit.
+    pub unit: Option<String>,
+    /// Valid from.
+    pub valid_from: NaiveDate,
+    /// Employer.
+    pub employer_org_no: Option<String>,
+    /// Status.
+    pub status: String,
+}
+
+/// Stores signals in the order given.
+pub fn insert(conn: &mut AnyConnection, rows: &[NewSignalRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH) {
+        crate::on_engine!(conn, c => diesel::insert_into(s::signals).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// Which of `ids` were received before.
+pub fn known_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<HashSet<String>> {
+    let found: Vec<String> = s::signals.filter(s::id.eq_any(ids)).select(s::id).load(conn)?;
+    Ok(found.into_iter().collect())
+}
+
+/// Pending signals in order of receipt.
+pub fn pending(conn: &mut AnyConnection) -> QueryResult<Vec<SignalRow>> {
+    s::signals.filter(s::state.eq("pending")).order(s::seq.asc()).select(SignalRow::as_select()).load(conn)
+}
+
+/// Moves a signal to `state`.
+pub fn set_state(conn: &mut AnyConnection, seq: i64, state: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(s::signals.find(seq))
+        .set((s::state.eq(state), s::processed_at.eq(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Signals, optionally of one state, in order of receipt.
+pub fn list(conn: &mut AnyConnection, state: Option<&str>) -> QueryResult<Vec<SignalRow>> {
+    let mut q = s::signals.order(s::seq.asc()).select(SignalRow::as_select()).into_boxed();
+    if let Some(state) = state {
+        q = q.filter(s::state.eq(state));
+    }
+    q.load(conn)
+}
+
+/// The persons a personal-number hash belongs to: holders of permits with that number, and
+/// persons whose number was replaced by it.
+pub fn persons_of_number(conn: &mut AnyConnection, hash: &str) -> QueryResult<Vec<String>> {
+    let mut persons: Vec<String> =
+        p::permits.filter(p::pn_hash.eq(hash)).select(p::person_id).distinct().load(conn)?;
+    let linked: Vec<String> =
+        n::person_numbers.filter(n::pn_hash.eq(hash)).select(n::person_id).load(conn)?;
+    persons.extend(linked);
+    persons.sort();
+    persons.dedup();
+    Ok(persons)
+}
+
+/// Links a replacing number's hash to a person.
+pub fn link_number(conn: &mut AnyConnection, hash: &str, person: &str) -> QueryResult<()> {
+    crate::on_engine!(conn, c => diesel::insert_into(n::person_numbers)
+        .values((n::pn_hash.eq(hash), n::person_id.eq(person)))
+        .on_conflict(n::pn_hash)
+        .do_update()
+        .set(n::person_id.eq(person))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Every permit of the persons, in permit id order.
+pub fn permits_of(conn: &mut AnyConnection, persons: &[String]) -> QueryResult<Vec<PermitOfPerson>> {
+    p::permits
+        .filter(p::person_id.eq_any(persons))
+        .order(p::permit_id.asc())
+        .select((p::permit_id, p::ground, p::unit, p::valid_from, p::employer_org_no, p::status))
+        .load(conn)
+}

@@ -1,0 +1,247 @@
+//! Signals end to end on both engines: every kind of the shipped configuration through the
+//! example feeds, matching by person id and by personal number (with number replacement),
+//! pending → matched → unmatched, duplicates, suppression into an open task, capacity, errors,
+//! and no personal number in any output, log or error.
+
+use crate::both_engines;
+use crate::helpers::{repo, Env};
+use crate::import::HEADER;
+use serde_json::Value;
+
+fn example(name: &str) -> String {
+    repo(&format!("examples/{name}")).display().to_string()
+}
+
+fn import_examples(env: &Env) {
+    env.ok(&["import", "permits", &example("permits.csv"), "--now", "2026-11-20"]);
+    for feed in
+        ["signals-navet-2026-11-20.jsonl", "signals-study-ht2026.jsonl", "signals-income-2026-10.jsonl"]
+    {
+        env.ok(&["import", "signals", &example(feed), "--now", "2026-11-21"]);
+    }
+}
+
+fn signal_tasks(env: &Env) -> Vec<Value> {
+    env.tasks().into_iter().filter(|t| t["cause"] != "periodic_review").collect()
+}
+
+fn find<'a>(tasks: &'a [Value], permit: &str, cause: &str) -> Option<&'a Value> {
+    tasks.iter().find(|t| t["permit_id"] == permit && t["cause"] == cause)
+}
+
+both_engines!(
+    fn every_kind_of_the_example_feeds_becomes_the_expected_task(engine) {
+        let env = Env::new(engine, "").unwrap();
+        import_examples(&env);
+        let out = env.ok(&["tick", "--now", "2026-11-23"]);
+        assert!(out.contains("signals: 34 processed"), "{out}");
+        let tasks = signal_tasks(&env);
+        let expected = [
+            ("UT-2024-176829", "name_changed"),
+            ("UT-2019-182396", "citizenship_changed"),
+            ("UT-2021-147474", "birth_date_changed"),
+            ("UT-2025-134730", "emigrated"),
+            ("UT-2022-165042", "citizenship_changed"), // by person_id; the person's other permit is expired
+            ("UT-2024-195031", "deceased"),
+            ("UT-2025-184415", "name_changed"),          // by coordination number
+            ("UT-2021-147474", "citizenship_changed"),   // by the replacing number, linked by birth_date_changed
+            ("UT-2025-164233", "study_registration_missing"),
+            ("UT-2026-147226", "study_registration_missing"),
+            ("UT-2025-129280", "study_progress_insufficient"),
+            ("UT-2025-132604", "income_reported"),       // 24350 SEK
+            ("UT-2025-111774", "income_reported"),       // 28479 SEK: one krona under
+            ("UT-2025-121695", "income_reported"),       // another employer
+            ("UT-2025-129821", "employment_ended"),
+        ];
+        for (permit, cause) in expected {
+            assert!(find(&tasks, permit, cause).is_some(), "no {cause} task for {permit}");
+        }
+        assert_eq!(tasks.len(), 22, "{tasks:#?}");
+        assert!(find(&tasks, "UT-2025-123492", "income_reported").is_none(), "28480 SEK is at the threshold");
+        let t = find(&tasks, "UT-2025-134730", "emigrated").unwrap();
+        assert_eq!(t["legal_basis"], "UtlL 7 kap. 7 §");
+        assert_eq!(t["priority"], "high");
+        assert_eq!(t["due_on"], "2026-12-03", "occurred 2026-11-19 + 14 days");
+        assert_eq!(t["occasion"], t["evidence"][0]["signal"]);
+        assert_eq!(t["evidence"][0]["kind"], "emigrated");
+        let income = find(&tasks, "UT-2025-111774", "income_reported").unwrap();
+        assert!(income["reason"].as_str().unwrap().contains("28479 SEK"), "{income}");
+        assert_eq!(income["evidence"][0]["data"]["amount_sek"], 28479);
+        let history = env.ok(&["history", "UT-2021-147474"]);
+        assert!(history.contains("from signal navet-2026-11-20-000012"), "{history}");
+        // The unknown person's signal waits; the processed ones are listed as such.
+        let pending: Vec<Value> = serde_json::from_str(&env.ok(&["signals", "--state", "pending", "--format", "json"])).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0]["id"], "navet-2026-11-20-000008");
+        assert!(pending[0].get("personal_number").is_none());
+        assert!(env.ok(&["tick", "--now", "2026-11-23"]).contains("created 0 task(s)"));
+    }
+);
+
+both_engines!(
+    fn an_unknown_person_waits_is_matched_when_the_permit_arrives_and_else_becomes_unmatched(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let feed = "{\"id\": \"s-1\", \"kind\": \"emigrated\", \"personal_number\": \"19850312-4565\", \"occurred_on\": \"2026-11-01\"}\n\
+                    {\"id\": \"s-2\", \"kind\": \"emigrated\", \"person_id\": \"P-nobody\", \"occurred_on\": \"2026-11-01\"}\n";
+        env.ok(&["import", "signals", &env.file("s.jsonl", feed), "--now", "2026-11-02"]);
+        assert!(env.ok(&["tick", "--now", "2026-11-02"]).contains("2 still pending"));
+        let csv = format!("{HEADER}UT-50,P-50,198503124565,work,2025-01-01,2027-01-01,,,,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-11-10"]);
+        let out = env.ok(&["tick", "--now", "2026-11-10"]);
+        assert!(out.contains("1 processed") && out.contains("1 still pending"), "{out}");
+        assert!(find(&signal_tasks(&env), "UT-50", "emigrated").is_some());
+        // Received 2026-11-02 + 30 days = 2026-12-02: the first tick on or after it gives up.
+        assert!(env.ok(&["tick", "--now", "2026-12-01"]).contains("1 still pending"));
+        assert!(env.ok(&["tick", "--now", "2026-12-02"]).contains("1 now unmatched"));
+        let unmatched: Vec<Value> = serde_json::from_str(&env.ok(&["signals", "--state", "unmatched", "--format", "json"])).unwrap();
+        assert_eq!(unmatched.len(), 1);
+        assert_eq!(unmatched[0]["id"], "s-2");
+    }
+);
+
+both_engines!(
+    fn a_signal_received_twice_is_counted_as_a_duplicate_and_ignored(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let line = "{\"id\": \"dup-1\", \"kind\": \"name_changed\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\"}\n";
+        let out = env.ok(&["import", "signals", &env.file("a.jsonl", &line.repeat(2))]);
+        assert!(out.contains("1 received, 1 duplicate(s) ignored"), "{out}");
+        let out = env.ok(&["import", "signals", &env.file("b.jsonl", line)]);
+        assert!(out.contains("0 received, 1 duplicate(s) ignored"), "{out}");
+        assert_eq!(env.ok(&["signals"]).matches("dup-1").count(), 1);
+    }
+);
+
+both_engines!(
+    fn signals_for_a_permit_with_an_open_task_of_the_same_kind_become_its_evidence(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!("{HEADER}UT-60,P-60,,work,2025-01-01,2027-01-01,,,5560000001,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv)]);
+        let mut feed = String::new();
+        for (i, month) in ["2026-08", "2026-09", "2026-10"].iter().enumerate() {
+            feed.push_str(&format!("{{\"id\": \"agi-{i}\", \"kind\": \"income_reported\", \"person_id\": \"P-60\", \"occurred_on\": \"{month}-28\", \"data\": {{\"employer_org_no\": \"5560000001\", \"amount_sek\": 12000, \"period\": \"{month}\"}}}}\n"));
+        }
+        env.ok(&["import", "signals", &env.file("s.jsonl", &feed)]);
+        let out = env.ok(&["tick", "--now", "2026-11-02"]);
+        assert!(out.contains("3 processed (2 added to open tasks as evidence)"), "{out}");
+        let tasks = signal_tasks(&env);
+        assert_eq!(tasks.len(), 1, "one task for three low-income reports");
+        let evidence = tasks[0]["evidence"].as_array().unwrap();
+        assert_eq!(evidence.iter().map(|e| e["signal"].as_str().unwrap()).collect::<Vec<_>>(), ["agi-0", "agi-1", "agi-2"]);
+        assert!(env.ok(&["history", "UT-60"]).contains("signal_attached"));
+        // Once closed, the next report makes a new task.
+        let id = tasks[0]["id"].to_string();
+        env.ok(&["tasks", "close", &id, "--outcome", "referred", "--note", "sent to the work-permit unit"]);
+        let next = "{\"id\": \"agi-3\", \"kind\": \"income_reported\", \"person_id\": \"P-60\", \"occurred_on\": \"2026-11-28\", \"data\": {\"employer_org_no\": \"5560000001\", \"amount_sek\": 12000}}\n";
+        env.ok(&["import", "signals", &env.file("s2.jsonl", next)]);
+        env.ok(&["tick", "--now", "2026-12-01"]);
+        assert_eq!(signal_tasks(&env).len(), 2);
+    }
+);
+
+both_engines!(
+    fn the_employer_check_can_be_switched_off(engine) {
+        let env = Env::new(engine, "[signals.income_reported]\ncheck_employer = false\n").unwrap();
+        let csv = format!("{HEADER}UT-70,P-70,,work,2025-01-01,2027-01-01,,,5560000001,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv)]);
+        let feed = "{\"id\": \"agi-x\", \"kind\": \"income_reported\", \"person_id\": \"P-70\", \"occurred_on\": \"2026-10-28\", \"data\": {\"employer_org_no\": \"5569999999\", \"amount_sek\": 40000}}\n";
+        env.ok(&["import", "signals", &env.file("s.jsonl", feed)]);
+        env.ok(&["tick", "--now", "2026-11-02"]);
+        assert!(signal_tasks(&env).is_empty());
+        env.write_config("");
+        let feed2 = feed.replace("agi-x", "agi-y");
+        env.ok(&["import", "signals", &env.file("s2.jsonl", &feed2)]);
+        env.ok(&["tick", "--now", "2026-11-03"]);
+        assert_eq!(signal_tasks(&env).len(), 1);
+    }
+);
+
+both_engines!(
+    fn signal_tasks_are_never_held_back_but_count_against_capacity(engine) {
+        let env = Env::new(engine, "[units.study]\nweekly_capacity = 1\n").unwrap();
+        let csv = format!("{HEADER}S-1,P-1,,study,2026-01-01,,,,,\nS-2,P-2,,study,2026-01-01,,,,,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv)]);
+        let feed = "{\"id\": \"l-1\", \"kind\": \"study_registration_missing\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-06-20\"}\n\
+                    {\"id\": \"l-2\", \"kind\": \"study_registration_missing\", \"person_id\": \"P-2\", \"occurred_on\": \"2026-06-20\"}\n";
+        env.ok(&["import", "signals", &env.file("s.jsonl", feed)]);
+        // Both periodic reviews (occasion 2026-07-01) are due too; the signals take the week.
+        let out = env.ok(&["tick", "--now", "2026-06-22"]);
+        assert!(out.contains("created 2 task(s), deferred 2"), "{out}");
+        assert_eq!(signal_tasks(&env).len(), 2);
+    }
+);
+
+both_engines!(
+    fn invalid_signals_are_reported_by_line_and_field_and_nothing_is_imported(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let feed = [
+            "{\"id\": \"ok-1\", \"kind\": \"emigrated\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\"}",
+            "{\"kind\": \"emigrated\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\"}",
+            "{\"id\": \"e-3\", \"kind\": \"abducted\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\"}",
+            "{\"id\": \"e-4\", \"kind\": \"emigrated\", \"occurred_on\": \"2026-11-01\"}",
+            "{\"id\": \"e-5\", \"kind\": \"emigrated\", \"personal_number\": \"19900101-1238\", \"occurred_on\": \"2026-11-01\"}",
+            "{\"id\": \"e-6\", \"kind\": \"emigrated\", \"person_id\": \"P-1\", \"occurred_on\": \"yesterday\"}",
+            "{\"id\": \"e-7\", \"kind\": \"income_reported\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\", \"data\": {\"amount_sek\": \"lots\"}}",
+            "{\"id\": \"e-8\", \"kind\": \"emigrated\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\", \"data\": [1]}",
+            "{\"id\": \"e-9\", \"kind\": \"birth_date_changed\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\", \"data\": {\"new_personal_number\": \"19900101-1238\"}}",
+            "{\"id\": \"e-10\", \"kind\": \"emigrated\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\", \"source\": \"x\"}",
+        ]
+        .join("\n");
+        let r = env.run(&["import", "signals", &env.file("s.jsonl", &feed)]);
+        assert_eq!(r.code(), 3);
+        let stderr = r.stderr();
+        for expected in [
+            "s.jsonl:2: id: is required",
+            "s.jsonl:3: kind: unknown kind \"abducted\"",
+            "s.jsonl:4: person_id: person_id or personal_number is required",
+            "s.jsonl:5: personal_number: the personal number fails the Luhn check",
+            "s.jsonl:6: occurred_on: \"yesterday\" is not a date",
+            "s.jsonl:7: data.amount_sek: must be a number",
+            "s.jsonl:8: data: must be a JSON object",
+            "s.jsonl:9: data.new_personal_number: the personal number fails the Luhn check",
+            "s.jsonl:10: source: unknown key",
+        ] {
+            assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+        }
+        assert!(!stderr.contains("19900101"), "{stderr}");
+        assert!(env.ok(&["signals"]).contains("0 signal(s)"), "nothing was imported");
+        let r = env.run(&["import", "signals", "--skip-invalid", &env.file("s.jsonl", &feed)]);
+        assert_eq!(r.code(), 3);
+        assert!(env.ok(&["signals"]).contains("ok-1"));
+        assert!(env.ok(&["rejects"]).contains("e-9"));
+    }
+);
+
+both_engines!(
+    fn a_personal_number_never_appears_in_any_output_or_log(engine) {
+        let env = Env::new(engine, "[log]\nlevel = \"trace\"\n").unwrap();
+        let mut outputs = String::new();
+        for args in [
+            vec!["import", "permits", &example("permits.csv")],
+            vec!["import", "signals", &example("signals-navet-2026-11-20.jsonl")],
+            vec!["tick", "--now", "2026-11-23"],
+            vec!["tasks", "--state", "all", "--format", "json"],
+            vec!["signals", "--format", "json"],
+            vec!["signals"],
+            vec!["history", "UT-2021-147474"],
+        ] {
+            let r = env.run(&args.iter().map(|s| &**s).collect::<Vec<_>>());
+            assert_eq!(r.code(), 0, "{args:?}: {}", r.stderr());
+            outputs.push_str(&r.stdout());
+            outputs.push_str(&r.stderr());
+        }
+        let numbers = std::fs::read_to_string(repo("examples/signals-navet-2026-11-20.jsonl")).unwrap()
+            + &std::fs::read_to_string(repo("examples/permits.csv")).unwrap();
+        let mut checked = 0;
+        for pn in numbers.split(|c: char| !(c.is_ascii_digit() || c == '-' || c == '+')).filter(|w| w.len() >= 12 && w.len() <= 13) {
+            let digits: String = pn.chars().filter(char::is_ascii_digit).collect();
+            if digits.len() != 12 || digits.starts_with("55") {
+                continue;
+            }
+            checked += 1;
+            assert!(!outputs.contains(pn) && !outputs.contains(&digits) && !outputs.contains(&digits[2..]), "{pn} leaked");
+        }
+        assert!(checked > 50, "only {checked} numbers checked");
+        let dump = env.database_dump();
+        assert!(!dump.windows(12).any(|w| w == b"198806140433"), "the replacing number is stored in clear");
+    }
+);
