@@ -5,6 +5,7 @@
 //! of this process never overlap, and the pass lock in storage keeps passes of other processes
 //! out. A failing pass is logged and the schedule goes on; the next tick heals what it missed.
 
+use crate::mail::Mailer;
 use crate::scheduler::{PassGate, Scheduler};
 use crate::settings::{self, Settings};
 use crate::storage::{self, AnyConnection, Engine};
@@ -12,8 +13,13 @@ use anyhow::Context;
 use chrono::Utc;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::RwLock;
+
+/// The longest wait between retries of a digest the server did not accept.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30 * 60);
 
 /// What a reload needs to read the configuration again.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +33,8 @@ pub struct ConfigSource {
 /// The running daemon's shared state.
 pub struct Daemon {
     settings: RwLock<Arc<Settings>>,
+    mailer: RwLock<Arc<Mailer>>,
+    retrying: AtomicBool,
     source: ConfigSource,
     conn: Arc<std::sync::Mutex<Option<AnyConnection>>>,
     gate: PassGate,
@@ -80,14 +88,65 @@ impl Daemon {
             .await;
     }
 
-    /// One digest run, as the schedule runs it.
-    pub async fn digest_pass(&self) {
-        self.gate.run(async { tracing::debug!("digest pass") }).await;
+    /// One digest run, as the schedule runs it; a failed send is retried with backoff until
+    /// the server accepts it.
+    pub async fn digest_pass(self: &Arc<Self>) {
+        if self.gate.run(self.notify_once()).await == Some(true) {
+            self.retry_digests();
+        }
+    }
+
+    /// Sends what is due; true when some digest could not be sent.
+    async fn notify_once(&self) -> bool {
+        let mailer = self.mailer.read().await.clone();
+        let result = self
+            .with_conn(move |c, s| {
+                let handle = tokio::runtime::Handle::current();
+                let send = |m: &Mailer, mail: &crate::mail::OutgoingMail| handle.block_on(m.send(mail));
+                let now = Utc::now();
+                let today = crate::cli::today_in(now, s.schedule.timezone);
+                crate::jobs::notify::notify(c, &s.policy, &s.mail.from, &mailer, &send, today, now)
+            })
+            .await;
+        match result {
+            Ok(report) => !report.failed.is_empty(),
+            Err(e) => {
+                tracing::error!(error = %crate::errors::one_line(&e), "digest run failed");
+                true
+            }
+        }
+    }
+
+    /// Retries pending digests, waiting `mail.retry_seconds` and doubling up to 30 minutes.
+    fn retry_digests(self: &Arc<Self>) {
+        if self.retrying.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let daemon = self.clone();
+        tokio::spawn(async move {
+            let mut wait = daemon.settings().await.mail.retry;
+            loop {
+                tracing::info!(seconds = wait.as_secs(), "retrying pending digests later");
+                tokio::time::sleep(wait).await;
+                match daemon.gate.run(daemon.notify_once()).await {
+                    Some(true) => wait = (wait * 2).min(MAX_RETRY_WAIT),
+                    _ => break,
+                }
+            }
+            daemon.retrying.store(false, Ordering::SeqCst);
+        });
     }
 
     async fn reload(&self) -> bool {
         match settings::load(self.source.path.as_deref(), self.source.database.as_deref()) {
             Ok(new) => {
+                match Mailer::new(&new.mail) {
+                    Ok(m) => *self.mailer.write().await = Arc::new(m),
+                    Err(e) => {
+                        tracing::error!(error = %e, "configuration reload failed; keeping the one in force");
+                        return false;
+                    }
+                }
                 *self.settings.write().await = Arc::new(new);
                 tracing::info!("configuration reloaded");
                 true
@@ -122,7 +181,11 @@ pub async fn run(
         Ok(c)
     })
     .await??;
+    let mailer = Mailer::new(&settings.mail)?;
+    tracing::info!(mail = %mailer.describe(), "digests go out");
     let daemon = Arc::new(Daemon {
+        mailer: RwLock::new(Arc::new(mailer)),
+        retrying: AtomicBool::new(false),
         settings: RwLock::new(Arc::new(settings)),
         source,
         conn: Arc::new(std::sync::Mutex::new(Some(conn))),

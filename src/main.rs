@@ -11,7 +11,10 @@ fn main() {
             errors::exit::USAGE
         }
         Ok(settings) => {
-            telemetry::init(&settings.log);
+            // One-shot commands report on stdout and in one error line; logs are the daemon's
+            // (PERMIT_FOLLOWUP_LOG turns them on for any command).
+            let daemon = matches!(args.command, cli::Command::Run);
+            telemetry::init(&settings.log, daemon);
             match cli::execute(args, settings) {
                 Ok(code) => code,
                 Err(e) => {

@@ -20,15 +20,15 @@ pub struct PassGate {
 }
 
 impl PassGate {
-    /// Runs `pass` unless the gate is closed; returns whether it ran.
-    pub async fn run<F: std::future::Future<Output = ()>>(&self, pass: F) -> bool {
+    /// Runs `pass` unless the gate is closed; `None` when it did not run.
+    pub async fn run<T, F: std::future::Future<Output = T>>(&self, pass: F) -> Option<T> {
         let closed = self.closed.lock().await;
         if *closed {
-            return false;
+            return None;
         }
-        pass.await;
+        let out = pass.await;
         drop(closed);
-        true
+        Some(out)
     }
 
     /// Closes the gate once the running pass (if any) has finished.
@@ -153,7 +153,7 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         gate.close().await;
         assert!(done.load(std::sync::atomic::Ordering::SeqCst), "close returned before the pass finished");
-        assert!(running.await.unwrap());
-        assert!(!gate.run(async {}).await);
+        assert!(running.await.unwrap().is_some());
+        assert!(gate.run(async {}).await.is_none());
     }
 }

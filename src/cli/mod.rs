@@ -40,6 +40,8 @@ pub enum Command {
     Import(ImportCommand),
     /// One scheduling pass, then prints what it created and deferred.
     Tick(NowArg),
+    /// Sends each unit with new tasks its digest, once.
+    Notify(NowArg),
     /// Lists tasks, or closes one (`tasks close ID`).
     #[command(args_conflicts_with_subcommands = true)]
     Tasks {
@@ -214,6 +216,7 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             print!("{}", output::tick(&report));
             Ok(exit::OK)
         }
+        Command::Notify(now) => notify(&settings, now.now.as_deref()),
         Command::Tasks { action: Some(TaskAction::Close { id, outcome, note }), .. } => {
             let outcome = outcome.parse().map_err(UsageError)?;
             let now = parse_now(None, settings.schedule.timezone)?;
@@ -277,6 +280,41 @@ fn migrate(settings: &Settings) -> anyhow::Result<i32> {
     crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     println!("{}: {} migration(s) applied, schema up to date", engine.describe(), applied.len());
     Ok(exit::OK)
+}
+
+fn notify(settings: &Settings, now: Option<&str>) -> anyhow::Result<i32> {
+    let now = parse_now(now, settings.schedule.timezone)?;
+    let today = today_in(now, settings.schedule.timezone);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // lettre's SMTP pool starts and stops tasks: create and drop the mailer inside the runtime.
+    let _inside = runtime.enter();
+    let mailer = crate::mail::Mailer::new(&settings.mail)?;
+    let mut conn = open(settings)?;
+    let send = |m: &crate::mail::Mailer, mail: &crate::mail::OutgoingMail| runtime.block_on(m.send(mail));
+    let report = crate::jobs::notify::notify(
+        &mut conn,
+        &settings.policy,
+        &settings.mail.from,
+        &mailer,
+        &send,
+        today,
+        now,
+    )?;
+    print!("{}", output::notify(&report, &mailer.describe()));
+    if report.failed.is_empty() {
+        return Ok(exit::OK);
+    }
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for (unit, why) in &report.failed {
+        by_reason.entry(why).or_default().push(unit);
+    }
+    let reasons: Vec<String> =
+        by_reason.iter().map(|(why, units)| format!("unit {}: {why}", units.join(", "))).collect();
+    anyhow::bail!(
+        "{} digest(s) not sent ({}); they stay pending and the next run retries them",
+        report.failed.len(),
+        reasons.join("; ")
+    )
 }
 
 enum Kind {

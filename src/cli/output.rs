@@ -149,6 +149,19 @@ pub fn signals(rows: &[SignalRow], format: OutputFormat) -> anyhow::Result<Strin
         + &format!("{} signal(s)\n", rows.len()))
 }
 
+/// `notify`: one line per digest sent.
+pub fn notify(r: &crate::jobs::notify::NotifyReport, via: &str) -> String {
+    let total = r.sent.len() + r.failed.len();
+    let mut out = format!("sent {} of {total} digest(s) via {via}\n", r.sent.len());
+    for (unit, message_id, tasks) in &r.sent {
+        let _ = writeln!(out, "  {unit}: {tasks} task(s), Message-ID <{message_id}>");
+    }
+    if r.busy > 0 {
+        let _ = writeln!(out, "  {} digest(s) being sent by another instance", r.busy);
+    }
+    out
+}
+
 /// `rejects`.
 pub fn rejects(rows: &[Reject], format: OutputFormat) -> anyhow::Result<String> {
     if format == OutputFormat::Json {

@@ -2,5 +2,6 @@
 
 pub mod close_task;
 pub mod import;
+pub mod notify;
 pub mod process_signals;
 pub mod tick;

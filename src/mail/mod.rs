@@ -14,6 +14,7 @@ mod file;
 mod message;
 mod smtp;
 #[cfg(test)]
+#[path = "../../tests/it/smtp_server.rs"]
 mod test_server;
 
 use crate::settings::{MailSettings, MailTransport};

@@ -124,6 +124,7 @@ mod tests {
         let settings = MailSettings {
             transport: MailTransport::Smtp(smtp_settings(port, tls)),
             from: "permit-followup@localhost".into(),
+            retry: std::time::Duration::from_secs(60),
         };
         Mailer::new(&settings).unwrap()
     }
@@ -260,7 +261,11 @@ mod tests {
             let mut smtp = smtp_settings(587, tls);
             smtp.host = "mail.example.org".into();
             smtp.credentials = Some(("digest".into(), Secret::new("hunter2-secret".into())));
-            let settings = MailSettings { transport: MailTransport::Smtp(smtp), from: "a@b".into() };
+            let settings = MailSettings {
+                transport: MailTransport::Smtp(smtp),
+                from: "a@b".into(),
+                retry: std::time::Duration::from_secs(60),
+            };
             let mailer = Mailer::new(&settings).unwrap();
             assert!(mailer.describe().starts_with("SMTP to mail.example.org:587"), "{}", mailer.describe());
             assert!(!format!("{mailer:?}").contains("hunter2-secret"));
@@ -272,6 +277,7 @@ mod tests {
         let settings = MailSettings {
             transport: MailTransport::Smtp(smtp_settings(25, SmtpTls::None)),
             from: "a@b".into(),
+            retry: std::time::Duration::from_secs(60),
         };
         let err = Mailer::new(&settings).unwrap_err();
         assert!(err.to_string().contains("127.0.0.1:25"), "{err}");

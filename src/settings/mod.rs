@@ -74,6 +74,8 @@ pub struct MailSettings {
     pub transport: MailTransport,
     /// The `From:` of digests.
     pub from: String,
+    /// The daemon's first wait before retrying a failed digest.
+    pub retry: std::time::Duration,
 }
 
 /// Where digests go.

@@ -42,6 +42,7 @@ pub struct RawMail {
     pub transport: String,
     pub file_dir: String,
     pub from: String,
+    pub retry_seconds: u64,
     pub smtp: RawSmtp,
 }
 

@@ -105,7 +105,11 @@ fn mail(raw: &RawSettings) -> Result<MailSettings, ConfigError> {
         }
         other => return Err(err("mail.transport", format!("{other:?} must be \"file\" or \"smtp\""))),
     };
-    Ok(MailSettings { transport, from: m.from.clone() })
+    Ok(MailSettings {
+        transport,
+        from: m.from.clone(),
+        retry: std::time::Duration::from_secs(m.retry_seconds.max(1)),
+    })
 }
 
 fn read_secret(key: &str, path: &str) -> Result<Secret, ConfigError> {

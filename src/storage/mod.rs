@@ -6,6 +6,7 @@
 //! ([`in_pass`]), so passes of several processes run one at a time and a crash rolls back whole.
 
 pub mod audit;
+pub mod digests;
 pub mod imports;
 pub mod permits;
 pub mod rows;

@@ -121,11 +121,14 @@ diesel::table! {
         recipients -> Text,
         subject -> Text,
         body -> Text,
+        html -> Text,
+        task_count -> Integer,
         created_at -> Timestamp,
         state -> Text,
         attempts -> Integer,
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
+        claimed_until -> Nullable<Timestamp>,
     }
 }
 

@@ -91,7 +91,7 @@ const BAD: &[(&str, &[&str])] = &[
     ("[units.study]\nweekly_capacity = -1\n", &["units.study.weekly_capacity"]),
     ("[log]\nformat = \"xml\"\n", &["log.format"]),
     ("[grounds.space]\nreview_every = \"1 year\"\n", &["grounds", "first_review_after"]),
-    ("this is not toml", &["config.toml"]),
+    ("this is not toml", &["10-test.toml"]),
 ];
 
 #[test]
@@ -112,7 +112,7 @@ fn a_bad_configuration_is_exit_two_naming_the_key() {
 fn a_database_url_of_another_engine_is_a_usage_error() {
     let env = Env::new(Engine::Sqlite, "[database]\nurl = \"mysql://x\"\n").unwrap();
     for args in [
-        &["--config", env.path("config.toml").to_str().unwrap(), "check-config"][..],
+        &["--config", env.path("conf").to_str().unwrap(), "check-config"][..],
         &["--database", "mysql://x", "tick"],
     ] {
         let r = std::process::Command::new(env!("CARGO_BIN_EXE_permit-followup"))

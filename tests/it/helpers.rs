@@ -59,15 +59,18 @@ impl Env {
         Some(env)
     }
 
-    /// Rewrites the configuration: test paths plus `extra`.
+    /// Rewrites the configuration: a folder with the test's paths, then `extra` (merged key by key).
     pub fn write_config(&self, extra: &str) {
         let d = self.dir.path();
-        let config = format!(
-            "[privacy]\nkey_file = \"{}\"\n[mail]\nfile_dir = \"{}\"\n[admin]\nlisten = \"\"\n{extra}\n",
+        let conf = d.join("conf");
+        std::fs::create_dir_all(&conf).expect("config folder");
+        let paths = format!(
+            "[privacy]\nkey_file = \"{}\"\n[mail]\nfile_dir = \"{}\"\n[admin]\nlisten = \"\"\n",
             d.join("privacy.key").display(),
             d.join("outbox").display()
         );
-        std::fs::write(d.join("config.toml"), config).expect("write config");
+        std::fs::write(conf.join("00-paths.toml"), paths).expect("write config");
+        std::fs::write(conf.join("10-test.toml"), extra).expect("write config");
     }
 
     /// A path inside the test folder.
@@ -87,7 +90,7 @@ impl Env {
         let mut c = Command::new(env!("CARGO_BIN_EXE_permit-followup"));
         c.current_dir(self.dir.path())
             .arg("--config")
-            .arg(self.path("config.toml"))
+            .arg(self.path("conf"))
             .arg("--database")
             .arg(&self.url)
             .args(args)

@@ -9,5 +9,7 @@ mod helpers;
 mod config;
 mod daemon;
 mod import;
+mod notify;
 mod signals;
+mod smtp_server;
 mod tick;

@@ -118,12 +118,15 @@ CREATE TABLE digests (
     message_id  TEXT NOT NULL UNIQUE,
     recipients  TEXT NOT NULL,                   -- JSON list
     subject     TEXT NOT NULL,
-    body        TEXT NOT NULL,
+    body        TEXT NOT NULL,                   -- text/plain, kept so that a retry sends the same message
+    html        TEXT NOT NULL,
+    task_count  INTEGER NOT NULL,
     created_at  TIMESTAMP NOT NULL,
     state       TEXT NOT NULL,                   -- pending, sent
     attempts    INTEGER NOT NULL,
     last_error  TEXT,
-    sent_at     TIMESTAMP
+    sent_at     TIMESTAMP,
+    claimed_until TIMESTAMP                      -- a sender's lease: another instance waits until it passes
 );
 CREATE INDEX digests_state ON digests (state);
 

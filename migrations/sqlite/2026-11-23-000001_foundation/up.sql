@@ -119,12 +119,15 @@ CREATE TABLE digests (
     message_id  TEXT NOT NULL UNIQUE,
     recipients  TEXT NOT NULL,                   -- JSON list
     subject     TEXT NOT NULL,
-    body        TEXT NOT NULL,
+    body        TEXT NOT NULL,                   -- text/plain, kept so that a retry sends the same message
+    html        TEXT NOT NULL,
+    task_count  INTEGER NOT NULL,
     created_at  TEXT NOT NULL,
     state       TEXT NOT NULL,                   -- pending, sent
     attempts    INTEGER NOT NULL,
     last_error  TEXT,
-    sent_at     TEXT
+    sent_at     TEXT,
+    claimed_until TEXT                      -- a sender's lease: another instance waits until it passes
 );
 CREATE INDEX digests_state ON digests (state);
 
