@@ -212,8 +212,9 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             let now = parse_now(now.now.as_deref(), settings.schedule.timezone)?;
             let today = today_in(now, settings.schedule.timezone);
             let mut conn = open(&settings)?;
+            let started = std::time::Instant::now();
             let report = crate::jobs::tick::tick(&mut conn, &settings.policy, today, now)?;
-            print!("{}", output::tick(&report));
+            print!("{}", output::tick(&report, started.elapsed()));
             Ok(exit::OK)
         }
         Command::Notify(now) => notify(&settings, now.now.as_deref()),

@@ -38,9 +38,14 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// `tick`: totals, then a line per unit.
-pub fn tick(r: &TickReport) -> String {
-    let mut out =
-        format!("tick {}: created {} task(s), deferred {}\n", r.today, r.created(), r.deferred_total());
+pub fn tick(r: &TickReport, took: std::time::Duration) -> String {
+    let mut out = format!(
+        "tick {}: created {} task(s), deferred {} in {:.3} s\n",
+        r.today,
+        r.created(),
+        r.deferred_total(),
+        took.as_secs_f64()
+    );
     let sig = &r.signals;
     if sig.processed + sig.pending + sig.unmatched > 0 {
         let _ = writeln!(

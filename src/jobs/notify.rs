@@ -97,8 +97,13 @@ fn prepare(
             })
             .collect();
         let overdue = u64::try_from(digests::open_overdue(c, &unit, today)?).unwrap_or(0);
-        let rendered =
-            render(&DigestInput { unit_name: &config.name, tasks: &lines, open_overdue: overdue, today });
+        let rendered = render(&DigestInput {
+            unit_name: &config.name,
+            unit_key: &unit,
+            tasks: &lines,
+            open_overdue: overdue,
+            today,
+        });
         let row = NewDigestRow {
             unit: unit.clone(),
             message_id: new_message_id(0, from),

@@ -61,9 +61,9 @@ pub fn tick(
         let due = permits::due_for_review(c, today)?;
         let plan = plan_periodic(policy, today, due, &mut ledger);
         create_reviews(c, &plan.create, today, now)?;
-        for (permit, next) in &plan.reschedule {
-            permits::set_next_review(c, permit, None, *next)?;
-        }
+        let stale: Vec<permits::ReviewUpdate> =
+            plan.reschedule.iter().map(|(p, n)| (p.clone(), None, *n)).collect();
+        permits::set_next_reviews(c, &stale)?;
         for t in &plan.create {
             *report.periodic.entry(t.unit.clone()).or_default() += 1;
         }
@@ -101,9 +101,11 @@ fn create_reviews(
         .collect();
     let created = tasks::insert(c, &rows)?;
     let ids: BTreeMap<&str, i64> = created.iter().map(|t| (t.permit_id.as_str(), t.id)).collect();
+    let moved: Vec<permits::ReviewUpdate> =
+        create.iter().map(|t| (t.permit_id.clone(), Some(t.occasion), t.next)).collect();
+    permits::set_next_reviews(c, &moved)?;
     let mut events = Vec::with_capacity(create.len());
     for t in create {
-        permits::set_next_review(c, &t.permit_id, Some(t.occasion), t.next)?;
         if let Some(id) = ids.get(t.permit_id.as_str()) {
             events.push(NewAuditRow {
                 permit_id: t.permit_id.clone(),

@@ -25,6 +25,8 @@ pub struct DigestTask {
 pub struct DigestInput<'a> {
     /// The unit's display name (`[units.U].name`).
     pub unit_name: &'a str,
+    /// The unit's key (`U` of `[units.U]`), as `tasks --unit` takes it.
+    pub unit_key: &'a str,
     /// The tasks not yet notified, in any order.
     pub tasks: &'a [DigestTask],
     /// How many of the unit's open tasks are past their due date.
@@ -131,7 +133,8 @@ fn text(input: &DigestInput, tasks: &[&DigestTask]) -> String {
         out,
         "\n{PRIVACY_NOTE}\nLook a task up in the case system, or with\n    \
          permit-followup tasks --permit PERMIT_ID\nand all of this unit's open tasks with\n    \
-         permit-followup tasks --unit UNIT --state open\n"
+         permit-followup tasks --unit {} --state open\n",
+        input.unit_key
     );
     out
 }
@@ -168,9 +171,10 @@ fn html(input: &DigestInput, tasks: &[&DigestTask]) -> String {
         out,
         "<p>{}</p>\n<p>{}<br>\nLook a task up in the case system, or with \
          <code>permit-followup tasks --permit PERMIT_ID</code>; all of this unit's open tasks with \
-         <code>permit-followup tasks --unit UNIT --state open</code>.</p>\n</body>\n</html>\n",
+         <code>permit-followup tasks --unit {} --state open</code>.</p>\n</body>\n</html>\n",
         escape(&overdue_line(input)),
-        escape(PRIVACY_NOTE)
+        escape(PRIVACY_NOTE),
+        escape(input.unit_key)
     );
     out
 }
@@ -215,7 +219,7 @@ mod tests {
     }
 
     fn input<'a>(unit_name: &'a str, tasks: &'a [DigestTask]) -> DigestInput<'a> {
-        DigestInput { unit_name, tasks, open_overdue: 3, today: date("2026-11-23") }
+        DigestInput { unit_name, unit_key: "study", tasks, open_overdue: 3, today: date("2026-11-23") }
     }
 
     #[test]

@@ -148,6 +148,7 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let rendered = digest::render(&DigestInput {
             unit_name: "Study permits unit",
+            unit_key: "study",
             tasks: &tasks,
             open_overdue: 1,
             today,

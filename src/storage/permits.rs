@@ -42,20 +42,73 @@ pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult
     Ok(rows.into_iter().map(DuePermit::from).collect())
 }
 
-/// Stores a permit's next review; `covered` is the occasion that just got its task, if any.
-pub fn set_next_review(
-    conn: &mut AnyConnection,
-    permit: &str,
-    covered: Option<NaiveDate>,
-    next: Option<NextReview>,
-) -> QueryResult<()> {
-    let target = p::permits.find(permit);
-    let next_cols =
-        (p::review_occasion.eq(next.map(|n| n.occasion)), p::review_due_on.eq(next.map(|n| n.due_on)));
-    match covered {
-        Some(o) => diesel::update(target).set((next_cols, p::last_review_occasion.eq(o))).execute(conn)?,
-        None => diesel::update(target).set(next_cols).execute(conn)?,
-    };
+/// One permit's new review state: the occasion that just got its task (if any) and the next.
+pub type ReviewUpdate = (String, Option<NaiveDate>, Option<NextReview>);
+
+/// Rows one batched update carries (4 parameters each).
+const UPDATE_BATCH: usize = 1_000;
+
+/// Stores many permits' next reviews in one statement per batch (a tick moves thousands).
+pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> QueryResult<()> {
+    use diesel::sql_types::{Nullable, Text};
+    for chunk in updates.chunks(UPDATE_BATCH) {
+        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        match conn {
+            AnyConnection::Postgresql(c) => {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        format!(
+                            "(${}, ${}::date, ${}::date, ${}::date)",
+                            4 * i + 1,
+                            4 * i + 2,
+                            4 * i + 3,
+                            4 * i + 4
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
+                     last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
+                     FROM (VALUES {}) AS v(id, l, o, d) WHERE permits.permit_id = v.id",
+                    values.join(", ")
+                );
+                let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+                for (id, covered, next) in chunk {
+                    q = q
+                        .bind::<Text, _>(id.clone())
+                        .bind::<Nullable<Text>, _>(text(*covered))
+                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.occasion)))
+                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.due_on)));
+                }
+                q.execute(c)?;
+            }
+            AnyConnection::Sqlite(c) => {
+                let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+                let sql = format!(
+                    "UPDATE permits SET review_occasion = v.column3, review_due_on = v.column4, \
+                     last_review_occasion = COALESCE(v.column2, permits.last_review_occasion) \
+                     FROM (VALUES {values}) AS v WHERE permits.permit_id = v.column1"
+                );
+                let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                for (id, covered, next) in chunk {
+                    q = q
+                        .bind::<Text, _>(id.clone())
+                        .bind::<Nullable<Text>, _>(text(*covered))
+                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.occasion)))
+                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.due_on)));
+                }
+                q.execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk change (PostgreSQL; SQLite needs none here).
+pub fn analyze(conn: &mut AnyConnection) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        diesel::sql_query("ANALYZE permits").execute(c)?;
+    }
     Ok(())
 }
 
@@ -94,9 +147,11 @@ fn reschedule_ground(conn: &mut AnyConnection, policy: &Policy, ground: &str) ->
         .filter(p::status.eq("active"))
         .select((p::permit_id, p::valid_from, p::valid_until, p::last_review_occasion))
         .load(conn)?;
-    for (id, valid_from, valid_until, last) in rows {
-        let next = next_review(gp, Validity { valid_from, valid_until }, last);
-        set_next_review(conn, &id, None, next)?;
-    }
-    Ok(())
+    let updates: Vec<ReviewUpdate> = rows
+        .into_iter()
+        .map(|(id, valid_from, valid_until, last)| {
+            (id, None, next_review(gp, Validity { valid_from, valid_until }, last))
+        })
+        .collect();
+    set_next_reviews(conn, &updates)
 }

@@ -29,29 +29,42 @@ pub fn insert(conn: &mut AnyConnection, rows: &[NewTaskRow]) -> QueryResult<Vec<
     let mut created = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(BATCH) {
         match conn {
-            AnyConnection::Postgresql(c) => diesel::insert_into(t::tasks)
-                .values(chunk)
-                .on_conflict((t::permit_id, t::cause, t::occasion))
-                .do_nothing()
-                .execute(c)?,
-            // INSERT OR IGNORE: SQLite's spelling of ON CONFLICT DO NOTHING for a batch.
-            AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into(t::tasks).values(chunk).execute(c)?,
-        };
-        // Read the ids back: those of this chunk created at this very instant are ours.
-        let ids: Vec<&str> = chunk.iter().map(|r| r.permit_id.as_str()).collect();
-        let at = chunk[0].created_at;
-        let found: Vec<(i64, String, String, String)> = t::tasks
-            .filter(t::permit_id.eq_any(&ids))
-            .filter(t::created_at.eq(at))
-            .select((t::id, t::permit_id, t::cause, t::occasion))
-            .load(conn)?;
-        let mut wanted: std::collections::HashSet<(String, String, String)> =
-            chunk.iter().map(|r| (r.permit_id.clone(), r.cause.clone(), r.occasion.clone())).collect();
-        for (id, permit_id, cause, occasion) in found {
-            let key = (permit_id, cause, occasion);
-            if wanted.remove(&key) {
-                let (permit_id, cause, occasion) = key;
-                created.push(Created { id, permit_id, cause, occasion });
+            // RETURNING gives exactly the rows this statement inserted.
+            AnyConnection::Postgresql(c) => {
+                let found: Vec<(i64, String, String, String)> = diesel::insert_into(t::tasks)
+                    .values(chunk)
+                    .on_conflict((t::permit_id, t::cause, t::occasion))
+                    .do_nothing()
+                    .returning((t::id, t::permit_id, t::cause, t::occasion))
+                    .get_results(c)?;
+                created.extend(found.into_iter().map(|(id, permit_id, cause, occasion)| Created {
+                    id,
+                    permit_id,
+                    cause,
+                    occasion,
+                }));
+            }
+            // INSERT OR IGNORE: SQLite's spelling of ON CONFLICT DO NOTHING for a batch; the ids
+            // are read back (those created at this very instant are ours).
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_or_ignore_into(t::tasks).values(chunk).execute(c)?;
+                let ids: Vec<&str> = chunk.iter().map(|r| r.permit_id.as_str()).collect();
+                let found: Vec<(i64, String, String, String)> = t::tasks
+                    .filter(t::permit_id.eq_any(&ids))
+                    .filter(t::created_at.eq(chunk[0].created_at))
+                    .select((t::id, t::permit_id, t::cause, t::occasion))
+                    .load(c)?;
+                let mut wanted: std::collections::HashSet<(String, String, String)> = chunk
+                    .iter()
+                    .map(|r| (r.permit_id.clone(), r.cause.clone(), r.occasion.clone()))
+                    .collect();
+                for (id, permit_id, cause, occasion) in found {
+                    let key = (permit_id, cause, occasion);
+                    if wanted.remove(&key) {
+                        let (permit_id, cause, occasion) = key;
+                        created.push(Created { id, permit_id, cause, occasion });
+                    }
+                }
             }
         }
     }
