@@ -6,6 +6,7 @@
 //! ([`in_pass`]), so passes of several processes run one at a time and a crash rolls back whole.
 
 pub mod audit;
+pub mod bulk;
 pub mod digests;
 pub mod imports;
 pub mod permits;
@@ -108,7 +109,6 @@ pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
                 "PRAGMA synchronous = NORMAL".to_string(),
                 "PRAGMA foreign_keys = ON".to_string(),
                 format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"),
-                "PRAGMA temp_store = MEMORY".to_string(),
             ] {
                 diesel::sql_query(pragma).execute(&mut c)?;
             }

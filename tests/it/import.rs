@@ -203,3 +203,48 @@ fn importing_twice_concurrently_on_sqlite_serialises_and_loses_nothing() {
     assert_eq!(env.run(&["history", "A-2999"]).code(), 0);
     assert_eq!(env.run(&["history", "B-2999"]).code(), 0);
 }
+
+fn index_count(env: &Env) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn =
+        permit_followup::storage::connect(&permit_followup::storage::Engine::parse(&env.url).unwrap())
+            .unwrap();
+    let names = permit_followup::storage::bulk::REGISTER_INDEXES
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = match env.engine {
+        Engine::Sqlite => {
+            format!("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name IN ({names})")
+        }
+        Engine::Postgres => format!("SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname IN ({names})"),
+    };
+    diesel::sql_query(sql).get_result::<N>(&mut conn).unwrap().n
+}
+
+both_engines!(
+    fn a_bulk_load_rebuilds_the_indexes_and_a_failed_one_leaves_them_in_place(engine) {
+        let env = Env::new(engine, "").unwrap();
+        env.ok(&["migrate"]);
+        let expected = permit_followup::storage::bulk::REGISTER_INDEXES.len() as i64;
+        assert_eq!(index_count(&env), expected);
+        let mut csv = HEADER.to_string();
+        for i in 0..60_000 {
+            csv.push_str(&format!("BULK-{i:06},P-{i:06},,work,2026-01-01,2028-01-01,active,,5560000001,\n"));
+        }
+        let bad = csv.clone() + "BAD,P-x,,work,2026-13-01,,,,,\n";
+        let r = env.run(&["import", "permits", &env.file("bad.csv", &bad)]);
+        assert_eq!(r.code(), 3);
+        assert_eq!(index_count(&env), expected, "the rollback restores the dropped indexes");
+        let out = env.ok(&["import", "permits", &env.file("bulk.csv", &csv)]);
+        assert!(out.contains("60000 inserted"), "{out}");
+        assert_eq!(index_count(&env), expected, "indexes rebuilt after the load");
+        assert!(env.ok(&["tick", "--now", "2026-12-18"]).contains("created 500 task(s), deferred 59500"));
+    }
+);

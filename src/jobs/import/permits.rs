@@ -16,7 +16,7 @@ use crate::errors::Rejected;
 use crate::privacy::PnKey;
 use crate::storage::imports::{self, Counts, Reject};
 use crate::storage::rows::{NewAuditRow, PermitRow};
-use crate::storage::{self, audit, in_pass, permits, tasks, AnyConnection};
+use crate::storage::{self, audit, bulk, in_pass, permits, tasks, AnyConnection};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
@@ -38,6 +38,13 @@ pub const FIELDS: &[&str] = &[
 /// Records written per batch.
 const BATCH: usize = 1_000;
 
+/// A rough size of one CSV or JSON record, to tell a bulk load from an update.
+const BYTES_PER_ROW: u64 = 80;
+
+/// A file expected to hold more rows than this, and more than twice the register, is loaded
+/// with the register's secondary indexes rebuilt at the end (see `storage::bulk`).
+const BULK_MIN_ROWS: u64 = 50_000;
+
 /// Past this many written permits the planner's statistics are refreshed, so the next tick uses
 /// the due-review index at once instead of waiting for autovacuum.
 const ANALYZE_AFTER: i64 = 10_000;
@@ -54,9 +61,12 @@ pub fn import_permits(
     let input = read::open(&opts.file).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file))?;
     let now = storage::micros(opts.now);
     let mut run = Run::new(policy, key, opts, now);
+    let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
     let outcome = in_pass(conn, "import permits", |c| {
         permits::sync_ground_schedules(c, policy)?;
         run.import_id = imports::begin(c, "permits", &opts.file, now)?;
+        let bulk = expected_rows > BULK_MIN_ROWS && expected_rows > 2 * bulk::permit_count(c)? as u64;
+        let suspended = if bulk { Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?) } else { None };
         match Records::new(input, format, &opts.file, FIELDS) {
             Ok(mut records) => {
                 while let Some(next) = records.next_record() {
@@ -68,6 +78,9 @@ pub fn import_permits(
         run.flush(c)?;
         if run.rejected > 0 && !opts.skip_invalid {
             return Err(anyhow::Error::new(Rollback));
+        }
+        if let Some(indexes) = suspended {
+            indexes.rebuild(c)?;
         }
         run.counts.rejected = run.rejected as i64;
         imports::finish(c, run.import_id, run.counts)?;
