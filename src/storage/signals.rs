@@ -108,12 +108,14 @@ pub fn pending(conn: &mut AnyConnection) -> QueryResult<Vec<SignalRow>> {
     s::signals.filter(s::state.eq("pending")).order(s::seq.asc()).select(SignalRow::as_select()).load(conn)
 }
 
-/// Moves a signal to `state`.
-pub fn set_state(conn: &mut AnyConnection, seq: i64, state: &str, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(s::signals.find(seq))
-        .set((s::state.eq(state), s::processed_at.eq(at)))
-        .execute(conn)
-        .map(|_| ())
+/// Moves many signals to `state`.
+pub fn set_states(conn: &mut AnyConnection, seqs: &[i64], state: &str, at: NaiveDateTime) -> QueryResult<()> {
+    for chunk in seqs.chunks(BATCH) {
+        diesel::update(s::signals.filter(s::seq.eq_any(chunk)))
+            .set((s::state.eq(state), s::processed_at.eq(at)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Signals, optionally of one state, in order of receipt.
@@ -125,17 +127,25 @@ pub fn list(conn: &mut AnyConnection, state: Option<&str>) -> QueryResult<Vec<Si
     q.load(conn)
 }
 
-/// The persons a personal-number hash belongs to: holders of permits with that number, and
-/// persons whose number was replaced by it.
-pub fn persons_of_number(conn: &mut AnyConnection, hash: &str) -> QueryResult<Vec<String>> {
-    let mut persons: Vec<String> =
-        p::permits.filter(p::pn_hash.eq(hash)).select(p::person_id).distinct().load(conn)?;
-    let linked: Vec<String> =
-        n::person_numbers.filter(n::pn_hash.eq(hash)).select(n::person_id).load(conn)?;
-    persons.extend(linked);
-    persons.sort();
-    persons.dedup();
-    Ok(persons)
+/// The persons of many personal-number hashes: (hash, person) pairs, from permits and links.
+pub fn persons_of_numbers(conn: &mut AnyConnection, hashes: &[&str]) -> QueryResult<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    for chunk in hashes.chunks(BATCH) {
+        let on_permits: Vec<(Option<String>, String)> = p::permits
+            .filter(p::pn_hash.eq_any(chunk))
+            .select((p::pn_hash, p::person_id))
+            .distinct()
+            .load(conn)?;
+        pairs.extend(on_permits.into_iter().filter_map(|(h, person)| h.map(|h| (h, person))));
+        let linked: Vec<(String, String)> = n::person_numbers
+            .filter(n::pn_hash.eq_any(chunk))
+            .select((n::pn_hash, n::person_id))
+            .load(conn)?;
+        pairs.extend(linked);
+    }
+    pairs.sort();
+    pairs.dedup();
+    Ok(pairs)
 }
 
 /// Links a replacing number's hash to a person.
@@ -149,11 +159,19 @@ pub fn link_number(conn: &mut AnyConnection, hash: &str, person: &str) -> QueryR
     Ok(())
 }
 
-/// Every permit of the persons, in permit id order.
-pub fn permits_of(conn: &mut AnyConnection, persons: &[String]) -> QueryResult<Vec<PermitOfPerson>> {
-    p::permits
-        .filter(p::person_id.eq_any(persons))
-        .order(p::permit_id.asc())
-        .select((p::permit_id, p::ground, p::unit, p::valid_from, p::employer_org_no, p::status))
-        .load(conn)
+/// Every permit of the persons with its holder, in permit id order.
+pub fn permits_of(conn: &mut AnyConnection, persons: &[&str]) -> QueryResult<Vec<(String, PermitOfPerson)>> {
+    let mut out = Vec::new();
+    for chunk in persons.chunks(BATCH) {
+        let rows: Vec<(String, PermitOfPerson)> = p::permits
+            .filter(p::person_id.eq_any(chunk))
+            .order(p::permit_id.asc())
+            .select((
+                p::person_id,
+                (p::permit_id, p::ground, p::unit, p::valid_from, p::employer_org_no, p::status),
+            ))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }

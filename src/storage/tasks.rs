@@ -141,11 +141,29 @@ pub fn open_of_cause(conn: &mut AnyConnection, permit: &str, cause: &str) -> Que
         .load(conn)
 }
 
-/// Adds an item to an open task's evidence (a JSON list).
-pub fn append_evidence(conn: &mut AnyConnection, id: i64, item: serde_json::Value) -> QueryResult<()> {
+/// Adds items to an open task's evidence (a JSON list).
+pub fn append_evidence(conn: &mut AnyConnection, id: i64, items: Vec<serde_json::Value>) -> QueryResult<()> {
     let current: String = t::tasks.find(id).select(t::evidence).first(conn)?;
     let mut list: Vec<serde_json::Value> = serde_json::from_str(&current).unwrap_or_default();
-    list.push(item);
+    list.extend(items);
     let text = serde_json::Value::Array(list).to_string();
     diesel::update(t::tasks.find(id)).set(t::evidence.eq(text)).execute(conn).map(|_| ())
+}
+
+/// The open tasks of many permits: (id, permit, cause), oldest first.
+pub fn open_of_permits(
+    conn: &mut AnyConnection,
+    permits: &[&str],
+) -> QueryResult<Vec<(i64, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in permits.chunks(BATCH) {
+        let rows: Vec<(i64, String, String)> = t::tasks
+            .filter(t::permit_id.eq_any(chunk))
+            .filter(t::state.eq("open"))
+            .order(t::id.asc())
+            .select((t::id, t::permit_id, t::cause))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }

@@ -128,6 +128,14 @@ both_engines!(
         let evidence = tasks[0]["evidence"].as_array().unwrap();
         assert_eq!(evidence.iter().map(|e| e["signal"].as_str().unwrap()).collect::<Vec<_>>(), ["agi-0", "agi-1", "agi-2"]);
         assert!(env.ok(&["history", "UT-60"]).contains("signal_attached"));
+        // A report in a later tick joins the stored open task too.
+        let later = "{\"id\": \"agi-late\", \"kind\": \"income_reported\", \"person_id\": \"P-60\", \"occurred_on\": \"2026-11-05\", \"data\": {\"employer_org_no\": \"5560000001\", \"amount_sek\": 100}}\n";
+        env.ok(&["import", "signals", &env.file("late.jsonl", later)]);
+        assert!(env.ok(&["tick", "--now", "2026-11-06"]).contains("1 processed (1 added to open tasks as evidence)"));
+        let tasks = signal_tasks(&env);
+        assert_eq!(tasks.len(), 1);
+        assert_eq!(tasks[0]["evidence"].as_array().unwrap().len(), 4);
+        assert_eq!(tasks[0]["evidence"][3]["signal"], "agi-late");
         // Once closed, the next report makes a new task.
         let id = tasks[0]["id"].to_string();
         env.ok(&["tasks", "close", &id, "--outcome", "referred", "--note", "sent to the work-permit unit"]);
