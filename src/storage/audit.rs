@@ -10,8 +10,16 @@ const BATCH: usize = 2_000;
 
 /// Appends events.
 pub fn append(conn: &mut AnyConnection, events: &[NewAuditRow]) -> QueryResult<()> {
-    for chunk in events.chunks(BATCH) {
-        crate::on_engine!(conn, c => diesel::insert_into(a::audit_events).values(chunk).execute(c))?;
+    match conn {
+        // COPY: PostgreSQL's bulk path for the audit rows of large imports and ticks.
+        AnyConnection::Postgresql(c) if events.len() > 1 => {
+            diesel::copy_from(a::audit_events).from_insertable(events).execute(c)?;
+        }
+        _ => {
+            for chunk in events.chunks(BATCH) {
+                crate::on_engine!(conn, c => diesel::insert_into(a::audit_events).values(chunk).execute(c))?;
+            }
+        }
     }
     Ok(())
 }

@@ -20,8 +20,17 @@ pub fn existing(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<Permi
 
 /// Inserts new permits.
 pub fn insert(conn: &mut AnyConnection, rows: &[PermitRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(BATCH) {
-        crate::on_engine!(conn, c => diesel::insert_into(p::permits).values(chunk).execute(c))?;
+    match conn {
+        // COPY: PostgreSQL's bulk path, far cheaper than a 28,000-parameter INSERT.
+        AnyConnection::Postgresql(c) if !rows.is_empty() => {
+            diesel::copy_from(p::permits).from_insertable(rows).execute(c)?;
+        }
+        AnyConnection::Postgresql(_) => {}
+        AnyConnection::Sqlite(c) => {
+            for chunk in rows.chunks(BATCH) {
+                diesel::insert_into(p::permits).values(chunk).execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -7,14 +7,13 @@
 //! that occur twice.
 
 use super::read::{self, Fields, Format, RecordError, Records};
-use super::{ImportOptions, ImportReport};
+use super::{ImportOptions, ImportReport, Intake};
 use crate::domain::ids::{OrgNo, PermitId, PersonId, PersonalNumber};
 use crate::domain::policy::Policy;
 use crate::domain::review::next_review;
 use crate::domain::task::{Outcome, PermitStatus, PERIODIC_REVIEW};
-use crate::errors::Rejected;
 use crate::privacy::PnKey;
-use crate::storage::imports::{self, Counts, Reject};
+use crate::storage::imports::Counts;
 use crate::storage::rows::{NewAuditRow, PermitRow};
 use crate::storage::{self, audit, bulk, in_pass, permits, tasks, AnyConnection};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -62,9 +61,9 @@ pub fn import_permits(
     let now = storage::micros(opts.now);
     let mut run = Run::new(policy, key, opts, now);
     let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
-    let outcome = in_pass(conn, "import permits", |c| {
+    let pass = in_pass(conn, "import permits", |c| {
         permits::sync_ground_schedules(c, policy)?;
-        run.import_id = imports::begin(c, "permits", &opts.file, now)?;
+        run.intake.begin(c)?;
         let bulk = expected_rows > BULK_MIN_ROWS && expected_rows > 2 * bulk::permit_count(c)? as u64;
         let suspended = if bulk { Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?) } else { None };
         match Records::new(input, format, &opts.file, FIELDS) {
@@ -73,38 +72,19 @@ pub fn import_permits(
                     run.take(c, next, on_error)?;
                 }
             }
-            Err(errors) => run.fail(errors, on_error),
+            Err(errors) => run.intake.fail(errors, on_error),
         }
         run.flush(c)?;
-        if run.rejected > 0 && !opts.skip_invalid {
-            return Err(anyhow::Error::new(Rollback));
-        }
+        run.intake.close(c)?;
         if let Some(indexes) = suspended {
             indexes.rebuild(c)?;
         }
-        run.counts.rejected = run.rejected as i64;
-        imports::finish(c, run.import_id, run.counts)?;
-        imports::reject(c, &run.rejects)?;
-        if run.counts.inserted + run.counts.updated > ANALYZE_AFTER {
+        if run.intake.counts.inserted + run.intake.counts.updated > ANALYZE_AFTER {
             permits::analyze(c)?;
         }
         Ok(())
     });
-    match outcome {
-        Ok(()) => {}
-        Err(e) if e.is::<Rollback>() => {}
-        Err(e) => return Err(e.context(format!("import of {} failed; nothing was imported", opts.file))),
-    }
-    let report = ImportReport { counts: run.counts, committed: run.rejected == 0 || opts.skip_invalid };
-    if run.rejected > 0 {
-        let outcome = if opts.skip_invalid {
-            format!("the valid ones were imported ({})", summary(&report.counts))
-        } else {
-            "nothing was imported".to_string()
-        };
-        return Err(Rejected { count: run.rejected, outcome }.into());
-    }
-    Ok(report)
+    run.intake.outcome(pass, summary)
 }
 
 /// `3 inserted, 1 updated, 0 unchanged`.
@@ -112,23 +92,15 @@ pub fn summary(c: &Counts) -> String {
     format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("rolled back")]
-struct Rollback;
-
 /// The state of one import as it streams.
 struct Run<'a> {
     policy: &'a Policy,
     key: &'a PnKey,
-    opts: &'a ImportOptions,
     now: NaiveDateTime,
-    import_id: i64,
+    intake: Intake<'a>,
     seen: HashMap<[u64; 2], u32>,
     hashers: (RandomState, RandomState),
     batch: Vec<PermitRow>,
-    counts: Counts,
-    rejected: usize,
-    rejects: Vec<Reject>,
 }
 
 impl<'a> Run<'a> {
@@ -136,37 +108,11 @@ impl<'a> Run<'a> {
         Run {
             policy,
             key,
-            opts,
             now,
-            import_id: 0,
+            intake: Intake::new(opts, "permits"),
             seen: HashMap::new(),
             hashers: (RandomState::new(), RandomState::new()),
             batch: Vec::with_capacity(BATCH),
-            counts: Counts::default(),
-            rejected: 0,
-            rejects: Vec::new(),
-        }
-    }
-
-    fn writing(&self) -> bool {
-        self.rejected == 0 || self.opts.skip_invalid
-    }
-
-    fn fail(&mut self, errors: Vec<RecordError>, on_error: &mut dyn FnMut(&RecordError)) {
-        self.rejected += 1;
-        for e in &errors {
-            on_error(e);
-            if self.opts.skip_invalid {
-                self.rejects.push(Reject {
-                    import_id: self.import_id,
-                    kind: "permits".into(),
-                    file: e.file.clone(),
-                    line: e.line as i64,
-                    field: e.field.clone(),
-                    reason: e.reason.clone(),
-                    record_key: e.key.clone(),
-                });
-            }
         }
     }
 
@@ -176,11 +122,11 @@ impl<'a> Run<'a> {
         next: Result<Fields, Vec<RecordError>>,
         on_error: &mut dyn FnMut(&RecordError),
     ) -> anyhow::Result<()> {
-        let file = self.opts.file.as_str();
+        let file = self.intake.opts.file.as_str();
         let file = if file == "-" { "<stdin>" } else { file };
         match next.and_then(|f| self.validate(file, &f)) {
-            Err(errors) => self.fail(errors, on_error),
-            Ok(row) if self.writing() => {
+            Err(errors) => self.intake.fail(errors, on_error),
+            Ok(row) if self.intake.writing() => {
                 self.batch.push(row);
                 if self.batch.len() >= BATCH {
                     self.flush(c)?;
@@ -289,7 +235,7 @@ impl<'a> Run<'a> {
 
     /// Writes the batch: new permits inserted, changed ones updated, unchanged ones counted.
     fn flush(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
-        if self.batch.is_empty() || !self.writing() {
+        if self.batch.is_empty() || !self.intake.writing() {
             self.batch.clear();
             return Ok(());
         }
@@ -301,7 +247,7 @@ impl<'a> Run<'a> {
         for mut row in batch {
             let old = existing.get(&row.permit_id);
             if old.is_some_and(|o| o.same_record(&row)) {
-                self.counts.unchanged += 1;
+                self.intake.counts.unchanged += 1;
                 continue;
             }
             self.schedule(&mut row, old);
@@ -314,19 +260,22 @@ impl<'a> Run<'a> {
             };
             match old {
                 None => {
-                    self.counts.inserted += 1;
+                    self.intake.counts.inserted += 1;
                     audit_rows.push(event(
                         "imported",
-                        format!("imported from {} (import {})", self.opts.file, self.import_id),
+                        format!("imported from {} (import {})", self.intake.opts.file, self.intake.import_id),
                     ));
                     new_rows.push(row);
                 }
                 Some(old) => {
-                    self.counts.updated += 1;
+                    self.intake.counts.updated += 1;
                     let changed = row.changed_fields(old).join(", ");
                     audit_rows.push(event(
                         "updated",
-                        format!("{changed} changed by {} (import {})", self.opts.file, self.import_id),
+                        format!(
+                            "{changed} changed by {} (import {})",
+                            self.intake.opts.file, self.intake.import_id
+                        ),
                     ));
                     if old.status == "active" && row.status != "active" {
                         audit_rows.extend(close_periodic(c, &row.permit_id, self.now)?);

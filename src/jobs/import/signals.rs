@@ -6,13 +6,13 @@
 //! permits: one transaction, every error reported, nothing kept unless `--skip-invalid`.
 
 use super::read::{self, Fields, Format, RecordError, Records};
-use super::{ImportOptions, ImportReport};
+use super::{ImportOptions, ImportReport, Intake};
 use crate::domain::ids::{OrgNo, PersonId, PersonalNumber, SignalId};
 use crate::domain::policy::Policy;
 use crate::domain::signal::{BIRTH_DATE_CHANGED, INCOME_REPORTED};
-use crate::errors::{Rejected, UsageError};
+use crate::errors::UsageError;
 use crate::privacy::PnKey;
-use crate::storage::imports::{self, Counts, Reject};
+use crate::storage::imports::Counts;
 use crate::storage::signals::{self as store, NewSignalRow};
 use crate::storage::{self, in_pass, AnyConnection};
 use chrono::NaiveDate;
@@ -37,26 +37,17 @@ pub fn import_signals(
         return Err(UsageError(format!("{}: signals are JSON lines (one object a line)", opts.file)).into());
     }
     let input = read::open(&opts.file).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file))?;
-    let mut run = Run {
-        policy,
-        key,
-        opts,
-        import_id: 0,
-        seen: HashSet::new(),
-        batch: Vec::new(),
-        counts: Counts::default(),
-        rejected: 0,
-        rejects: Vec::new(),
-    };
-    let outcome = in_pass(conn, "import signals", |c| {
-        run.import_id = imports::begin(c, "signals", &opts.file, storage::micros(opts.now))?;
+    let mut run =
+        Run { policy, key, intake: Intake::new(opts, "signals"), seen: HashSet::new(), batch: Vec::new() };
+    let pass = in_pass(conn, "import signals", |c| {
+        run.intake.begin(c)?;
         let mut records = Records::new(input, Format::Jsonl, &opts.file, FIELDS)
             .map_err(|_| anyhow::anyhow!("unreadable"))?;
         while let Some(next) = records.next_record() {
             let file = records.file().to_string();
             match next.and_then(|f| run.validate(&file, &f)) {
-                Err(errors) => run.fail(errors, on_error),
-                Ok(Some(row)) if run.writing() => {
+                Err(errors) => run.intake.fail(errors, on_error),
+                Ok(Some(row)) if run.intake.writing() => {
                     run.batch.push(row);
                     if run.batch.len() >= BATCH {
                         run.flush(c)?;
@@ -66,28 +57,9 @@ pub fn import_signals(
             }
         }
         run.flush(c)?;
-        if run.rejected > 0 && !opts.skip_invalid {
-            return Err(anyhow::Error::new(Rollback));
-        }
-        run.counts.rejected = run.rejected as i64;
-        imports::finish(c, run.import_id, run.counts)?;
-        imports::reject(c, &run.rejects)?;
-        Ok(())
+        run.intake.close(c)
     });
-    match outcome {
-        Ok(()) => {}
-        Err(e) if e.is::<Rollback>() => {}
-        Err(e) => return Err(e.context(format!("import of {} failed; nothing was imported", opts.file))),
-    }
-    if run.rejected > 0 {
-        let outcome = if opts.skip_invalid {
-            format!("the valid ones were imported ({})", summary(&run.counts))
-        } else {
-            "nothing was imported".to_string()
-        };
-        return Err(Rejected { count: run.rejected, outcome }.into());
-    }
-    Ok(ImportReport { counts: run.counts, committed: true })
+    run.intake.outcome(pass, summary)
 }
 
 /// `12 received, 1 duplicate(s) ignored`.
@@ -95,45 +67,15 @@ pub fn summary(c: &Counts) -> String {
     format!("{} received, {} duplicate(s) ignored", c.inserted, c.duplicates)
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("rolled back")]
-struct Rollback;
-
 struct Run<'a> {
     policy: &'a Policy,
     key: &'a PnKey,
-    opts: &'a ImportOptions,
-    import_id: i64,
+    intake: Intake<'a>,
     seen: HashSet<String>,
     batch: Vec<NewSignalRow>,
-    counts: Counts,
-    rejected: usize,
-    rejects: Vec<Reject>,
 }
 
 impl Run<'_> {
-    fn writing(&self) -> bool {
-        self.rejected == 0 || self.opts.skip_invalid
-    }
-
-    fn fail(&mut self, errors: Vec<RecordError>, on_error: &mut dyn FnMut(&RecordError)) {
-        self.rejected += 1;
-        for e in &errors {
-            on_error(e);
-            if self.opts.skip_invalid {
-                self.rejects.push(Reject {
-                    import_id: self.import_id,
-                    kind: "signals".into(),
-                    file: e.file.clone(),
-                    line: e.line as i64,
-                    field: e.field.clone(),
-                    reason: e.reason.clone(),
-                    record_key: e.key.clone(),
-                });
-            }
-        }
-    }
-
     /// Checks one record; `Ok(None)` for a duplicate of one earlier in this file.
     fn validate(&mut self, file: &str, f: &Fields) -> Result<Option<NewSignalRow>, Vec<RecordError>> {
         let mut errors = Vec::new();
@@ -191,7 +133,7 @@ impl Run<'_> {
             unreachable!("a missing value was reported as an error")
         };
         if !self.seen.insert(id.as_str().to_string()) {
-            self.counts.duplicates += 1;
+            self.intake.counts.duplicates += 1;
             return Ok(None);
         }
         Ok(Some(NewSignalRow {
@@ -203,16 +145,16 @@ impl Run<'_> {
             new_pn_hash,
             occurred_on,
             data: Value::Object(data).to_string(),
-            import_id: self.import_id,
-            received_at: storage::micros(self.opts.now),
-            received_on: self.opts.today,
+            import_id: self.intake.import_id,
+            received_at: storage::micros(self.intake.opts.now),
+            received_on: self.intake.opts.today,
             state: "pending".into(),
         }))
     }
 
     /// Stores the batch, skipping signals received in earlier imports.
     fn flush(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
-        if self.batch.is_empty() || !self.writing() {
+        if self.batch.is_empty() || !self.intake.writing() {
             self.batch.clear();
             return Ok(());
         }
@@ -220,8 +162,8 @@ impl Run<'_> {
         let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
         let known = store::known_ids(c, &ids)?;
         batch.retain(|r| !known.contains(&r.id));
-        self.counts.duplicates += known.len() as i64;
-        self.counts.inserted += batch.len() as i64;
+        self.intake.counts.duplicates += known.len() as i64;
+        self.intake.counts.inserted += batch.len() as i64;
         store::insert(c, &batch)?;
         Ok(())
     }
