@@ -55,11 +55,30 @@ text_id!(
     PersonId,
     "a person id"
 );
-text_id!(
-    /// A signal's id as its sender gave it; unique across all feeds.
-    SignalId,
-    "a signal id"
-);
+/// A signal's id as its sender gave it; unique across all feeds. The contract does not limit
+/// its alphabet, so any printable text of 1 to 128 characters without spaces is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SignalId(String);
+
+impl SignalId {
+    /// Checks length and that the id is printable without spaces.
+    pub fn parse(text: &str) -> Result<Self, IdError> {
+        let n = text.chars().count();
+        if n == 0 || n > 128 {
+            return Err(IdError(format!("a signal id must be 1 to 128 characters, got {n}")));
+        }
+        if let Some(bad) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(IdError(format!(
+                "a signal id may not hold spaces or control characters, found {bad:?}"
+            )));
+        }
+        Ok(SignalId(text.to_string()))
+    }
+    /// The id as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// A Swedish personal identity or coordination number, 12 digits, Luhn-checked.
 ///
@@ -191,6 +210,14 @@ mod tests {
         assert_eq!(format!("{pn:?}"), "[personal number]");
         let err = PersonalNumber::parse("19900101-1238").unwrap_err().to_string();
         assert!(!err.contains("1238") && !err.contains("19900101"), "{err}");
+    }
+
+    #[test]
+    fn signal_ids_take_any_printable_text_without_spaces() {
+        assert!(SignalId::parse("navet:2026-11-20#000123").is_ok());
+        assert!(SignalId::parse("a b").is_err());
+        assert!(SignalId::parse("").is_err());
+        assert!(SignalId::parse(&"x".repeat(129)).is_err());
     }
 
     #[test]
