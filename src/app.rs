@@ -109,7 +109,8 @@ impl Daemon {
             })
             .await;
         match result {
-            Ok(report) => !report.failed.is_empty(),
+            // A digest another sender holds (or a crashed send's lease) is retried later too.
+            Ok(report) => !report.failed.is_empty() || report.busy > 0,
             Err(e) => {
                 tracing::error!(error = %crate::errors::one_line(&e), "digest run failed");
                 true

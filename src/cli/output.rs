@@ -54,6 +54,13 @@ pub fn tick(r: &TickReport, took: std::time::Duration) -> String {
             sig.processed, sig.attached, sig.pending, sig.unmatched
         );
     }
+    if r.without_policy > 0 {
+        let _ = writeln!(
+            out,
+            "{} due permit(s) skipped: their ground is missing from the configuration (add it under [grounds])",
+            r.without_policy
+        );
+    }
     for g in &r.rescheduled_grounds {
         let _ = writeln!(out, "review dates of ground {g} recomputed after a policy change");
     }
@@ -131,6 +138,7 @@ pub fn signals(rows: &[SignalRow], format: OutputFormat) -> anyhow::Result<Strin
                     "occurred_on": s.occurred_on.to_string(),
                     "received_on": s.received_on.to_string(),
                     "state": s.state,
+                    "outcome": s.outcome,
                     "data": serde_json::from_str::<serde_json::Value>(&s.data).unwrap_or_default(),
                 })
             })
@@ -147,10 +155,11 @@ pub fn signals(rows: &[SignalRow], format: OutputFormat) -> anyhow::Result<Strin
                 s.occurred_on.to_string(),
                 s.received_on.to_string(),
                 s.state.clone(),
+                s.outcome.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    Ok(table(&["ID", "KIND", "PERSON", "OCCURRED", "RECEIVED", "STATE"], &cells)
+    Ok(table(&["ID", "KIND", "PERSON", "OCCURRED", "RECEIVED", "STATE", "OUTCOME"], &cells)
         + &format!("{} signal(s)\n", rows.len()))
 }
 

@@ -2,6 +2,23 @@
 
 use std::fmt;
 
+/// `value` quoted for an error message — unless it holds ten or more digits, which could be a
+/// personal number in the wrong column: then it is withheld, since errors are printed and kept.
+pub fn quoted(value: &str) -> String {
+    if value.chars().filter(char::is_ascii_digit).count() >= 10 && !is_org_no_like(value) {
+        "(value withheld: it could be a personal number)".to_string()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// A value shaped like an organisation number of a company (third digit 2 or more), which is
+/// no personal data and may be quoted.
+fn is_org_no_like(value: &str) -> bool {
+    let digits: Vec<u8> = value.bytes().filter(u8::is_ascii_digit).collect();
+    digits.len() == 10 && digits[2] >= b'2'
+}
+
 /// Why an identifier was refused. The text never repeats a personal number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -155,18 +172,30 @@ fn luhn_ok(ten: &[u32]) -> bool {
 pub struct OrgNo(String);
 
 impl OrgNo {
-    /// Reads `NNNNNNNNNN` or `NNNNNN-NNNN`, kept as the 10 digits.
+    /// Reads `NNNNNNNNNN` or `NNNNNN-NNNN`, kept as the 10 digits. Errors never quote the
+    /// input: a sole trader's organisation number is their personal number.
     pub fn parse(text: &str) -> Result<Self, IdError> {
         let digits: String = match text.len() {
             10 => text.to_string(),
-            11 if text.as_bytes()[6] == b'-' => text.replace('-', ""),
-            _ => return Err(IdError(format!("an organisation number is 10 digits, got {text:?}"))),
+            11 if text.as_bytes()[6] == b'-' => format!("{}{}", &text[..6], &text[7..]),
+            _ => {
+                return Err(IdError(
+                    "an organisation number is 10 digits, with or without - before the last four".into(),
+                ))
+            }
         };
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(IdError(format!("an organisation number holds only digits, got {text:?}")));
+            return Err(IdError("an organisation number holds only digits (and one -)".into()));
         }
         Ok(OrgNo(digits))
     }
+
+    /// Whether this is a sole trader's number, i.e. the owner's personal identity number (a
+    /// company's has 2 or more in third place). Such a number is personal data.
+    pub fn is_personal(&self) -> bool {
+        self.0.as_bytes()[2] < b'2'
+    }
+
     /// The 10 digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -225,5 +254,17 @@ mod tests {
         assert_eq!(OrgNo::parse("556000-0001").unwrap().as_str(), "5560000001");
         assert!(OrgNo::parse("55600000").is_err());
         assert!(OrgNo::parse("55600000AB").is_err());
+        assert!(OrgNo::parse("55-000-0001").is_err(), "one dash, before the last four");
+        assert!(!OrgNo::parse("5560000001").unwrap().is_personal());
+        assert!(OrgNo::parse("9001011239").unwrap().is_personal(), "a sole trader's number");
+        assert!(!OrgNo::parse("900101-12399").unwrap_err().to_string().contains("1239"));
+    }
+
+    #[test]
+    fn values_that_could_be_personal_numbers_are_withheld_from_messages() {
+        assert_eq!(quoted("2026-02-30"), "\"2026-02-30\"");
+        assert!(!quoted("19900101-1239").contains("1239"));
+        assert!(!quoted("9001011239").contains("1239"));
+        assert_eq!(quoted("5560000001"), "\"5560000001\"");
     }
 }

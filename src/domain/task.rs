@@ -105,7 +105,10 @@ impl FromStr for PermitStatus {
             "revoked" => Ok(PermitStatus::Revoked),
             "expired" => Ok(PermitStatus::Expired),
             "withdrawn" => Ok(PermitStatus::Withdrawn),
-            other => Err(format!("unknown status {other:?}: active, revoked, expired or withdrawn")),
+            other => Err(format!(
+                "unknown status {}: active, revoked, expired or withdrawn",
+                super::ids::quoted(other)
+            )),
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct PeriodicPlan {
     pub deferred: Vec<ReviewTask>,
     /// Permits whose stored due date was stale (no occasion due after all): their fresh next review.
     pub reschedule: Vec<(String, Option<NextReview>)>,
+    /// Due permits whose ground has no policy in the configuration: skipped, and reported.
+    pub without_policy: Vec<String>,
 }
 
 /// Decides the periodic review tasks of a tick on `today`.
@@ -69,7 +71,8 @@ pub fn plan_periodic(
     let mut candidates = Vec::with_capacity(due.len());
     for permit in due {
         let Some(ground) = policy.grounds.get(&permit.ground) else {
-            continue; // settings validation keeps unknown grounds out of storage
+            plan.without_policy.push(permit.permit_id);
+            continue;
         };
         match latest_due_occasion(ground, permit.validity, today) {
             Some(occasion) => {

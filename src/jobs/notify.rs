@@ -51,13 +51,24 @@ pub fn notify(
         }
         let mail = outgoing(&digest, from);
         match send(mailer, &mail) {
-            Ok(()) => {
-                in_pass(c, "notify", |c| record_sent(c, &digest, at))?;
-                tracing::info!(unit = %digest.unit, message_id = %digest.message_id, tasks = digest.task_count, "digest sent");
-                report.sent.push((digest.unit.clone(), digest.message_id.clone(), digest.task_count));
-            }
+            Ok(()) => match in_pass(c, "notify", |c| record_sent(c, &digest, at)) {
+                Ok(()) => {
+                    tracing::info!(unit = %digest.unit, message_id = %digest.message_id, tasks = digest.task_count, "digest sent");
+                    report.sent.push((digest.unit.clone(), digest.message_id.clone(), digest.task_count));
+                }
+                // Accepted but not recorded: the lease runs out and the same message goes again.
+                Err(e) => {
+                    let why = format!(
+                        "accepted by the server but not recorded ({}); it will be resent",
+                        crate::errors::one_line(&e)
+                    );
+                    tracing::error!(unit = %digest.unit, message_id = %digest.message_id, error = %why, "digest not recorded");
+                    report.failed.push((digest.unit.clone(), why));
+                }
+            },
+
             Err(e) => {
-                let why = e.to_string();
+                let why = without_addresses(&e.to_string());
                 digests::mark_failed(c, digest.id, &why)?;
                 tracing::warn!(unit = %digest.unit, message_id = %digest.message_id, error = %why, "digest not sent; it stays pending");
                 report.failed.push((digest.unit.clone(), why));
@@ -75,8 +86,11 @@ fn prepare(
     today: NaiveDate,
     at: NaiveDateTime,
 ) -> anyhow::Result<Vec<(String, String)>> {
+    // A unit whose digest has not been accepted yet gets no second one: its new tasks wait and
+    // go out together in the next digest, so a unit hears of its tasks in one mail a run.
+    let waiting = digests::units_pending(c)?;
     let mut by_unit: BTreeMap<String, Vec<digests::UnsentTask>> = BTreeMap::new();
-    for task in digests::unsent_tasks(c)? {
+    for task in digests::unsent_tasks(c)?.into_iter().filter(|t| !waiting.contains(&t.unit)) {
         by_unit.entry(task.unit.clone()).or_default().push(task);
     }
     let mut problems = Vec::new();
@@ -152,4 +166,23 @@ fn record_sent(c: &mut AnyConnection, digest: &DigestRow, at: NaiveDateTime) -> 
         .collect();
     audit::append(c, &events)?;
     Ok(())
+}
+
+/// A server's reply with any email address in it replaced: logs and messages carry none.
+fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| if word.contains('@') { "[address]" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_in_a_server_reply_are_replaced() {
+        let text = super::without_addresses(
+            "mail server h:25 rejected the mail: 550 5.1.1 <work-unit@localhost>: no such user",
+        );
+        assert_eq!(text, "mail server h:25 rejected the mail: 550 5.1.1 [address] no such user");
+    }
 }

@@ -135,16 +135,32 @@ impl World {
             return Ok(());
         }
         if let (BIRTH_DATE_CHANGED, Some(new_hash)) = (signal.kind.as_str(), &signal.new_pn_hash) {
+            // Either number reaches the person from now on, also once the register carries the
+            // new one: link the new number, and the old ones the permits hold today.
+            let mut hashes: Vec<String> = permits.iter().filter_map(|p| p.pn_hash.clone()).collect();
+            hashes.extend(signal.pn_hash.clone());
+            hashes.push(new_hash.clone());
+            hashes.sort();
+            hashes.dedup();
             for person in &persons {
-                batch.links.push((new_hash.clone(), person.clone()));
-                self.persons_by_hash.entry(new_hash.clone()).or_default().push(person.clone());
+                for hash in &hashes {
+                    batch.links.push((hash.clone(), person.clone()));
+                    let known = self.persons_by_hash.entry(hash.clone()).or_default();
+                    if !known.contains(person) {
+                        known.push(person.clone());
+                    }
+                }
             }
         }
         let data: Map<String, Value> = serde_json::from_str(&signal.data).unwrap_or_default();
-        for permit in permits.iter().filter(|p| p.status == "active") {
-            self.apply(policy, signal, &data, permit, today, batch);
-        }
-        batch.processed.push(signal.seq);
+        let effects: Vec<Effect> = permits
+            .iter()
+            .filter(|p| p.status == "active")
+            .map(|permit| self.apply(policy, signal, &data, permit, today, batch))
+            .collect();
+        let outcome = outcome(&effects);
+        tracing::debug!(signal_id = %signal.id, kind = %signal.kind, outcome = %outcome, "signal processed");
+        batch.processed.entry(outcome).or_default().push(signal.seq);
         Ok(())
     }
 
@@ -157,25 +173,28 @@ impl World {
         permit: &PermitOfPerson,
         today: NaiveDate,
         batch: &mut Batch,
-    ) {
+    ) -> Effect {
         let facts = SignalFacts { kind: &signal.kind, occurred_on: signal.occurred_on, data };
         let permit_facts = PermitFacts {
             ground: &permit.ground,
             valid_from: permit.valid_from,
             employer_org_no: permit.employer_org_no.as_deref(),
         };
-        let (Some(task), Some(rule)) =
-            (evaluate(policy, &facts, &permit_facts), policy.signals.get(&signal.kind))
-        else {
-            return;
-        };
+        let Some(rule) = policy.signals.get(&signal.kind) else { return Effect::NoRule };
+        if !rule.concerns(&permit.ground) {
+            return Effect::NotConcerned;
+        }
+        let Some(task) = evaluate(policy, &facts, &permit_facts) else { return Effect::RuleSaysNo };
         let evidence = json!({
             "signal": signal.id, "kind": signal.kind, "occurred_on": signal.occurred_on.to_string(),
             "data": Value::Object(data.clone()), "reason": task.reason,
         });
         let key = (permit.permit_id.clone(), signal.kind.clone());
         match self.open.get(&key) {
-            Some(target) => batch.attach(*target, &permit.permit_id, &signal.id, evidence),
+            Some(target) => {
+                batch.attach(*target, &permit.permit_id, &signal.id, evidence);
+                Effect::Attached
+            }
             None => {
                 let unit = permit
                     .unit
@@ -200,6 +219,7 @@ impl World {
                     vec![evidence],
                 ));
                 self.open.insert(key, Open::New(batch.new_tasks.len() - 1));
+                Effect::Created
             }
         }
     }
@@ -215,8 +235,41 @@ struct Batch {
     /// Signals attached to tasks new in this batch: (index, permit, signal).
     attach_new: Vec<(usize, String, String)>,
     links: Vec<(String, String)>,
-    processed: Vec<i64>,
+    /// Processed signals by what came of them.
+    processed: BTreeMap<String, Vec<i64>>,
     unmatched: Vec<i64>,
+}
+
+/// What a signal did to one permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Created,
+    Attached,
+    NotConcerned,
+    RuleSaysNo,
+    NoRule,
+}
+
+/// Why a processed signal did or did not make a task, kept with the signal for the auditor.
+fn outcome(effects: &[Effect]) -> String {
+    let count = |e| effects.iter().filter(|x| **x == e).count();
+    let (created, attached) = (count(Effect::Created), count(Effect::Attached));
+    if created + attached > 0 {
+        return match (created, attached) {
+            (c, 0) => format!("{c} task(s) created"),
+            (0, a) => format!("added to {a} open task(s) as evidence"),
+            (c, a) => format!("{c} task(s) created, added to {a} open task(s) as evidence"),
+        };
+    }
+    if effects.is_empty() {
+        "no task: the person has no active permit".into()
+    } else if effects.contains(&Effect::NoRule) {
+        "no task: no rule for this kind in the configuration".into()
+    } else if effects.contains(&Effect::RuleSaysNo) {
+        "no task: the rule's conditions are not met (income at or above the threshold, from the permit's employer)".into()
+    } else {
+        "no task: no active permit of a ground the rule concerns".into()
+    }
 }
 
 impl Batch {
@@ -294,11 +347,20 @@ impl Batch {
             tasks::append_evidence(c, id, items)?;
         }
         audit::append(c, &events)?;
-        store::set_states(c, &self.processed, "processed", now)?;
-        store::set_states(c, &self.unmatched, "unmatched", now)?;
+        for (outcome, seqs) in &self.processed {
+            store::set_states(c, seqs, "processed", outcome, now)?;
+        }
+        store::set_states(
+            c,
+            &self.unmatched,
+            "unmatched",
+            "no permit for the person within signals.unmatched_after",
+            now,
+        )?;
         self.report.attached =
             u32::try_from(events.iter().filter(|e| e.event == "signal_attached").count()).unwrap_or(u32::MAX);
-        self.report.processed = u32::try_from(self.processed.len()).unwrap_or(u32::MAX);
+        self.report.processed =
+            u32::try_from(self.processed.values().map(Vec::len).sum::<usize>()).unwrap_or(u32::MAX);
         self.report.unmatched = u32::try_from(self.unmatched.len()).unwrap_or(u32::MAX);
         Ok(self.report)
     }

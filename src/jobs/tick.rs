@@ -30,6 +30,8 @@ pub struct TickReport {
     pub rescheduled_grounds: Vec<String>,
     /// What became of pending signals.
     pub signals: SignalReport,
+    /// Due permits skipped because their ground is missing from the configuration.
+    pub without_policy: u32,
 }
 
 impl TickReport {
@@ -66,6 +68,10 @@ pub fn tick(
         permits::set_next_reviews(c, &stale)?;
         for t in &plan.create {
             *report.periodic.entry(t.unit.clone()).or_default() += 1;
+        }
+        if !plan.without_policy.is_empty() {
+            tracing::warn!(permits = plan.without_policy.len(), first = %plan.without_policy[0], "due permits of grounds missing from the configuration were skipped");
+            report.without_policy = u32::try_from(plan.without_policy.len()).unwrap_or(u32::MAX);
         }
         for t in &plan.deferred {
             *report.deferred.entry(t.unit.clone()).or_default() += 1;

@@ -118,6 +118,11 @@ pub fn pending(conn: &mut AnyConnection) -> QueryResult<Vec<DigestRow>> {
     d::digests.filter(d::state.eq("pending")).order(d::id.asc()).select(DigestRow::as_select()).load(conn)
 }
 
+/// Units that have a digest not yet accepted.
+pub fn units_pending(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
+    d::digests.filter(d::state.eq("pending")).select(d::unit).distinct().load(conn)
+}
+
 /// Takes the sender's lease on a pending digest until `until`; false if another holds it.
 pub fn claim(
     conn: &mut AnyConnection,

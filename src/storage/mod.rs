@@ -2,8 +2,10 @@
 //! instances) behind [`AnyConnection`]; queries that the two engines spell differently (upserts,
 //! batch inserts) are written once and compiled for each through [`on_engine!`].
 //!
-//! Every pass (import, tick, notify) runs in one transaction that first takes the pass lock
-//! ([`in_pass`]), so passes of several processes run one at a time and a crash rolls back whole.
+//! Every pass (an import, a tick, a digest run's preparing and its recording of each accepted
+//! mail) runs in one transaction that first takes the pass lock ([`in_pass`]), so passes of
+//! several processes run one at a time and a crash rolls back whole. Mail is sent between
+//! passes, never inside one.
 
 pub mod audit;
 pub mod bulk;

@@ -110,6 +110,7 @@ diesel::table! {
         received_on -> Date,
         state -> Text,
         processed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
     }
 }
 

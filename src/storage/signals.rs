@@ -70,6 +70,8 @@ pub struct SignalRow {
     pub state: String,
     /// When it was processed or given up.
     pub processed_at: Option<NaiveDateTime>,
+    /// What came of it: tasks created, evidence added, or why no task.
+    pub outcome: Option<String>,
 }
 
 /// A permit a signal reaches.
@@ -87,6 +89,8 @@ pub struct PermitOfPerson {
     pub employer_org_no: Option<String>,
     /// Status.
     pub status: String,
+    /// Keyed hash of the personal number on the permit.
+    pub pn_hash: Option<String>,
 }
 
 /// Stores signals in the order given.
@@ -108,11 +112,17 @@ pub fn pending(conn: &mut AnyConnection) -> QueryResult<Vec<SignalRow>> {
     s::signals.filter(s::state.eq("pending")).order(s::seq.asc()).select(SignalRow::as_select()).load(conn)
 }
 
-/// Moves many signals to `state`.
-pub fn set_states(conn: &mut AnyConnection, seqs: &[i64], state: &str, at: NaiveDateTime) -> QueryResult<()> {
+/// Moves many signals to `state`, with what came of them.
+pub fn set_states(
+    conn: &mut AnyConnection,
+    seqs: &[i64],
+    state: &str,
+    outcome: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     for chunk in seqs.chunks(BATCH) {
         diesel::update(s::signals.filter(s::seq.eq_any(chunk)))
-            .set((s::state.eq(state), s::processed_at.eq(at)))
+            .set((s::state.eq(state), s::outcome.eq(outcome), s::processed_at.eq(at)))
             .execute(conn)?;
     }
     Ok(())
@@ -168,7 +178,7 @@ pub fn permits_of(conn: &mut AnyConnection, persons: &[&str]) -> QueryResult<Vec
             .order(p::permit_id.asc())
             .select((
                 p::person_id,
-                (p::permit_id, p::ground, p::unit, p::valid_from, p::employer_org_no, p::status),
+                (p::permit_id, p::ground, p::unit, p::valid_from, p::employer_org_no, p::status, p::pn_hash),
             ))
             .load(conn)?;
         out.extend(rows);

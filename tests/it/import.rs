@@ -145,9 +145,9 @@ both_engines!(
         let r = env.run_with_stdin(&["import", "permits", "--format", "jsonl", "-"], bad);
         assert_eq!(r.code(), 3);
         let stderr = r.stderr();
-        assert!(stderr.contains("<stdin>:1: colour: unknown key"), "{stderr}");
-        assert!(stderr.contains("<stdin>:2: record: is not valid JSON"), "{stderr}");
-        assert!(stderr.contains("<stdin>:3: record: is not a JSON object"), "{stderr}");
+        assert!(stderr.contains("-:1: colour: unknown key"), "{stderr}");
+        assert!(stderr.contains("-:2: record: is not valid JSON"), "{stderr}");
+        assert!(stderr.contains("-:3: record: is not a JSON object"), "{stderr}");
     }
 );
 
@@ -246,5 +246,26 @@ both_engines!(
         assert!(out.contains("60000 inserted"), "{out}");
         assert_eq!(index_count(&env), expected, "indexes rebuilt after the load");
         assert!(env.ok(&["tick", "--now", "2026-12-18"]).contains("created 500 task(s), deferred 59500"));
+    }
+);
+
+both_engines!(
+    fn values_that_could_be_personal_numbers_are_withheld_from_errors_and_unknown_columns_do_not_stop_the_check(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let csv = "permit_id,person_id,ground,valid_from,employer_org_no,nickname\n\
+                   UT-1,P-1,work,19900101-1239,5560000001,Bob\n\
+                   UT-2,P-2,work,2026-01-01,900101-12399,Al\n";
+        let r = env.run(&["import", "permits", &env.file("p.csv", csv)]);
+        assert_eq!(r.code(), 3);
+        let stderr = r.stderr();
+        assert!(stderr.contains("p.csv:1: nickname: unknown column"), "{stderr}");
+        assert!(stderr.contains("p.csv:2: valid_from: (value withheld"), "{stderr}");
+        assert!(stderr.contains("p.csv:3: employer_org_no: an organisation number is 10 digits"), "{stderr}");
+        assert!(!stderr.contains("1239"), "{stderr}");
+        // A file without its header row: the first record's values are not echoed as column names.
+        let headless = "UT-1,P-1,19900101-1239,work,2026-01-01,,,,,\n";
+        let r = env.run(&["import", "permits", &env.file("h.csv", headless)]);
+        assert_eq!(r.code(), 3);
+        assert!(!r.stderr().contains("1239"), "{}", r.stderr());
     }
 );

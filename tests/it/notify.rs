@@ -192,3 +192,25 @@ both_engines!(
         assert!(!log.contains("study-unit@"), "no addresses in the log");
     }
 );
+
+both_engines!(
+    fn a_unit_gets_one_mail_a_run_however_many_runs_failed_before(engine) {
+        let env = Env::new(engine, &smtp(dead_port(), "none")).unwrap();
+        register(&env);
+        assert_eq!(env.run(&["notify", "--now", "2026-07-01"]).code(), 1);
+        // More tasks while the server is down, and another failed run.
+        let csv = format!("{HEADER}S-3,P-5,,study,2026-01-03,,,,,\n");
+        env.ok(&["import", "permits", &env.file("more.csv", &csv)]);
+        env.ok(&["tick", "--now", "2026-07-02"]);
+        assert_eq!(env.run(&["notify", "--now", "2026-07-02"]).code(), 1);
+        let server = TestServer::start(None);
+        env.write_config(&smtp(server.port, "none"));
+        assert!(env.ok(&["notify", "--now", "2026-07-03"]).contains("sent 3 of 3"));
+        assert_eq!(mails(&server).len(), 3, "one mail per unit, not one per failed run");
+        assert!(env.ok(&["notify", "--now", "2026-07-03"]).contains("sent 1 of 1"), "the task that waited goes out next");
+        let all = mails(&server);
+        assert_eq!(all.len(), 4);
+        assert_eq!(all.iter().filter(|(_, raw)| raw.contains("S-3  periodic_review")).count(), 1);
+        assert!(deliveries(&all).values().all(|n| *n == 1));
+    }
+);

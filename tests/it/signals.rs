@@ -254,3 +254,48 @@ both_engines!(
         assert!(!dump.windows(12).any(|w| w == b"198806140433"), "the replacing number is stored in clear");
     }
 );
+
+both_engines!(
+    fn a_personal_number_in_any_data_field_is_never_kept(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!("{HEADER}UT-80,P-80,,work,2025-01-01,2027-01-01,,,9001011239,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv)]);
+        let feed = "{\"id\": \"n-1\", \"kind\": \"name_changed\", \"person_id\": \"P-80\", \"occurred_on\": \"2026-11-01\", \"data\": {\"old_personal_number\": \"19850312-4565\", \"nested\": [\"198503124565\"]}}\n\
+                    {\"id\": \"n-2\", \"kind\": \"income_reported\", \"person_id\": \"P-80\", \"occurred_on\": \"2026-11-01\", \"data\": {\"employer_org_no\": \"900101-1239\", \"amount_sek\": 50000}}\n";
+        env.ok(&["import", "signals", &env.file("s.jsonl", feed)]);
+        env.ok(&["tick", "--now", "2026-11-02"]);
+        let out = env.ok(&["signals", "--format", "json"]) + &env.ok(&["tasks", "--state", "all", "--format", "json"]);
+        assert!(out.contains("[personal number removed]"), "{out}");
+        for needle in ["4565", "9001011239", "900101-1239"] {
+            assert!(!out.contains(needle), "{needle} shown:\n{out}");
+            assert!(!env.database_dump().windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} stored");
+        }
+        // The sole trader's number is stored hashed, the same way on the permit and the signal:
+        // the income from the permit's own employer makes no task.
+        let signals: Vec<Value> = serde_json::from_str(&env.ok(&["signals", "--format", "json"])).unwrap();
+        assert_eq!(signals[1]["outcome"], "no task: the rule's conditions are not met (income at or above the threshold, from the permit's employer)");
+        assert_eq!(signals[0]["outcome"], "1 task(s) created");
+    }
+);
+
+both_engines!(
+    fn after_a_number_replacement_both_numbers_reach_the_person_even_once_the_register_has_the_new_one(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let old = "19850312-4565";
+        let new = "19850612-0000";
+        let new = (0..10).map(|c| format!("{}{c}", &new[..12])).find(|n| permit_followup::domain::ids::PersonalNumber::parse(n).is_ok()).unwrap();
+        let csv = format!("{HEADER}W-1,P-1,{old},work,2025-01-01,2027-01-01,,,5560000001,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv)]);
+        let change = format!("{{\"id\": \"b-1\", \"kind\": \"birth_date_changed\", \"personal_number\": \"{old}\", \"occurred_on\": \"2026-10-01\", \"data\": {{\"new_personal_number\": \"{new}\"}}}}\n");
+        env.ok(&["import", "signals", &env.file("b.jsonl", &change)]);
+        env.ok(&["tick", "--now", "2026-10-02"]);
+        // The register now carries the new number.
+        env.ok(&["import", "permits", &env.file("p2.csv", &csv.replace(old, &new))]);
+        let later = format!("{{\"id\": \"e-1\", \"kind\": \"emigrated\", \"personal_number\": \"{old}\", \"occurred_on\": \"2026-10-05\"}}\n{{\"id\": \"c-1\", \"kind\": \"citizenship_changed\", \"personal_number\": \"{new}\", \"occurred_on\": \"2026-10-05\"}}\n");
+        env.ok(&["import", "signals", &env.file("e.jsonl", &later)]);
+        let out = env.ok(&["tick", "--now", "2026-10-06"]);
+        assert!(out.contains("2 processed"), "{out}");
+        let tasks = signal_tasks(&env);
+        assert!(find(&tasks, "W-1", "emigrated").is_some() && find(&tasks, "W-1", "citizenship_changed").is_some());
+    }
+);

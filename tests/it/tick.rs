@@ -160,3 +160,14 @@ both_engines!(
         assert_eq!(env.tasks()[0]["unit"], "refugee");
     }
 );
+
+both_engines!(
+    fn permits_of_a_ground_removed_from_the_configuration_are_reported_not_silently_skipped(engine) {
+        let seasonal = "[grounds.seasonal]\nfirst_review_after = \"3 months\"\nreview_every = \"3 months\"\nlead_time = \"0 days\"\nunit = \"work\"\npriority = \"normal\"\nlegal_basis = \"UtlL 6 kap. 2 §\"\n";
+        let env = Env::new(engine, seasonal).unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &format!("{HEADER}SW-1,P-1,,seasonal,2026-01-01,,,,,\n"))]);
+        env.write_config("");
+        let out = env.ok(&["tick", "--now", "2026-04-01"]);
+        assert!(out.contains("1 due permit(s) skipped: their ground is missing"), "{out}");
+    }
+);

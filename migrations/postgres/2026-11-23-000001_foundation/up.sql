@@ -108,7 +108,8 @@ CREATE TABLE signals (
     received_at  TIMESTAMP NOT NULL,
     received_on  DATE NOT NULL,                    -- local date of receipt: unmatched_after counts from it
     state        TEXT NOT NULL,
-    processed_at TIMESTAMP
+    processed_at TIMESTAMP,
+    outcome      TEXT                              -- what came of it, or why no task
 );
 CREATE INDEX signals_state ON signals (state, seq);
 

@@ -109,7 +109,8 @@ CREATE TABLE signals (
     received_at  TEXT NOT NULL,
     received_on  TEXT NOT NULL,                    -- local date of receipt: unmatched_after counts from it
     state        TEXT NOT NULL,
-    processed_at TEXT
+    processed_at TEXT,
+    outcome      TEXT                              -- what came of it, or why no task
 );
 CREATE INDEX signals_state ON signals (state, seq);
 

@@ -8,7 +8,7 @@
 
 use super::read::{self, Fields, Format, RecordError, Records};
 use super::{ImportOptions, ImportReport, Intake};
-use crate::domain::ids::{OrgNo, PermitId, PersonId, PersonalNumber};
+use crate::domain::ids::{quoted, OrgNo, PermitId, PersonId, PersonalNumber};
 use crate::domain::policy::Policy;
 use crate::domain::review::next_review;
 use crate::domain::task::{Outcome, PermitStatus, PERIODIC_REVIEW};
@@ -68,6 +68,10 @@ pub fn import_permits(
         let suspended = if bulk { Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?) } else { None };
         match Records::new(input, format, &opts.file, FIELDS) {
             Ok(mut records) => {
+                let header = records.take_header_errors();
+                if !header.is_empty() {
+                    run.intake.fail(header, on_error);
+                }
                 while let Some(next) = records.next_record() {
                     run.take(c, next, on_error)?;
                 }
@@ -123,7 +127,6 @@ impl<'a> Run<'a> {
         on_error: &mut dyn FnMut(&RecordError),
     ) -> anyhow::Result<()> {
         let file = self.intake.opts.file.as_str();
-        let file = if file == "-" { "<stdin>" } else { file };
         match next.and_then(|f| self.validate(file, &f)) {
             Err(errors) => self.intake.fail(errors, on_error),
             Ok(row) if self.intake.writing() => {
@@ -161,13 +164,13 @@ impl<'a> Run<'a> {
             if self.policy.grounds.contains_key(g) {
                 Some(g.to_string())
             } else {
-                bad("ground", format!("unknown ground {g:?}"));
+                bad("ground", format!("unknown ground {}", quoted(g)));
                 None
             }
         });
         let date = |name: &str, v: &str, bad: &mut dyn FnMut(&str, String)| {
             NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| bad(name, format!("{v:?} is not a date (YYYY-MM-DD)")))
+                .map_err(|_| bad(name, format!("{} is not a date (YYYY-MM-DD)", quoted(v))))
                 .ok()
         };
         let valid_from = required("valid_from", &mut bad).and_then(|v| date("valid_from", v, &mut bad));
@@ -183,7 +186,7 @@ impl<'a> Run<'a> {
             if self.policy.units.contains_key(u) {
                 Some(u.to_string())
             } else {
-                bad("unit", format!("unknown unit {u:?}"));
+                bad("unit", format!("unknown unit {}", quoted(u)));
                 None
             }
         });
@@ -219,7 +222,7 @@ impl<'a> Run<'a> {
             valid_until,
             status: status.as_str().to_string(),
             unit,
-            employer_org_no: employer.map(|o| o.as_str().to_string()),
+            employer_org_no: employer.map(|o| self.key.employer(&o)),
             institution,
             review_occasion: None,
             review_due_on: None,
@@ -277,6 +280,11 @@ impl<'a> Run<'a> {
                             self.intake.opts.file, self.intake.import_id
                         ),
                     ));
+                    if let Some(old_hash) = old.pn_hash.as_ref().filter(|h| row.pn_hash.as_ref() != Some(*h))
+                    {
+                        // The register replaced the number: signals with the old one still reach the person.
+                        crate::storage::signals::link_number(c, old_hash, &old.person_id)?;
+                    }
                     if old.status == "active" && row.status != "active" {
                         audit_rows.extend(close_periodic(c, &row.permit_id, self.now)?);
                     }

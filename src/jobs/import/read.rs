@@ -32,7 +32,7 @@ impl Format {
 /// One invalid record or field: printed as `FILE:LINE: FIELD: reason`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
-    /// The file as named on the command line (`-` is shown as `<stdin>`).
+    /// The file as named on the command line (`-` for standard input).
     pub file: String,
     /// 1-based line.
     pub line: u64,
@@ -86,6 +86,7 @@ pub struct Records {
     inner: Inner,
     file: String,
     known: &'static [&'static str],
+    header_errors: Vec<RecordError>,
 }
 
 enum Inner {
@@ -94,18 +95,20 @@ enum Inner {
 }
 
 impl Records {
-    /// Starts reading. For CSV the header is read and checked here: unknown columns are errors.
+    /// Starts reading. For CSV the header is read here; an unreadable one is an error, unknown
+    /// columns are kept for [`Records::take_header_errors`].
     pub fn new(
         input: Box<dyn Read>,
         format: Format,
         file: &str,
         known: &'static [&'static str],
     ) -> Result<Records, Vec<RecordError>> {
-        let file = if file == "-" { "<stdin>".to_string() } else { file.to_string() };
+        let file = file.to_string();
         let inner = match format {
-            Format::Jsonl => {
-                Inner::Jsonl { lines: BufReader::with_capacity(1 << 16, input).lines(), line: 0 }
-            }
+            Format::Jsonl => (
+                Inner::Jsonl { lines: BufReader::with_capacity(1 << 16, input).lines(), line: 0 },
+                Vec::new(),
+            ),
             Format::Csv => {
                 let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
                 let header: Vec<String> = match reader.headers() {
@@ -115,15 +118,22 @@ impl Records {
                 let unknown: Vec<RecordError> = header
                     .iter()
                     .filter(|h| !known.contains(&h.as_str()))
-                    .map(|h| error(&file, 1, h, "unknown column", None))
+                    .map(|h| error(&file, 1, &field_name(h), "unknown column", None))
                     .collect();
-                if !unknown.is_empty() {
-                    return Err(unknown);
-                }
-                Inner::Csv { reader, header, record: csv::StringRecord::new() }
-            }
+                Ok::<_, Vec<RecordError>>((
+                    Inner::Csv { reader, header, record: csv::StringRecord::new() },
+                    unknown,
+                ))
+            }?,
         };
-        Ok(Records { inner, file, known })
+        let (inner, header_errors) = inner;
+        Ok(Records { inner, file, known, header_errors })
+    }
+
+    /// Unknown columns of a CSV header: errors to report, while the records are still checked
+    /// (their unknown columns ignored) so that every error of the file is printed.
+    pub fn take_header_errors(&mut self) -> Vec<RecordError> {
+        std::mem::take(&mut self.header_errors)
     }
 
     /// The file name used in messages.
@@ -198,7 +208,7 @@ fn parse_json_line(file: &str, line: u64, text: &str, known: &[&str]) -> Result<
     let unknown: Vec<RecordError> = object
         .keys()
         .filter(|k| !known.contains(&k.as_str()))
-        .map(|k| error(file, line, k, "unknown key", key.clone()))
+        .map(|k| error(file, line, &field_name(k), "unknown key", key.clone()))
         .collect();
     if !unknown.is_empty() {
         return Err(unknown);
@@ -220,6 +230,17 @@ fn parse_json_line(file: &str, line: u64, text: &str, known: &[&str]) -> Result<
 /// serde_json's message without the text it quotes (which could hold a personal number).
 fn json_reason(e: &serde_json::Error) -> String {
     format!("{:?} at column {}", e.classify(), e.column()).to_lowercase()
+}
+
+/// A column or key name for a message; a file without a header row would otherwise show its
+/// first record's values, personal numbers included, as column names.
+fn field_name(name: &str) -> String {
+    let q = crate::domain::ids::quoted(name);
+    if q.starts_with('"') {
+        name.to_string()
+    } else {
+        "(a column named like a personal number)".to_string()
+    }
 }
 
 /// Builds a [`RecordError`].

@@ -7,7 +7,7 @@
 
 use super::read::{self, Fields, Format, RecordError, Records};
 use super::{ImportOptions, ImportReport, Intake};
-use crate::domain::ids::{OrgNo, PersonId, PersonalNumber, SignalId};
+use crate::domain::ids::{quoted, OrgNo, PersonId, PersonalNumber, SignalId};
 use crate::domain::policy::Policy;
 use crate::domain::signal::{BIRTH_DATE_CHANGED, INCOME_REPORTED};
 use crate::errors::UsageError;
@@ -96,7 +96,7 @@ impl Run<'_> {
             }
             Some(k) if self.policy.signals.contains_key(k) => Some(k.to_string()),
             Some(k) => {
-                bad("kind", format!("unknown kind {k:?} (not under [signals])"));
+                bad("kind", format!("unknown kind {} (not under [signals])", quoted(k)));
                 None
             }
         };
@@ -114,7 +114,7 @@ impl Run<'_> {
                 None
             }
             Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| bad("occurred_on", format!("{v:?} is not a date (YYYY-MM-DD)")))
+                .map_err(|_| bad("occurred_on", format!("{} is not a date (YYYY-MM-DD)", quoted(v))))
                 .ok(),
         };
         let mut data = match f.json.as_ref().and_then(|j| j.get("data")) {
@@ -180,7 +180,7 @@ fn check_data(
     if let Some(v) = data.get("employer_org_no") {
         match v.as_str().map(OrgNo::parse) {
             Some(Ok(org)) => {
-                data.insert("employer_org_no".into(), Value::String(org.as_str().to_string()));
+                data.insert("employer_org_no".into(), Value::String(key.employer(&org)));
             }
             Some(Err(e)) => bad("data.employer_org_no", e.0),
             None => bad("data.employer_org_no", "must be a string of 10 digits".into()),
@@ -201,7 +201,9 @@ fn check_data(
             }
         }
     }
-    let new_number = data.remove("new_personal_number")?;
+    let new_number = data.remove("new_personal_number");
+    scrub_personal_numbers(data);
+    let new_number = new_number?;
     if kind != BIRTH_DATE_CHANGED {
         bad("data.new_personal_number", "belongs to birth_date_changed only".into());
         return None;
@@ -220,4 +222,20 @@ fn check_data(
             None
         }
     }
+}
+
+/// Replaces every string in `data` that is a personal number: the contract lets a number in only
+/// as `new_personal_number` (hashed), and a feed's other fields must not smuggle one into storage.
+fn scrub_personal_numbers(data: &mut Map<String, Value>) {
+    fn scrub(v: &mut Value) {
+        match v {
+            Value::String(s) if PersonalNumber::parse(s.trim()).is_ok() => {
+                *v = Value::String("[personal number removed]".into())
+            }
+            Value::Array(items) => items.iter_mut().for_each(scrub),
+            Value::Object(map) => map.values_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    data.values_mut().for_each(scrub);
 }
