@@ -57,7 +57,7 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 120_000;
 
 /// SQLite page cache per connection (KiB): big imports touch three indexes at once, and a cache
 /// that holds them keeps the write from spilling to the WAL page by page.
-const SQLITE_CACHE_KIB: u32 = 32_768;
+const SQLITE_CACHE_KIB: u32 = 24_576;
 
 /// Where the data lives, read from `database.url`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -64,7 +64,10 @@ pub fn import_permits(
     let pass = in_pass(conn, "import permits", |c| {
         permits::sync_ground_schedules(c, policy)?;
         run.intake.begin(c)?;
-        let bulk = expected_rows > BULK_MIN_ROWS && expected_rows > 2 * bulk::permit_count(c)? as u64;
+        let before = bulk::permit_count(c)?;
+        // Into an empty register nothing can exist yet (a second row of an id is an error).
+        run.register_empty = before == 0;
+        let bulk = expected_rows > BULK_MIN_ROWS && expected_rows > 2 * before as u64;
         let suspended = if bulk { Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?) } else { None };
         match Records::new(input, format, &opts.file, FIELDS) {
             Ok(mut records) => {
@@ -105,6 +108,8 @@ struct Run<'a> {
     seen: HashMap<[u64; 2], u32>,
     hashers: (RandomState, RandomState),
     batch: Vec<PermitRow>,
+    /// The register was empty when the import began: no lookups of existing rows are needed.
+    register_empty: bool,
 }
 
 impl<'a> Run<'a> {
@@ -117,6 +122,7 @@ impl<'a> Run<'a> {
             seen: HashMap::new(),
             hashers: (RandomState::new(), RandomState::new()),
             batch: Vec::with_capacity(BATCH),
+            register_empty: false,
         }
     }
 
@@ -244,8 +250,11 @@ impl<'a> Run<'a> {
         }
         let batch = std::mem::take(&mut self.batch);
         let ids: Vec<&str> = batch.iter().map(|r| r.permit_id.as_str()).collect();
-        let existing: HashMap<String, PermitRow> =
-            permits::existing(c, &ids)?.into_iter().map(|r| (r.permit_id.clone(), r)).collect();
+        let existing: HashMap<String, PermitRow> = if self.register_empty {
+            HashMap::new()
+        } else {
+            permits::existing(c, &ids)?.into_iter().map(|r| (r.permit_id.clone(), r)).collect()
+        };
         let (mut new_rows, mut audit_rows) = (Vec::new(), Vec::new());
         for mut row in batch {
             let old = existing.get(&row.permit_id);
