@@ -8,7 +8,7 @@
 use crate::mail::Mailer;
 use crate::scheduler::{PassGate, Scheduler};
 use crate::settings::{self, Settings};
-use crate::storage::{self, AnyConnection, Engine};
+use crate::storage::{self, AnyConnection};
 use anyhow::Context;
 use chrono::Utc;
 use std::future::Future;
@@ -56,8 +56,7 @@ impl Daemon {
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().map_err(|_| anyhow::anyhow!("connection lock poisoned"))?;
             if guard.is_none() {
-                let engine = Engine::parse(&settings.database.url)?;
-                *guard = Some(storage::connect(&engine)?);
+                *guard = Some(storage::connect(&settings.database.engine)?);
             }
             let Some(c) = guard.as_mut() else { unreachable!("connected above") };
             let result = f(c, &settings);
@@ -166,8 +165,7 @@ pub async fn run(
     source: ConfigSource,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let engine = Engine::parse(&settings.database.url)
-        .map_err(|e| settings::ConfigError(format!("database.url: {e}")))?;
+    let engine = settings.database.engine.clone();
     let migrate = settings.database.migrate_on_start;
     let conn = tokio::task::spawn_blocking(move || -> anyhow::Result<AnyConnection> {
         let mut c = storage::connect(&engine)?;

@@ -65,13 +65,18 @@ impl PnKey {
         PnKey(bytes.to_vec())
     }
 
+    fn mac(&self) -> Hmac<Sha256> {
+        // HMAC accepts keys of any length, so this cannot fail.
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length")
+    }
+
     /// How an employer's organisation number is stored: as given for a company, keyed-hashed
     /// (`sole-trader:…`) for a sole trader, whose number is the owner's personal number.
     pub fn employer(&self, org: &OrgNo) -> String {
         if !org.is_personal() {
             return org.as_str().to_string();
         }
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = self.mac();
         mac.update(b"org:");
         mac.update(org.as_str().as_bytes());
         format!("sole-trader:{}", &hex::encode(mac.finalize().into_bytes())[..24])
@@ -79,8 +84,7 @@ impl PnKey {
 
     /// The keyed hash of a personal number, as stored and matched.
     pub fn hash(&self, pn: &PersonalNumber) -> String {
-        // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = self.mac();
         mac.update(pn.canonical());
         hex::encode(mac.finalize().into_bytes())
     }

@@ -6,8 +6,8 @@ mod time;
 use crate::errors::{exit, UsageError};
 use crate::jobs::import::read::Format;
 use crate::jobs::import::ImportOptions;
-use crate::settings::{self, Settings};
-use crate::storage::{self, AnyConnection, Engine};
+use crate::settings::Settings;
+use crate::storage::{self, AnyConnection};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -258,9 +258,8 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
 
 /// Connects, and migrates when `database.migrate_on_start` allows (else asks for `migrate`).
 pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
-    let engine = Engine::parse(&settings.database.url)
-        .map_err(|e| settings::ConfigError(format!("database.url: {e}")))?;
-    let mut conn = storage::connect(&engine)?;
+    let engine = &settings.database.engine;
+    let mut conn = storage::connect(engine)?;
     if storage::needs_migration(&mut conn)? {
         if !settings.database.migrate_on_start {
             anyhow::bail!(
@@ -274,9 +273,8 @@ pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<i32> {
-    let engine = Engine::parse(&settings.database.url)
-        .map_err(|e| settings::ConfigError(format!("database.url: {e}")))?;
-    let mut conn = storage::connect(&engine)?;
+    let engine = &settings.database.engine;
+    let mut conn = storage::connect(engine)?;
     let applied = storage::migrate(&mut conn)?;
     crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     println!("{}: {} migration(s) applied, schema up to date", engine.describe(), applied.len());

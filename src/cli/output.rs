@@ -209,7 +209,7 @@ pub fn history(rows: &[AuditRow]) -> String {
 pub fn policy(s: &Settings) -> String {
     let mut out = String::from("configuration is valid\n");
     let _ = writeln!(out, "sources: {}", s.sources.join(", "));
-    let engine = crate::storage::Engine::parse(&s.database.url).map(|e| e.describe()).unwrap_or_default();
+    let engine = s.database.engine.describe();
     let _ = writeln!(out, "database: {engine} (migrate on start: {})", s.database.migrate_on_start);
     let _ = writeln!(
         out,

@@ -50,8 +50,8 @@ pub struct Settings {
 /// `[database]`.
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
-    /// `sqlite://PATH` or `postgres://...`.
-    pub url: String,
+    /// The engine and where, read once from `sqlite://PATH` or `postgres://...`.
+    pub engine: crate::storage::Engine,
     /// Migrate when `run` starts.
     pub migrate_on_start: bool,
 }

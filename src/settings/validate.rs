@@ -38,10 +38,9 @@ pub fn check_cron(key: &str, expr: &str) -> Result<(), ConfigError> {
 
 /// Turns the merged raw configuration into [`Settings`].
 pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
-    let url = raw.database.url.trim().to_string();
-    if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(err("database.url", format!("{url:?} must start with sqlite:// or postgres://")));
-    }
+    // Engine::parse never repeats a PostgreSQL URL, which may hold a password.
+    let engine =
+        crate::storage::Engine::parse(raw.database.url.trim()).map_err(|e| err("database.url", e))?;
     let timezone =
         raw.schedule.timezone.parse().map_err(|_| {
             err("schedule.timezone", format!("unknown time zone {:?}", raw.schedule.timezone))
@@ -62,7 +61,7 @@ pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     let mail = mail(&raw)?;
     let policy = policy(&raw)?;
     Ok(Settings {
-        database: DatabaseSettings { url, migrate_on_start: raw.database.migrate_on_start },
+        database: DatabaseSettings { engine, migrate_on_start: raw.database.migrate_on_start },
         schedule: ScheduleSettings { timezone, tick: raw.schedule.tick, digest: raw.schedule.digest },
         mail,
         admin_listen,

@@ -60,55 +60,41 @@ const UPDATE_BATCH: usize = 1_000;
 /// Stores many permits' next reviews in one statement per batch (a tick moves thousands).
 pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> QueryResult<()> {
     use diesel::sql_types::{Nullable, Text};
+    let postgres = matches!(conn, AnyConnection::Postgresql(_));
     for chunk in updates.chunks(UPDATE_BATCH) {
+        // The engines differ only in how parameters and VALUES columns are written.
+        let sql = if postgres {
+            let values: Vec<String> = (1..=chunk.len())
+                .map(|i| {
+                    format!("(${}, ${}::date, ${}::date, ${}::date)", 4 * i - 3, 4 * i - 2, 4 * i - 1, 4 * i)
+                })
+                .collect();
+            format!(
+                "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
+                 last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
+                 FROM (VALUES {}) AS v(id, l, o, d) WHERE permits.permit_id = v.id",
+                values.join(", ")
+            )
+        } else {
+            format!(
+                "UPDATE permits SET review_occasion = v.column3, review_due_on = v.column4, \
+                 last_review_occasion = COALESCE(v.column2, permits.last_review_occasion) \
+                 FROM (VALUES {}) AS v WHERE permits.permit_id = v.column1",
+                vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            )
+        };
         let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-        match conn {
-            AnyConnection::Postgresql(c) => {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        format!(
-                            "(${}, ${}::date, ${}::date, ${}::date)",
-                            4 * i + 1,
-                            4 * i + 2,
-                            4 * i + 3,
-                            4 * i + 4
-                        )
-                    })
-                    .collect();
-                let sql = format!(
-                    "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
-                     last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
-                     FROM (VALUES {}) AS v(id, l, o, d) WHERE permits.permit_id = v.id",
-                    values.join(", ")
-                );
-                let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-                for (id, covered, next) in chunk {
-                    q = q
-                        .bind::<Text, _>(id.clone())
-                        .bind::<Nullable<Text>, _>(text(*covered))
-                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.occasion)))
-                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.due_on)));
-                }
-                q.execute(c)?;
+        crate::on_engine!(conn, c => {
+            let mut q = diesel::sql_query(sql).into_boxed();
+            for (id, covered, next) in chunk {
+                q = q
+                    .bind::<Text, _>(id.clone())
+                    .bind::<Nullable<Text>, _>(text(*covered))
+                    .bind::<Nullable<Text>, _>(text(next.map(|n| n.occasion)))
+                    .bind::<Nullable<Text>, _>(text(next.map(|n| n.due_on)));
             }
-            AnyConnection::Sqlite(c) => {
-                let values = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
-                let sql = format!(
-                    "UPDATE permits SET review_occasion = v.column3, review_due_on = v.column4, \
-                     last_review_occasion = COALESCE(v.column2, permits.last_review_occasion) \
-                     FROM (VALUES {values}) AS v WHERE permits.permit_id = v.column1"
-                );
-                let mut q = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-                for (id, covered, next) in chunk {
-                    q = q
-                        .bind::<Text, _>(id.clone())
-                        .bind::<Nullable<Text>, _>(text(*covered))
-                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.occasion)))
-                        .bind::<Nullable<Text>, _>(text(next.map(|n| n.due_on)));
-                }
-                q.execute(c)?;
-            }
-        }
+            q.execute(c)
+        })?;
     }
     Ok(())
 }

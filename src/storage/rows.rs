@@ -50,15 +50,7 @@ impl PermitRow {
 
     /// Whether the imported fields (not the review state) equal `other`'s.
     pub fn same_record(&self, other: &PermitRow) -> bool {
-        self.person_id == other.person_id
-            && self.pn_hash == other.pn_hash
-            && self.ground == other.ground
-            && self.valid_from == other.valid_from
-            && self.valid_until == other.valid_until
-            && self.status == other.status
-            && self.unit == other.unit
-            && self.employer_org_no == other.employer_org_no
-            && self.institution == other.institution
+        self.changed_fields(other).is_empty()
     }
 
     /// The names of the imported fields that differ from `other`'s (values are not shown: one
