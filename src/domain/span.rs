@@ -77,11 +77,6 @@ impl Span {
     pub fn before(self, date: NaiveDate) -> Option<NaiveDate> {
         date.checked_sub_months(Months::new(self.months))?.checked_sub_days(Days::new(u64::from(self.days)))
     }
-
-    /// A rough length in days, only for estimates (never for a scheduling decision).
-    pub fn approx_days(self) -> f64 {
-        f64::from(self.months) * 30.436_875 + f64::from(self.days)
-    }
 }
 
 impl fmt::Display for Span {

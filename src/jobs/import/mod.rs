@@ -45,8 +45,6 @@ impl ImportOptions {
 pub struct ImportReport {
     /// Counts written to the `imports` table.
     pub counts: crate::storage::imports::Counts,
-    /// Whether anything was written (false: rolled back because of invalid records).
-    pub committed: bool,
 }
 
 /// The bookkeeping both imports share: invalid records, the rejects to keep, the counts, and
@@ -133,6 +131,6 @@ impl<'a> Intake<'a> {
             };
             return Err(Rejected { count: self.rejected, outcome }.into());
         }
-        Ok(ImportReport { counts: self.counts, committed: true })
+        Ok(ImportReport { counts: self.counts })
     }
 }
