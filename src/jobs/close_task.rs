@@ -30,7 +30,7 @@ pub fn close_task(
         }
         audit::append(
             c,
-            &[NewAuditRow {
+            vec![NewAuditRow {
                 permit_id: task.permit_id.clone(),
                 at: now,
                 event: "task_closed".into(),

@@ -164,7 +164,7 @@ fn record_sent(c: &mut AnyConnection, digest: &DigestRow, at: NaiveDateTime) -> 
             ),
         })
         .collect();
-    audit::append(c, &events)?;
+    audit::append(c, events)?;
     Ok(())
 }
 

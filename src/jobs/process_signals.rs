@@ -346,7 +346,9 @@ impl Batch {
         for (id, items) in by_task {
             tasks::append_evidence(c, id, items)?;
         }
-        audit::append(c, &events)?;
+        self.report.attached =
+            u32::try_from(events.iter().filter(|e| e.event == "signal_attached").count()).unwrap_or(u32::MAX);
+        audit::append(c, events)?;
         for (outcome, seqs) in &self.processed {
             store::set_states(c, seqs, "processed", outcome, now)?;
         }
@@ -357,8 +359,6 @@ impl Batch {
             "no permit for the person within signals.unmatched_after",
             now,
         )?;
-        self.report.attached =
-            u32::try_from(events.iter().filter(|e| e.event == "signal_attached").count()).unwrap_or(u32::MAX);
         self.report.processed =
             u32::try_from(self.processed.values().map(Vec::len).sum::<usize>()).unwrap_or(u32::MAX);
         self.report.unmatched = u32::try_from(self.unmatched.len()).unwrap_or(u32::MAX);

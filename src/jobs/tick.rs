@@ -125,6 +125,6 @@ fn create_reviews(
             });
         }
     }
-    audit::append(c, &events)?;
+    audit::append(c, events)?;
     Ok(())
 }

@@ -5,26 +5,42 @@ use super::schema::audit_events::dsl as a;
 use super::AnyConnection;
 use diesel::prelude::*;
 
-/// Rows a batch insert carries at most (6 columns, well under SQLite's 32,766 parameters).
-const BATCH: usize = 2_000;
-
 /// Appends events.
-pub fn append(conn: &mut AnyConnection, events: &[NewAuditRow]) -> QueryResult<()> {
+pub fn append(conn: &mut AnyConnection, events: Vec<NewAuditRow>) -> QueryResult<()> {
     match conn {
         // COPY: PostgreSQL's bulk path for the audit rows of large imports and ticks.
         AnyConnection::Postgresql(c) if events.len() > 1 => {
             diesel::copy_from(a::audit_events).from_insertable(events).execute(c)?;
         }
-        _ => {
-            for chunk in events.chunks(BATCH) {
-                crate::on_engine!(conn, c => diesel::insert_into(a::audit_events).values(chunk).execute(c))?;
-            }
+        AnyConnection::Postgresql(c) => {
+            diesel::insert_into(a::audit_events).values(events).execute(c)?;
+        }
+        AnyConnection::Sqlite(c) => {
+            crate::sqlite_insert!(c, a::audit_events, events);
         }
     }
     Ok(())
 }
 
-/// A permit's events in order.
+/// A permit's events in order: the import that brought it in (recorded as `permits.imported_by`
+/// and the import's row, not as an audit row per permit), then its audit rows.
 pub fn for_permit(conn: &mut AnyConnection, permit: &str) -> QueryResult<Vec<AuditRow>> {
-    a::audit_events.filter(a::permit_id.eq(permit)).order(a::id.asc()).load(conn)
+    use super::schema::{imports::dsl as i, permits::dsl as p};
+    let origin: Option<i64> =
+        p::permits.find(permit).select(p::imported_by).first(conn).optional()?.flatten();
+    let mut events = Vec::new();
+    if let Some(import) = origin {
+        let (file, at): (String, chrono::NaiveDateTime) =
+            i::imports.find(import).select((i::file, i::received_at)).first(conn)?;
+        events.push(AuditRow {
+            id: 0,
+            permit_id: permit.to_string(),
+            at,
+            event: "imported".into(),
+            task_id: None,
+            detail: format!("imported from {file} (import {import})"),
+        });
+    }
+    events.extend(a::audit_events.filter(a::permit_id.eq(permit)).order(a::id.asc()).load::<AuditRow>(conn)?);
+    Ok(events)
 }

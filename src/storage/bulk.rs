@@ -47,11 +47,51 @@ pub fn suspend(conn: &mut AnyConnection, names: &[&str]) -> QueryResult<Suspende
 
 impl Suspended {
     /// Creates the indexes again.
+    /// Creates the indexes again. On SQLite the sorter may use a second thread meanwhile: the
+    /// import's reading thread is done by then, so the other core is free.
     pub fn rebuild(self, conn: &mut AnyConnection) -> QueryResult<()> {
+        let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+        if sqlite {
+            diesel::sql_query("PRAGMA threads = 1").execute(conn)?;
+        }
         for definition in self.0 {
-            diesel::sql_query(definition).execute(conn)?;
+            let started = std::time::Instant::now();
+            diesel::sql_query(&definition).execute(conn)?;
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), %definition, "index rebuilt");
+        }
+        if sqlite {
+            diesel::sql_query("PRAGMA threads = 0").execute(conn)?;
         }
         Ok(())
+    }
+}
+
+#[derive(QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = Text)]
+    journal_mode: String,
+}
+
+/// For a large load into an SQLite file that no other connection has open: switches from the
+/// write-ahead log to a rollback journal, so that the load's pages are written once, into the
+/// file, instead of into the log and then copied at the checkpoint. The journal keeps the load
+/// atomic (a crash rolls it back on the next open). SQLite refuses the switch while another
+/// connection has the file open (a running daemon); the load then goes through the log as
+/// usual. Returns whether it switched; [`restore_wal`] switches back.
+pub fn rollback_journal(conn: &mut AnyConnection) -> QueryResult<bool> {
+    let AnyConnection::Sqlite(c) = conn else { return Ok(false) };
+    let mode = diesel::sql_query("PRAGMA journal_mode = DELETE").get_result::<JournalMode>(c);
+    Ok(mode.is_ok_and(|m| m.journal_mode.eq_ignore_ascii_case("delete")))
+}
+
+/// Switches back to the write-ahead log after [`rollback_journal`]. Every connection asks for
+/// the log when it opens, so should this fail (another process opened the file meanwhile and
+/// holds it), the next connection switches instead.
+pub fn restore_wal(conn: &mut AnyConnection) {
+    if let AnyConnection::Sqlite(c) = conn {
+        if let Err(e) = diesel::sql_query("PRAGMA journal_mode = WAL").get_result::<JournalMode>(c) {
+            tracing::debug!(error = %e, "the write-ahead log is restored by the next connection");
+        }
     }
 }
 

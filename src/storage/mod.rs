@@ -15,6 +15,7 @@ pub mod permits;
 pub mod rows;
 pub mod schema;
 pub mod signals;
+pub mod sqltime;
 pub mod tasks;
 
 use anyhow::{anyhow, Context};
@@ -168,6 +169,49 @@ where
             .execute(c)?;
         f(c)
     })
+}
+
+/// Rows of a batch insert on SQLite in one statement: one chunk size for every table, so each
+/// table's full chunks share one prepared statement.
+pub const SQLITE_CHUNK: usize = 100;
+
+/// A piece of a batch for SQLite's statement cache: diesel keeps the prepared statement of an
+/// insert of `[T; N]` (its SQL is known from the type), never that of a `Vec`, whose SQL it
+/// builds and parses again on every execution.
+pub enum Chunk<T, const N: usize> {
+    /// Exactly `N` rows.
+    Full(Box<[T; N]>),
+    /// The rest, fewer than `N`.
+    Rest(Vec<T>),
+}
+
+/// Splits `rows` into chunks of `N` and a shorter rest.
+pub fn chunks<T, const N: usize>(mut rows: Vec<T>) -> impl Iterator<Item = Chunk<T, N>> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let piece: Vec<T> = rows.drain(..rows.len().min(N)).collect();
+        Some(match Box::<[T; N]>::try_from(piece) {
+            Ok(full) => Chunk::Full(full),
+            Err(rest) => Chunk::Rest(rest),
+        })
+    })
+}
+
+/// Inserts `$rows` (a `Vec`) into `$table` on an SQLite connection, in cached chunks.
+#[macro_export]
+macro_rules! sqlite_insert {
+    ($c:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0;
+        for chunk in $crate::storage::chunks::<_, { $crate::storage::SQLITE_CHUNK }>($rows) {
+            inserted += match chunk {
+                $crate::storage::Chunk::Full(rows) => diesel::insert_into($table).values(rows).execute($c)?,
+                $crate::storage::Chunk::Rest(rows) => diesel::insert_into($table).values(rows).execute($c)?,
+            };
+        }
+        inserted
+    }};
 }
 
 /// The current instant truncated to microseconds, the precision both engines keep.

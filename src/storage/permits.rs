@@ -10,16 +10,13 @@ use crate::domain::tick::DuePermit;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-/// Rows a batch insert carries at most (14 columns: 28,000 parameters, under SQLite's 32,766).
-pub const BATCH: usize = 2_000;
-
 /// The stored rows of `ids` that exist.
 pub fn existing(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<PermitRow>> {
     p::permits.filter(p::permit_id.eq_any(ids)).select(PermitRow::as_select()).load(conn)
 }
 
 /// Inserts new permits.
-pub fn insert(conn: &mut AnyConnection, rows: &[PermitRow]) -> QueryResult<()> {
+pub fn insert(conn: &mut AnyConnection, rows: Vec<PermitRow>) -> QueryResult<()> {
     match conn {
         // COPY: PostgreSQL's bulk path, far cheaper than a 28,000-parameter INSERT.
         AnyConnection::Postgresql(c) if !rows.is_empty() => {
@@ -27,17 +24,15 @@ pub fn insert(conn: &mut AnyConnection, rows: &[PermitRow]) -> QueryResult<()> {
         }
         AnyConnection::Postgresql(_) => {}
         AnyConnection::Sqlite(c) => {
-            for chunk in rows.chunks(BATCH) {
-                diesel::insert_into(p::permits).values(chunk).execute(c)?;
-            }
+            crate::sqlite_insert!(c, p::permits, rows);
         }
     }
     Ok(())
 }
 
 /// Rewrites a permit row.
-pub fn update(conn: &mut AnyConnection, row: &PermitRow) -> QueryResult<()> {
-    diesel::update(p::permits.find(&row.permit_id)).set(row).execute(conn).map(|_| ())
+pub fn update(conn: &mut AnyConnection, row: PermitRow) -> QueryResult<()> {
+    diesel::update(p::permits.find(row.permit_id.clone())).set(row).execute(conn).map(|_| ())
 }
 
 /// Active permits whose next review is due by `today`: the index `permits_review_due` makes

@@ -2,6 +2,7 @@
 //! where the two meet.
 
 use super::schema::*;
+use super::sqltime::{Day, MaybeDay, Stamp};
 use crate::domain::review::{NextReview, Validity};
 use crate::domain::tick::DuePermit;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -21,8 +22,10 @@ pub struct PermitRow {
     /// Ground.
     pub ground: String,
     /// Valid from.
+    #[diesel(serialize_as = Day, deserialize_as = Day)]
     pub valid_from: NaiveDate,
     /// Valid until.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
     pub valid_until: Option<NaiveDate>,
     /// Status word.
     pub status: String,
@@ -33,13 +36,20 @@ pub struct PermitRow {
     /// Study institution.
     pub institution: Option<String>,
     /// Next occasion without a task.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
     pub review_occasion: Option<NaiveDate>,
     /// When its task becomes due.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
     pub review_due_on: Option<NaiveDate>,
     /// Latest occasion with a task.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
     pub last_review_occasion: Option<NaiveDate>,
     /// Last written.
+    #[diesel(serialize_as = Stamp, deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    /// The import that first brought the permit in (set on insert, never changed).
+    #[diesel(skip_update)]
+    pub imported_by: Option<i64>,
 }
 
 impl PermitRow {
@@ -91,10 +101,13 @@ pub struct DueRow {
     /// Own unit.
     pub unit: Option<String>,
     /// Valid from.
+    #[diesel(deserialize_as = Day)]
     pub valid_from: NaiveDate,
     /// Valid until.
+    #[diesel(deserialize_as = MaybeDay)]
     pub valid_until: Option<NaiveDate>,
     /// The stored next review's occasion.
+    #[diesel(deserialize_as = MaybeDay)]
     pub review_occasion: Option<NaiveDate>,
 }
 
@@ -131,10 +144,13 @@ pub struct NewTaskRow {
     /// JSON list of evidence.
     pub evidence: String,
     /// Local date of creation.
+    #[diesel(serialize_as = Day)]
     pub created_on: NaiveDate,
     /// Instant of creation (UTC).
+    #[diesel(serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
     /// Due date.
+    #[diesel(serialize_as = Day)]
     pub due_on: NaiveDate,
     /// `open`.
     pub state: String,
@@ -183,6 +199,7 @@ pub struct NewAuditRow {
     /// Permit.
     pub permit_id: String,
     /// When (UTC).
+    #[diesel(serialize_as = Stamp)]
     pub at: NaiveDateTime,
     /// What happened, one word.
     pub event: String,

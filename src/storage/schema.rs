@@ -17,6 +17,7 @@ diesel::table! {
         review_due_on -> Nullable<Date>,
         last_review_occasion -> Nullable<Date>,
         updated_at -> Timestamp,
+        imported_by -> Nullable<BigInt>,
     }
 }
 

@@ -32,7 +32,7 @@ pub fn insert(conn: &mut AnyConnection, rows: &[NewTaskRow]) -> QueryResult<Vec<
             // RETURNING gives exactly the rows this statement inserted.
             AnyConnection::Postgresql(c) => {
                 let found: Vec<(i64, String, String, String)> = diesel::insert_into(t::tasks)
-                    .values(chunk)
+                    .values(chunk.to_vec())
                     .on_conflict((t::permit_id, t::cause, t::occasion))
                     .do_nothing()
                     .returning((t::id, t::permit_id, t::cause, t::occasion))
@@ -47,7 +47,7 @@ pub fn insert(conn: &mut AnyConnection, rows: &[NewTaskRow]) -> QueryResult<Vec<
             // INSERT OR IGNORE: SQLite's spelling of ON CONFLICT DO NOTHING for a batch; the ids
             // are read back (those created at this very instant are ours).
             AnyConnection::Sqlite(c) => {
-                diesel::insert_or_ignore_into(t::tasks).values(chunk).execute(c)?;
+                diesel::insert_or_ignore_into(t::tasks).values(chunk.to_vec()).execute(c)?;
                 let ids: Vec<&str> = chunk.iter().map(|r| r.permit_id.as_str()).collect();
                 let found: Vec<(i64, String, String, String)> = t::tasks
                     .filter(t::permit_id.eq_any(&ids))

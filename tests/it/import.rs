@@ -2,7 +2,7 @@
 //! re-imports, `--skip-invalid` with `rejects`, and personal numbers never kept or shown.
 
 use crate::both_engines;
-use crate::helpers::{Engine, Env};
+use crate::helpers::{Engine, Env, Run};
 
 pub const HEADER: &str =
     "permit_id,person_id,personal_number,ground,valid_from,valid_until,status,unit,employer_org_no,institution\n";
@@ -37,8 +37,97 @@ both_engines!(
         assert!(out.ends_with("1 inserted, 1 updated, 2 unchanged\n"), "{out}");
         let history = env.ok(&["history", "UT-2"]);
         assert!(history.contains("updated") && history.contains("valid_until changed"), "{history}");
+        // The import that brought a permit in stays its first event, whatever came after.
+        let lines: Vec<&str> = history.lines().collect();
+        assert!(lines[1].contains("imported from") && lines[1].contains("p.csv (import 1)"), "{history}");
+        assert!(lines[2].contains("p2.csv (import 2)"), "{history}");
+        let history = env.ok(&["history", "UT-4"]);
+        assert!(history.contains("imported from") && history.contains("p2.csv (import 2)"), "{history}");
     }
 );
+
+both_engines!(
+    fn the_import_that_brought_a_permit_in_cannot_be_rewritten(engine) {
+        use diesel::RunQueryDsl;
+        let env = Env::new(engine, "").unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        let mut conn = connect(&env);
+        let rewrite = diesel::sql_query("UPDATE permits SET imported_by = 99 WHERE permit_id = 'UT-1'").execute(&mut conn);
+        let error = rewrite.expect_err("imported_by is fixed once set").to_string();
+        assert!(error.contains("permits.imported_by never changes"), "{error}");
+        let history = env.ok(&["history", "UT-1"]);
+        assert!(history.contains("p.csv (import 1)"), "{history}");
+    }
+);
+
+fn connect(env: &Env) -> permit_followup::storage::AnyConnection {
+    permit_followup::storage::connect(&permit_followup::storage::Engine::parse(&env.url).unwrap()).unwrap()
+}
+
+fn journal_mode(env: &Env) -> String {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+    }
+    let mut conn = diesel::SqliteConnection::establish_for_test(&env.url);
+    diesel::sql_query("PRAGMA journal_mode").get_result::<Mode>(&mut conn).unwrap().journal_mode
+}
+
+trait EstablishForTest {
+    fn establish_for_test(url: &str) -> Self;
+}
+
+impl EstablishForTest for diesel::SqliteConnection {
+    /// A plain connection that changes no setting (`storage::connect` asks for the log).
+    fn establish_for_test(url: &str) -> Self {
+        use diesel::Connection;
+        diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap()
+    }
+}
+
+/// 60,000 permits, enough for a bulk load.
+fn bulk_file(env: &Env, name: &str) -> String {
+    let mut csv = HEADER.to_string();
+    for i in 0..60_000 {
+        csv.push_str(&format!("BULK-{i:06},P-{i:06},,work,2026-01-01,2028-01-01,active,,5560000001,\n"));
+    }
+    env.file(name, &csv)
+}
+
+#[test]
+fn a_bulk_load_into_sqlite_writes_past_the_log_and_leaves_the_log_on() {
+    let env = Env::new(Engine::Sqlite, "").unwrap();
+    env.ok(&["migrate"]);
+    let file = bulk_file(&env, "bulk.csv");
+    let r =
+        Run(env.command(&["import", "permits", &file]).env("PERMIT_FOLLOWUP_LOG", "debug").output().unwrap());
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert!(r.stdout().contains("60000 inserted"), "{}", r.stdout());
+    assert!(r.stderr().contains("rollback_journal=true"), "{}", r.stderr());
+    assert_eq!(journal_mode(&env), "wal");
+    assert!(env.ok(&["history", "BULK-000001"]).contains("bulk.csv (import 1)"));
+}
+
+#[test]
+fn a_bulk_load_while_another_process_has_the_file_open_goes_through_the_log() {
+    use diesel::RunQueryDsl;
+    let env = Env::new(Engine::Sqlite, "").unwrap();
+    env.ok(&["migrate"]);
+    // A daemon's connection: open, in the log, reading between passes.
+    let mut daemon = connect(&env);
+    diesel::sql_query("SELECT COUNT(*) FROM permits").execute(&mut daemon).unwrap();
+    let file = bulk_file(&env, "bulk.csv");
+    let r =
+        Run(env.command(&["import", "permits", &file]).env("PERMIT_FOLLOWUP_LOG", "debug").output().unwrap());
+    assert_eq!(r.code(), 0, "{}", r.stderr());
+    assert!(r.stdout().contains("60000 inserted"), "{}", r.stdout());
+    assert!(r.stderr().contains("rollback_journal=false"), "{}", r.stderr());
+    assert_eq!(journal_mode(&env), "wal");
+    diesel::sql_query("SELECT COUNT(*) FROM permits").execute(&mut daemon).unwrap();
+    assert!(env.ok(&["tick", "--now", "2026-12-18"]).contains("created 500 task(s)"));
+}
 
 /// Every error class, one per line, with the message users see.
 const BAD_LINES: &[(&str, &str)] = &[
@@ -234,15 +323,12 @@ both_engines!(
         env.ok(&["migrate"]);
         let expected = permit_followup::storage::bulk::REGISTER_INDEXES.len() as i64;
         assert_eq!(index_count(&env), expected);
-        let mut csv = HEADER.to_string();
-        for i in 0..60_000 {
-            csv.push_str(&format!("BULK-{i:06},P-{i:06},,work,2026-01-01,2028-01-01,active,,5560000001,\n"));
-        }
-        let bad = csv.clone() + "BAD,P-x,,work,2026-13-01,,,,,\n";
+        let csv = std::fs::read_to_string(bulk_file(&env, "bulk.csv")).unwrap();
+        let bad = csv + "BAD,P-x,,work,2026-13-01,,,,,\n";
         let r = env.run(&["import", "permits", &env.file("bad.csv", &bad)]);
         assert_eq!(r.code(), 3);
         assert_eq!(index_count(&env), expected, "the rollback restores the dropped indexes");
-        let out = env.ok(&["import", "permits", &env.file("bulk.csv", &csv)]);
+        let out = env.ok(&["import", "permits", &env.path("bulk.csv").to_string_lossy()]);
         assert!(out.contains("60000 inserted"), "{out}");
         assert_eq!(index_count(&env), expected, "indexes rebuilt after the load");
         assert!(env.ok(&["tick", "--now", "2026-12-18"]).contains("created 500 task(s), deferred 59500"));

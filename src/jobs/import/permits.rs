@@ -16,9 +16,10 @@ use crate::privacy::PnKey;
 use crate::storage::imports::Counts;
 use crate::storage::rows::{NewAuditRow, PermitRow};
 use crate::storage::{self, audit, bulk, in_pass, permits, tasks, AnyConnection};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
+use std::sync::mpsc::{self, SyncSender};
 
 /// The columns and keys of a permit record.
 pub const FIELDS: &[&str] = &[
@@ -49,6 +50,10 @@ const BULK_MIN_ROWS: u64 = 50_000;
 const ANALYZE_AFTER: i64 = 10_000;
 
 /// Imports a permit file; `on_error` hears every invalid record as it is found.
+///
+/// Two threads: one reads and checks the records (parsing, validation, the keyed hash of the
+/// personal number), the other writes them, so a large file keeps both cores busy. The checked
+/// records pass in batches through a bounded channel, which keeps memory flat.
 pub fn import_permits(
     conn: &mut AnyConnection,
     policy: &Policy,
@@ -59,39 +64,55 @@ pub fn import_permits(
     let format = opts.format_or(Format::Csv)?;
     let input = read::open(&opts.file).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file))?;
     let now = storage::micros(opts.now);
-    let mut run = Run::new(policy, key, opts, now);
+    let mut run = Run::new(policy, opts, now);
     let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
-    let pass = in_pass(conn, "import permits", |c| {
-        permits::sync_ground_schedules(c, policy)?;
-        run.intake.begin(c)?;
-        let before = bulk::permit_count(c)?;
-        // Into an empty register nothing can exist yet (a second row of an id is an error).
-        run.register_empty = before == 0;
-        let bulk = expected_rows > BULK_MIN_ROWS && expected_rows > 2 * before as u64;
-        let suspended = if bulk { Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?) } else { None };
-        match Records::new(input, format, &opts.file, FIELDS) {
-            Ok(mut records) => {
-                let header = records.take_header_errors();
-                if !header.is_empty() {
-                    run.intake.fail(header, on_error);
-                }
-                while let Some(next) = records.next_record() {
-                    run.take(c, next, on_error)?;
+    let started = std::time::Instant::now();
+    let journal_switched =
+        bulk_load(expected_rows, bulk::permit_count(conn)?) && bulk::rollback_journal(conn)?;
+    tracing::debug!(rollback_journal = journal_switched, "import begins");
+    let pass = std::thread::scope(|scope| {
+        let (checked, to_write) = mpsc::sync_channel::<Vec<Checked>>(CHANNEL_BATCHES);
+        let checker = Checker::new(policy, key, &opts.file);
+        scope.spawn(move || checker.check_all(input, format, &checked));
+        in_pass(conn, "import permits", |c| {
+            permits::sync_ground_schedules(c, policy)?;
+            run.intake.begin(c)?;
+            let before = bulk::permit_count(c)?;
+            // Into an empty register nothing can exist yet (a second row of an id is an error).
+            run.register_empty = before == 0;
+            let suspended = if bulk_load(expected_rows, before) {
+                Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?)
+            } else {
+                None
+            };
+            for batch in to_write {
+                for item in batch {
+                    run.take(c, item, on_error)?;
                 }
             }
-            Err(errors) => run.intake.fail(errors, on_error),
-        }
-        run.flush(c)?;
-        run.intake.close(c)?;
-        if let Some(indexes) = suspended {
-            indexes.rebuild(c)?;
-        }
-        if run.intake.counts.inserted + run.intake.counts.updated > ANALYZE_AFTER {
-            permits::analyze(c)?;
-        }
-        Ok(())
+            run.flush(c)?;
+            run.intake.close(c)?;
+            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "permits written");
+            if let Some(indexes) = suspended {
+                indexes.rebuild(c)?;
+                tracing::debug!(seconds = started.elapsed().as_secs_f64(), "indexes rebuilt");
+            }
+            if run.intake.counts.inserted + run.intake.counts.updated > ANALYZE_AFTER {
+                permits::analyze(c)?;
+            }
+            Ok(())
+        })
     });
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "import committed");
+    if journal_switched {
+        bulk::restore_wal(conn);
+    }
     run.intake.outcome(pass, summary)
+}
+
+/// Whether a file expected to hold `expected_rows` is a bulk load into a register of `before`.
+fn bulk_load(expected_rows: u64, before: i64) -> bool {
+    expected_rows > BULK_MIN_ROWS && expected_rows > 2 * u64::try_from(before).unwrap_or(u64::MAX)
 }
 
 /// `3 inserted, 1 updated, 0 unchanged`.
@@ -99,55 +120,59 @@ pub fn summary(c: &Counts) -> String {
     format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
 }
 
-/// The state of one import as it streams.
-struct Run<'a> {
+/// A record as checked: the row to write, or every error found in it.
+type Checked = Result<PermitRow, Vec<RecordError>>;
+
+/// Batches of checked records that may wait for the writer (each of [`BATCH`] records).
+const CHANNEL_BATCHES: usize = 4;
+
+/// Reads and checks records on its own thread.
+struct Checker<'a> {
     policy: &'a Policy,
     key: &'a PnKey,
-    now: NaiveDateTime,
-    intake: Intake<'a>,
+    file: &'a str,
+    /// A 16-byte fingerprint and the line of every permit id seen, to find ids that occur twice.
     seen: HashMap<[u64; 2], u32>,
     hashers: (RandomState, RandomState),
-    batch: Vec<PermitRow>,
-    /// The register was empty when the import began: no lookups of existing rows are needed.
-    register_empty: bool,
 }
 
-impl<'a> Run<'a> {
-    fn new(policy: &'a Policy, key: &'a PnKey, opts: &'a ImportOptions, now: NaiveDateTime) -> Self {
-        Run {
-            policy,
-            key,
-            now,
-            intake: Intake::new(opts, "permits"),
-            seen: HashMap::new(),
-            hashers: (RandomState::new(), RandomState::new()),
-            batch: Vec::with_capacity(BATCH),
-            register_empty: false,
-        }
+impl<'a> Checker<'a> {
+    fn new(policy: &'a Policy, key: &'a PnKey, file: &'a str) -> Self {
+        Checker { policy, key, file, seen: HashMap::new(), hashers: (RandomState::new(), RandomState::new()) }
     }
 
-    fn take(
-        &mut self,
-        c: &mut AnyConnection,
-        next: Result<Fields, Vec<RecordError>>,
-        on_error: &mut dyn FnMut(&RecordError),
-    ) -> anyhow::Result<()> {
-        let file = self.intake.opts.file.as_str();
-        match next.and_then(|f| self.validate(file, &f)) {
-            Err(errors) => self.intake.fail(errors, on_error),
-            Ok(row) if self.intake.writing() => {
-                self.batch.push(row);
-                if self.batch.len() >= BATCH {
-                    self.flush(c)?;
+    /// Checks the whole input and sends the results in batches; stops early only when the
+    /// writer has gone (its pass failed).
+    fn check_all(
+        mut self,
+        input: Box<dyn std::io::Read + Send>,
+        format: Format,
+        out: &SyncSender<Vec<Checked>>,
+    ) {
+        let mut batch = Vec::with_capacity(BATCH);
+        match Records::new(input, format, self.file, FIELDS) {
+            Ok(mut records) => {
+                let header = records.take_header_errors();
+                if !header.is_empty() {
+                    batch.push(Err(header));
+                }
+                while let Some(next) = records.next_record() {
+                    batch.push(next.and_then(|f| self.validate(&f)));
+                    if batch.len() >= BATCH
+                        && out.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+                    {
+                        return;
+                    }
                 }
             }
-            Ok(_) => {}
+            Err(errors) => batch.push(Err(errors)),
         }
-        Ok(())
+        let _ = out.send(batch);
     }
 
     /// Checks one record: every field error of it, and an id seen earlier in the file.
-    fn validate(&mut self, file: &str, f: &Fields) -> Result<PermitRow, Vec<RecordError>> {
+    fn validate(&mut self, f: &Fields) -> Result<PermitRow, Vec<RecordError>> {
+        let file = self.file;
         let mut errors = Vec::new();
         let key = f.get("permit_id").map(str::to_string);
         let mut bad =
@@ -175,7 +200,8 @@ impl<'a> Run<'a> {
             }
         });
         let date = |name: &str, v: &str, bad: &mut dyn FnMut(&str, String)| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            crate::storage::sqltime::parse_day(v)
+                .ok_or(())
                 .map_err(|_| bad(name, format!("{} is not a date (YYYY-MM-DD)", quoted(v))))
                 .ok()
         };
@@ -233,13 +259,56 @@ impl<'a> Run<'a> {
             review_occasion: None,
             review_due_on: None,
             last_review_occasion: None,
-            updated_at: self.now,
+            updated_at: NaiveDateTime::default(),
+            imported_by: None,
         })
     }
 
     /// 128 bits from two independently keyed hashers: a false "twice" is out of reach.
     fn fingerprint(&self, id: &str) -> [u64; 2] {
         [self.hashers.0.hash_one(id), self.hashers.1.hash_one(id)]
+    }
+}
+
+/// The writing side of one import.
+struct Run<'a> {
+    policy: &'a Policy,
+    now: NaiveDateTime,
+    intake: Intake<'a>,
+    batch: Vec<PermitRow>,
+    /// The register was empty when the import began: no lookups of existing rows are needed.
+    register_empty: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(policy: &'a Policy, opts: &'a ImportOptions, now: NaiveDateTime) -> Self {
+        Run {
+            policy,
+            now,
+            intake: Intake::new(opts, "permits"),
+            batch: Vec::with_capacity(BATCH),
+            register_empty: false,
+        }
+    }
+
+    fn take(
+        &mut self,
+        c: &mut AnyConnection,
+        next: Checked,
+        on_error: &mut dyn FnMut(&RecordError),
+    ) -> anyhow::Result<()> {
+        match next {
+            Err(errors) => self.intake.fail(errors, on_error),
+            Ok(mut row) if self.intake.writing() => {
+                row.updated_at = self.now;
+                self.batch.push(row);
+                if self.batch.len() >= BATCH {
+                    self.flush(c)?;
+                }
+            }
+            Ok(_) => {}
+        }
+        Ok(())
     }
 
     /// Writes the batch: new permits inserted, changed ones updated, unchanged ones counted.
@@ -272,11 +341,9 @@ impl<'a> Run<'a> {
             };
             match old {
                 None => {
+                    // The import's own record is the permit's first event (`permits.imported_by`).
                     self.intake.counts.inserted += 1;
-                    audit_rows.push(event(
-                        "imported",
-                        format!("imported from {} (import {})", self.intake.opts.file, self.intake.import_id),
-                    ));
+                    row.imported_by = Some(self.intake.import_id);
                     new_rows.push(row);
                 }
                 Some(old) => {
@@ -297,12 +364,12 @@ impl<'a> Run<'a> {
                     if old.status == "active" && row.status != "active" {
                         audit_rows.extend(close_periodic(c, &row.permit_id, self.now)?);
                     }
-                    permits::update(c, &row)?;
+                    permits::update(c, row)?;
                 }
             }
         }
-        permits::insert(c, &new_rows)?;
-        audit::append(c, &audit_rows)?;
+        permits::insert(c, new_rows)?;
+        audit::append(c, audit_rows)?;
         Ok(())
     }
 

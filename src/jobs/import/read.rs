@@ -73,7 +73,7 @@ impl Fields {
 }
 
 /// Opens `path` (`-` for standard input).
-pub fn open(path: &str) -> std::io::Result<Box<dyn Read>> {
+pub fn open(path: &str) -> std::io::Result<Box<dyn Read + Send>> {
     if path == "-" {
         Ok(Box::new(std::io::stdin()))
     } else {
@@ -90,15 +90,15 @@ pub struct Records {
 }
 
 enum Inner {
-    Csv { reader: csv::Reader<Box<dyn Read>>, header: Vec<String>, record: csv::StringRecord },
-    Jsonl { lines: std::io::Lines<BufReader<Box<dyn Read>>>, line: u64 },
+    Csv { reader: csv::Reader<Box<dyn Read + Send>>, header: Vec<String>, record: csv::StringRecord },
+    Jsonl { lines: std::io::Lines<BufReader<Box<dyn Read + Send>>>, line: u64 },
 }
 
 impl Records {
     /// Starts reading. For CSV the header is read here; an unreadable one is an error, unknown
     /// columns are kept for [`Records::take_header_errors`].
     pub fn new(
-        input: Box<dyn Read>,
+        input: Box<dyn Read + Send>,
         format: Format,
         file: &str,
         known: &'static [&'static str],

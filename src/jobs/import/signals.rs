@@ -113,7 +113,8 @@ impl Run<'_> {
                 bad("occurred_on", "is required".into());
                 None
             }
-            Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            Some(v) => crate::storage::sqltime::parse_day(v)
+                .ok_or(())
                 .map_err(|_| bad("occurred_on", format!("{} is not a date (YYYY-MM-DD)", quoted(v))))
                 .ok(),
         };

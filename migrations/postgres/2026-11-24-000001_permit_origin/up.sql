@@ -1,0 +1,9 @@
+-- The import that first brought a permit into the register. It replaces one `imported` row in
+-- audit_events per new permit (a million on an initial load): `history` shows the import from
+-- here and from `imports`. Once set it never changes, like the audit rows it replaces.
+ALTER TABLE permits ADD COLUMN imported_by BIGINT;
+CREATE FUNCTION permits_origin_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'permits.imported_by never changes'; END $$;
+CREATE TRIGGER permits_origin_fixed BEFORE UPDATE OF imported_by ON permits
+FOR EACH ROW WHEN (OLD.imported_by IS NOT NULL AND NEW.imported_by IS DISTINCT FROM OLD.imported_by)
+EXECUTE FUNCTION permits_origin_fixed();

@@ -1,0 +1,2 @@
+DROP TRIGGER permits_origin_fixed;
+ALTER TABLE permits DROP COLUMN imported_by;
