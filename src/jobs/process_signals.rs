@@ -298,7 +298,7 @@ impl Batch {
                 ..row.clone()
             })
             .collect();
-        let created: HashMap<(String, String, String), i64> = tasks::insert(c, &rows)?
+        let created: HashMap<(String, String, String), i64> = tasks::insert(c, rows.clone())?
             .into_iter()
             .map(|t| ((t.permit_id, t.cause, t.occasion), t.id))
             .collect();

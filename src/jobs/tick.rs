@@ -60,9 +60,12 @@ pub fn tick(
         report.signal_tasks = report.signals.tasks.clone();
         let (monday, sunday) = iso_week_bounds(today);
         let mut ledger = WeekLedger::from_counts(tasks::created_per_unit(c, monday, sunday)?);
+        let started = std::time::Instant::now();
         let due = permits::due_for_review(c, today)?;
+        tracing::debug!(due = due.len(), seconds = started.elapsed().as_secs_f64(), "due permits read");
         let plan = plan_periodic(policy, today, due, &mut ledger);
         create_reviews(c, &plan.create, today, now)?;
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "review tasks written");
         let stale: Vec<permits::ReviewUpdate> =
             plan.reschedule.iter().map(|(p, n)| (p.clone(), None, *n)).collect();
         permits::set_next_reviews(c, &stale)?;
@@ -105,11 +108,14 @@ fn create_reviews(
             state: "open".into(),
         })
         .collect();
-    let created = tasks::insert(c, &rows)?;
+    let started = std::time::Instant::now();
+    let created = tasks::insert(c, rows)?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "tasks inserted");
     let ids: BTreeMap<&str, i64> = created.iter().map(|t| (t.permit_id.as_str(), t.id)).collect();
     let moved: Vec<permits::ReviewUpdate> =
         create.iter().map(|t| (t.permit_id.clone(), Some(t.occasion), t.next)).collect();
     permits::set_next_reviews(c, &moved)?;
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "next reviews stored");
     let mut events = Vec::with_capacity(create.len());
     for t in create {
         if let Some(id) = ids.get(t.permit_id.as_str()) {
@@ -125,6 +131,7 @@ fn create_reviews(
             });
         }
     }
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "audit events built");
     audit::append(c, events)?;
     Ok(())
 }

@@ -56,9 +56,22 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres
 /// import of a million permits holds the lock for seconds, so this is generous.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 120_000;
 
-/// SQLite page cache per connection (KiB): big imports touch three indexes at once, and a cache
-/// that holds them keeps the write from spilling to the WAL page by page.
-const SQLITE_CACHE_KIB: u32 = 24_576;
+/// SQLite page cache per connection (KiB). A tick reads one table page per due permit and
+/// writes it again when it moves the permit's next review: with 10,000 due, the pages must stay
+/// cached in between or they are read twice.
+const SQLITE_CACHE_KIB: u32 = 65_536;
+
+/// The page cache of a permit import (KiB): its own buffers (fingerprints, batches in flight)
+/// take the rest of the memory budget, and a bulk load writes past the cache anyway.
+pub const SQLITE_IMPORT_CACHE_KIB: u32 = 24_576;
+
+/// Sets an SQLite connection's page cache (KiB); PostgreSQL has its own server-side cache.
+pub fn set_cache(conn: &mut AnyConnection, kib: u32) -> QueryResult<()> {
+    if let AnyConnection::Sqlite(c) = conn {
+        diesel::sql_query(format!("PRAGMA cache_size = -{kib}")).execute(c)?;
+    }
+    Ok(())
+}
 
 /// Where the data lives, read from `database.url`.
 #[derive(Debug, Clone, PartialEq, Eq)]

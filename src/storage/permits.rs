@@ -3,6 +3,7 @@
 
 use super::rows::{DueRow, PermitRow};
 use super::schema::{ground_schedules, permits::dsl as p};
+use super::sqltime::MaybeDay;
 use super::AnyConnection;
 use crate::domain::policy::Policy;
 use crate::domain::review::{next_review, NextReview, Validity};
@@ -49,47 +50,50 @@ pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult
 /// One permit's new review state: the occasion that just got its task (if any) and the next.
 pub type ReviewUpdate = (String, Option<NaiveDate>, Option<NextReview>);
 
-/// Rows one batched update carries (4 parameters each).
-const UPDATE_BATCH: usize = 1_000;
-
-/// Stores many permits' next reviews in one statement per batch (a tick moves thousands).
+/// Stores many permits' next reviews (a tick moves thousands): on PostgreSQL one statement
+/// over arrays, planned once whatever their length; on SQLite one `UPDATE … FROM (VALUES …)`
+/// per thousand.
 pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> QueryResult<()> {
-    use diesel::sql_types::{Nullable, Text};
-    let postgres = matches!(conn, AnyConnection::Postgresql(_));
-    for chunk in updates.chunks(UPDATE_BATCH) {
-        // The engines differ only in how parameters and VALUES columns are written.
-        let sql = if postgres {
-            let values: Vec<String> = (1..=chunk.len())
-                .map(|i| {
-                    format!("(${}, ${}::date, ${}::date, ${}::date)", 4 * i - 3, 4 * i - 2, 4 * i - 1, 4 * i)
-                })
-                .collect();
-            format!(
+    use diesel::sql_types::{Array, Date, Nullable, Text};
+    if updates.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            let ids: Vec<&str> = updates.iter().map(|(id, _, _)| id.as_str()).collect();
+            let covered: Vec<Option<NaiveDate>> = updates.iter().map(|(_, l, _)| *l).collect();
+            let occasions: Vec<Option<NaiveDate>> =
+                updates.iter().map(|(_, _, n)| n.map(|n| n.occasion)).collect();
+            let due: Vec<Option<NaiveDate>> = updates.iter().map(|(_, _, n)| n.map(|n| n.due_on)).collect();
+            diesel::sql_query(
                 "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
                  last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
-                 FROM (VALUES {}) AS v(id, l, o, d) WHERE permits.permit_id = v.id",
-                values.join(", ")
+                 FROM unnest($1::text[], $2::date[], $3::date[], $4::date[]) AS v(id, l, o, d) \
+                 WHERE permits.permit_id = v.id",
             )
-        } else {
-            format!(
-                "UPDATE permits SET review_occasion = v.column3, review_due_on = v.column4, \
-                 last_review_occasion = COALESCE(v.column2, permits.last_review_occasion) \
-                 FROM (VALUES {}) AS v WHERE permits.permit_id = v.column1",
-                vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
-            )
-        };
-        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-        crate::on_engine!(conn, c => {
-            let mut q = diesel::sql_query(sql).into_boxed();
-            for (id, covered, next) in chunk {
-                q = q
-                    .bind::<Text, _>(id.clone())
-                    .bind::<Nullable<Text>, _>(text(*covered))
-                    .bind::<Nullable<Text>, _>(text(next.map(|n| n.occasion)))
-                    .bind::<Nullable<Text>, _>(text(next.map(|n| n.due_on)));
+            .bind::<Array<Text>, _>(ids)
+            .bind::<Array<Nullable<Date>>, _>(covered)
+            .bind::<Array<Nullable<Date>>, _>(occasions)
+            .bind::<Array<Nullable<Date>>, _>(due)
+            .execute(c)?;
+        }
+        // One cached statement per permit: cheaper here than re-parsing a 4,000-parameter
+        // statement per thousand.
+        AnyConnection::Sqlite(c) => {
+            for (id, covered, next) in updates {
+                let next_review = (
+                    p::review_occasion.eq(MaybeDay::from(next.map(|n| n.occasion))),
+                    p::review_due_on.eq(MaybeDay::from(next.map(|n| n.due_on))),
+                );
+                let permit = diesel::update(p::permits.find(id));
+                match covered {
+                    Some(covered) => permit
+                        .set((next_review, p::last_review_occasion.eq(MaybeDay::from(Some(*covered)))))
+                        .execute(c)?,
+                    None => permit.set(next_review).execute(c)?,
+                };
             }
-            q.execute(c)
-        })?;
+        }
     }
     Ok(())
 }

@@ -125,7 +125,7 @@ impl From<DueRow> for DuePermit {
 
 /// A task to insert.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = tasks)]
+#[diesel(table_name = tasks, treat_none_as_default_value = false)]
 pub struct NewTaskRow {
     /// Permit.
     pub permit_id: String,

@@ -3,7 +3,7 @@
 
 use super::rows::{NewTaskRow, TaskRow};
 use super::schema::tasks::dsl as t;
-use super::AnyConnection;
+use super::{self as storage, AnyConnection, Chunk};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -25,50 +25,43 @@ pub struct Created {
 }
 
 /// Inserts tasks, skipping any that exist, and returns those created by this call.
-pub fn insert(conn: &mut AnyConnection, rows: &[NewTaskRow]) -> QueryResult<Vec<Created>> {
-    let mut created = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(BATCH) {
-        match conn {
-            // RETURNING gives exactly the rows this statement inserted.
-            AnyConnection::Postgresql(c) => {
-                let found: Vec<(i64, String, String, String)> = diesel::insert_into(t::tasks)
-                    .values(chunk.to_vec())
-                    .on_conflict((t::permit_id, t::cause, t::occasion))
-                    .do_nothing()
-                    .returning((t::id, t::permit_id, t::cause, t::occasion))
-                    .get_results(c)?;
-                created.extend(found.into_iter().map(|(id, permit_id, cause, occasion)| Created {
-                    id,
-                    permit_id,
-                    cause,
-                    occasion,
-                }));
+pub fn insert(conn: &mut AnyConnection, rows: Vec<NewTaskRow>) -> QueryResult<Vec<Created>> {
+    let returning = (t::id, t::permit_id, t::cause, t::occasion);
+    let mut found: Vec<(i64, String, String, String)> = Vec::with_capacity(rows.len());
+    match conn {
+        // RETURNING gives exactly the rows a statement inserted, not those it skipped.
+        AnyConnection::Postgresql(c) => {
+            for chunk in rows.chunks(BATCH) {
+                found.extend(
+                    diesel::insert_into(t::tasks)
+                        .values(chunk.to_vec())
+                        .on_conflict((t::permit_id, t::cause, t::occasion))
+                        .do_nothing()
+                        .returning(returning)
+                        .get_results::<(i64, String, String, String)>(c)?,
+                );
             }
-            // INSERT OR IGNORE: SQLite's spelling of ON CONFLICT DO NOTHING for a batch; the ids
-            // are read back (those created at this very instant are ours).
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_or_ignore_into(t::tasks).values(chunk.to_vec()).execute(c)?;
-                let ids: Vec<&str> = chunk.iter().map(|r| r.permit_id.as_str()).collect();
-                let found: Vec<(i64, String, String, String)> = t::tasks
-                    .filter(t::permit_id.eq_any(&ids))
-                    .filter(t::created_at.eq(chunk[0].created_at))
-                    .select((t::id, t::permit_id, t::cause, t::occasion))
-                    .load(c)?;
-                let mut wanted: std::collections::HashSet<(String, String, String)> = chunk
-                    .iter()
-                    .map(|r| (r.permit_id.clone(), r.cause.clone(), r.occasion.clone()))
-                    .collect();
-                for (id, permit_id, cause, occasion) in found {
-                    let key = (permit_id, cause, occasion);
-                    if wanted.remove(&key) {
-                        let (permit_id, cause, occasion) = key;
-                        created.push(Created { id, permit_id, cause, occasion });
-                    }
-                }
+        }
+        // INSERT OR IGNORE: SQLite's spelling of ON CONFLICT DO NOTHING for a batch.
+        AnyConnection::Sqlite(c) => {
+            for chunk in storage::chunks::<_, { storage::SQLITE_CHUNK }>(rows) {
+                found.extend(match chunk {
+                    Chunk::Full(rows) => diesel::insert_or_ignore_into(t::tasks)
+                        .values(rows)
+                        .returning(returning)
+                        .get_results(c)?,
+                    Chunk::Rest(rows) => diesel::insert_or_ignore_into(t::tasks)
+                        .values(rows)
+                        .returning(returning)
+                        .get_results(c)?,
+                });
             }
         }
     }
-    Ok(created)
+    Ok(found
+        .into_iter()
+        .map(|(id, permit_id, cause, occasion)| Created { id, permit_id, cause, occasion })
+        .collect())
 }
 
 /// Tasks created per unit between two dates (inclusive): this week's use of capacity.

@@ -67,6 +67,7 @@ pub fn import_permits(
     let mut run = Run::new(policy, opts, now);
     let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
     let started = std::time::Instant::now();
+    storage::set_cache(conn, storage::SQLITE_IMPORT_CACHE_KIB)?;
     let journal_switched =
         bulk_load(expected_rows, bulk::permit_count(conn)?) && bulk::rollback_journal(conn)?;
     tracing::debug!(rollback_journal = journal_switched, "import begins");
