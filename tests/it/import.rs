@@ -89,8 +89,12 @@ impl EstablishForTest for diesel::SqliteConnection {
 
 /// 60,000 permits, enough for a bulk load.
 fn bulk_file(env: &Env, name: &str) -> String {
+    bulk_file_of(env, name, 60_000)
+}
+
+fn bulk_file_of(env: &Env, name: &str, rows: usize) -> String {
     let mut csv = HEADER.to_string();
-    for i in 0..60_000 {
+    for i in 0..rows {
         csv.push_str(&format!("BULK-{i:06},P-{i:06},,work,2026-01-01,2028-01-01,active,,5560000001,\n"));
     }
     env.file(name, &csv)
@@ -108,6 +112,35 @@ fn a_bulk_load_into_sqlite_writes_past_the_log_and_leaves_the_log_on() {
     assert!(r.stderr().contains("rollback_journal=true"), "{}", r.stderr());
     assert_eq!(journal_mode(&env), "wal");
     assert!(env.ok(&["history", "BULK-000001"]).contains("bulk.csv (import 1)"));
+}
+
+#[test]
+fn a_bulk_load_killed_midway_leaves_the_register_as_it_was() {
+    use std::io::BufRead;
+    let env = Env::new(Engine::Sqlite, "").unwrap();
+    env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+    let file = bulk_file_of(&env, "bulk.csv", 400_000);
+    let mut child = env
+        .command(&["import", "permits", &file])
+        .env("PERMIT_FOLLOWUP_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let begun = lines.find_map(|l| l.ok().filter(|l| l.contains("import begins"))).unwrap();
+    assert!(begun.contains("rollback_journal=true"), "{begun}");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL, in the middle of writing
+    child.wait().unwrap();
+    assert!(env.path("test.db-journal").exists(), "the load was cut off before it committed");
+    // The next connection rolls the load back and goes back to the log.
+    assert_eq!(env.run(&["history", "BULK-000001"]).code(), 2, "nothing of the cut-off load is left");
+    assert!(env.ok(&["history", "UT-1"]).contains("p.csv (import 1)"));
+    assert_eq!(index_count(&env), permit_followup::storage::bulk::REGISTER_INDEXES.len() as i64);
+    assert_eq!(journal_mode(&env), "wal");
+    let out = env.ok(&["import", "permits", &file]);
+    assert!(out.contains("400000 inserted, 0 updated, 0 unchanged"), "{out}");
 }
 
 #[test]
