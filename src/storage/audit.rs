@@ -26,21 +26,21 @@ pub fn append(conn: &mut AnyConnection, events: Vec<NewAuditRow>) -> QueryResult
 /// and the import's row, not as an audit row per permit), then its audit rows.
 pub fn for_permit(conn: &mut AnyConnection, permit: &str) -> QueryResult<Vec<AuditRow>> {
     use super::schema::{imports::dsl as i, permits::dsl as p};
-    let origin: Option<i64> =
-        p::permits.find(permit).select(p::imported_by).first(conn).optional()?.flatten();
-    let mut events = Vec::new();
-    if let Some(import) = origin {
-        let (file, at): (String, chrono::NaiveDateTime) =
-            i::imports.find(import).select((i::file, i::received_at)).first(conn)?;
-        events.push(AuditRow {
-            id: 0,
-            permit_id: permit.to_string(),
-            at,
-            event: "imported".into(),
-            task_id: None,
-            detail: format!("imported from {file} (import {import})"),
-        });
-    }
+    let origin: Option<(i64, String, chrono::NaiveDateTime)> = p::permits
+        .inner_join(i::imports.on(p::imported_by.eq(i::id.nullable())))
+        .filter(p::permit_id.eq(permit))
+        .select((i::id, i::file, i::received_at))
+        .first(conn)
+        .optional()?;
+    let imported = origin.map(|(import, file, at)| AuditRow {
+        id: 0,
+        permit_id: permit.to_string(),
+        at,
+        event: "imported".into(),
+        task_id: None,
+        detail: format!("imported from {file} (import {import})"),
+    });
+    let mut events: Vec<AuditRow> = imported.into_iter().collect();
     events.extend(a::audit_events.filter(a::permit_id.eq(permit)).order(a::id.asc()).load::<AuditRow>(conn)?);
     Ok(events)
 }

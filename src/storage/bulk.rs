@@ -46,7 +46,6 @@ pub fn suspend(conn: &mut AnyConnection, names: &[&str]) -> QueryResult<Suspende
 }
 
 impl Suspended {
-    /// Creates the indexes again.
     /// Creates the indexes again. On SQLite the sorter may use a second thread meanwhile: the
     /// import's reading thread is done by then, so the other core is free.
     pub fn rebuild(self, conn: &mut AnyConnection) -> QueryResult<()> {
@@ -81,7 +80,12 @@ struct JournalMode {
 pub fn rollback_journal(conn: &mut AnyConnection) -> QueryResult<bool> {
     let AnyConnection::Sqlite(c) = conn else { return Ok(false) };
     let mode = diesel::sql_query("PRAGMA journal_mode = DELETE").get_result::<JournalMode>(c);
-    Ok(mode.is_ok_and(|m| m.journal_mode.eq_ignore_ascii_case("delete")))
+    let switched = mode.is_ok_and(|m| m.journal_mode.eq_ignore_ascii_case("delete"));
+    if switched {
+        // NORMAL is durable with the log but not with a rollback journal on power loss.
+        diesel::sql_query("PRAGMA synchronous = FULL").execute(c)?;
+    }
+    Ok(switched)
 }
 
 /// Switches back to the write-ahead log after [`rollback_journal`]. Every connection asks for
@@ -92,7 +96,17 @@ pub fn restore_wal(conn: &mut AnyConnection) {
         if let Err(e) = diesel::sql_query("PRAGMA journal_mode = WAL").get_result::<JournalMode>(c) {
             tracing::debug!(error = %e, "the write-ahead log is restored by the next connection");
         }
+        if let Err(e) = diesel::sql_query("PRAGMA synchronous = NORMAL").execute(c) {
+            tracing::debug!(error = %e, "synchronous stays FULL on this connection");
+        }
     }
+}
+
+/// Whether the register holds no permit.
+pub fn register_is_empty(conn: &mut AnyConnection) -> QueryResult<bool> {
+    use super::schema::permits::dsl as p;
+    let any: Option<String> = p::permits.select(p::permit_id).first(conn).optional()?;
+    Ok(any.is_none())
 }
 
 /// Rows in the register.

@@ -199,12 +199,13 @@ pub enum Chunk<T, const N: usize> {
 }
 
 /// Splits `rows` into chunks of `N` and a shorter rest.
-pub fn chunks<T, const N: usize>(mut rows: Vec<T>) -> impl Iterator<Item = Chunk<T, N>> {
+pub fn chunks<T, const N: usize>(rows: Vec<T>) -> impl Iterator<Item = Chunk<T, N>> {
+    let mut rows = rows.into_iter();
     std::iter::from_fn(move || {
-        if rows.is_empty() {
+        let piece: Vec<T> = rows.by_ref().take(N).collect();
+        if piece.is_empty() {
             return None;
         }
-        let piece: Vec<T> = rows.drain(..rows.len().min(N)).collect();
         Some(match Box::<[T; N]>::try_from(piece) {
             Ok(full) => Chunk::Full(full),
             Err(rest) => Chunk::Rest(rest),

@@ -121,7 +121,8 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// Reads what [`write_stamp`] writes, and the other forms diesel accepts, through chrono.
+/// Reads what [`write_stamp`] (and diesel before it) writes, with a `T` or a space between
+/// date and time; other forms through chrono's `%Y-%m-%d %H:%M:%S%.f`.
 pub fn parse_stamp(s: &str) -> Option<NaiveDateTime> {
     let b = s.as_bytes();
     if b.len() >= 19 && (b[10] == b' ' || b[10] == b'T') && b[13] == b':' && b[16] == b':' {

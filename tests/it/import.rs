@@ -55,6 +55,12 @@ both_engines!(
         let rewrite = diesel::sql_query("UPDATE permits SET imported_by = 99 WHERE permit_id = 'UT-1'").execute(&mut conn);
         let error = rewrite.expect_err("imported_by is fixed once set").to_string();
         assert!(error.contains("permits.imported_by never changes"), "{error}");
+        for sql in ["UPDATE imports SET file = 'other.csv'", "UPDATE imports SET received_at = received_at + INTERVAL '1 day'", "DELETE FROM imports"] {
+            let sql = if engine == Engine::Sqlite { sql.replace("received_at + INTERVAL '1 day'", "'2020-01-01 00:00:00'") } else { sql.to_string() };
+            let error = diesel::sql_query(&sql).execute(&mut conn).expect_err(&sql).to_string();
+            assert!(error.contains("an import's record never changes"), "{sql}: {error}");
+        }
+        diesel::sql_query("UPDATE imports SET rejected = rejected").execute(&mut conn).unwrap();
         let history = env.ok(&["history", "UT-1"]);
         assert!(history.contains("p.csv (import 1)"), "{history}");
     }

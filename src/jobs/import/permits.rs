@@ -68,20 +68,21 @@ pub fn import_permits(
     let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
     let started = std::time::Instant::now();
     storage::set_cache(conn, storage::SQLITE_IMPORT_CACHE_KIB)?;
-    let journal_switched =
-        bulk_load(expected_rows, bulk::permit_count(conn)?) && bulk::rollback_journal(conn)?;
+    // A first look outside the pass, only to choose the journal; the pass decides again.
+    let journal_switched = matches!(conn, AnyConnection::Sqlite(_))
+        && bulk_load(conn, expected_rows)?
+        && bulk::rollback_journal(conn)?;
     tracing::debug!(rollback_journal = journal_switched, "import begins");
     let pass = std::thread::scope(|scope| {
         let (checked, to_write) = mpsc::sync_channel::<Vec<Checked>>(CHANNEL_BATCHES);
         let checker = Checker::new(policy, key, &opts.file);
-        scope.spawn(move || checker.check_all(input, format, &checked));
+        let reading = scope.spawn(move || checker.check_all(input, format, &checked));
         in_pass(conn, "import permits", |c| {
             permits::sync_ground_schedules(c, policy)?;
             run.intake.begin(c)?;
-            let before = bulk::permit_count(c)?;
             // Into an empty register nothing can exist yet (a second row of an id is an error).
-            run.register_empty = before == 0;
-            let suspended = if bulk_load(expected_rows, before) {
+            run.register_empty = bulk::register_is_empty(c)?;
+            let suspended = if bulk_load(c, expected_rows)? {
                 Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?)
             } else {
                 None
@@ -90,6 +91,11 @@ pub fn import_permits(
                 for item in batch {
                     run.take(c, item, on_error)?;
                 }
+            }
+            // The channel also ends when the reading thread dies: only a thread that returned
+            // has read the whole file, so anything else rolls the import back.
+            if reading.join().is_err() {
+                anyhow::bail!("{}: reading stopped before the end of the file", opts.file);
             }
             run.flush(c)?;
             run.intake.close(c)?;
@@ -111,9 +117,14 @@ pub fn import_permits(
     run.intake.outcome(pass, summary)
 }
 
-/// Whether a file expected to hold `expected_rows` is a bulk load into a register of `before`.
-fn bulk_load(expected_rows: u64, before: i64) -> bool {
-    expected_rows > BULK_MIN_ROWS && expected_rows > 2 * u64::try_from(before).unwrap_or(u64::MAX)
+/// Whether a file expected to hold `expected_rows` is a bulk load: large, and more than twice
+/// the register (counted only for a large file).
+fn bulk_load(c: &mut AnyConnection, expected_rows: u64) -> anyhow::Result<bool> {
+    if expected_rows <= BULK_MIN_ROWS {
+        return Ok(false);
+    }
+    let before = bulk::permit_count(c)?;
+    Ok(expected_rows > 2 * u64::try_from(before).unwrap_or(u64::MAX))
 }
 
 /// `3 inserted, 1 updated, 0 unchanged`.
@@ -124,7 +135,8 @@ pub fn summary(c: &Counts) -> String {
 /// A record as checked: the row to write, or every error found in it.
 type Checked = Result<PermitRow, Vec<RecordError>>;
 
-/// Batches of checked records that may wait for the writer (each of [`BATCH`] records).
+/// Batches of checked records that may wait for the writer (each of [`BATCH`] records; one more
+/// is being filled and one written).
 const CHANNEL_BATCHES: usize = 4;
 
 /// Reads and checks records on its own thread.
