@@ -131,7 +131,6 @@ fn create_reviews(
             });
         }
     }
-    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "audit events built");
     audit::append(c, events)?;
     Ok(())
 }

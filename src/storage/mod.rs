@@ -198,6 +198,16 @@ pub enum Chunk<T, const N: usize> {
     Rest(Vec<T>),
 }
 
+impl<T, const N: usize> Chunk<T, N> {
+    /// The rows, without copying them.
+    pub fn into_vec(self) -> Vec<T> {
+        match self {
+            Chunk::Full(rows) => Vec::from(rows as Box<[T]>),
+            Chunk::Rest(rows) => rows,
+        }
+    }
+}
+
 /// Splits `rows` into chunks of `N` and a shorter rest.
 pub fn chunks<T, const N: usize>(rows: Vec<T>) -> impl Iterator<Item = Chunk<T, N>> {
     let mut rows = rows.into_iter();

@@ -51,8 +51,7 @@ pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult
 pub type ReviewUpdate = (String, Option<NaiveDate>, Option<NextReview>);
 
 /// Stores many permits' next reviews (a tick moves thousands): on PostgreSQL one statement
-/// over arrays, planned once whatever their length; on SQLite one `UPDATE … FROM (VALUES …)`
-/// per thousand.
+/// over arrays, planned once whatever their length; on SQLite one cached `UPDATE` per permit.
 pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> QueryResult<()> {
     use diesel::sql_types::{Array, Date, Nullable, Text};
     if updates.is_empty() {
@@ -77,8 +76,7 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
             .bind::<Array<Nullable<Date>>, _>(due)
             .execute(c)?;
         }
-        // One cached statement per permit: cheaper here than re-parsing a 4,000-parameter
-        // statement per thousand.
+        // Cheaper on SQLite than parsing a 4,000-parameter statement anew per thousand.
         AnyConnection::Sqlite(c) => {
             for (id, covered, next) in updates {
                 let next_review = (

@@ -31,10 +31,10 @@ pub fn insert(conn: &mut AnyConnection, rows: Vec<NewTaskRow>) -> QueryResult<Ve
     match conn {
         // RETURNING gives exactly the rows a statement inserted, not those it skipped.
         AnyConnection::Postgresql(c) => {
-            for chunk in rows.chunks(BATCH) {
+            for chunk in storage::chunks::<_, BATCH>(rows) {
                 found.extend(
                     diesel::insert_into(t::tasks)
-                        .values(chunk.to_vec())
+                        .values(chunk.into_vec())
                         .on_conflict((t::permit_id, t::cause, t::occasion))
                         .do_nothing()
                         .returning(returning)

@@ -75,7 +75,7 @@ pub fn import_permits(
     let format = opts.format_or(Format::Csv)?;
     let input = read::open(&opts.file).map_err(|e| anyhow::anyhow!("{}: {e}", opts.file))?;
     let now = storage::micros(opts.now);
-    let mut run = Run::new(policy, opts, now);
+    let mut run = Run::new(policy, opts, now, write_batch(conn));
     let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
     let started = std::time::Instant::now();
     storage::set_cache(conn, storage::SQLITE_IMPORT_CACHE_KIB)?;
@@ -93,7 +93,6 @@ pub fn import_permits(
             run.intake.begin(c)?;
             // Into an empty register nothing can exist yet (a second row of an id is an error).
             run.register_empty = bulk::register_is_empty(c)?;
-            run.write_batch = write_batch(c);
             let suspended = if bulk_load(c, expected_rows)? {
                 Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?)
             } else {
@@ -225,10 +224,10 @@ impl<'a> Checker<'a> {
             }
         });
         let date = |name: &str, v: &str, bad: &mut dyn FnMut(&str, String)| {
-            crate::storage::sqltime::parse_day(v)
-                .ok_or(())
-                .map_err(|_| bad(name, format!("{} is not a date (YYYY-MM-DD)", quoted(v))))
-                .ok()
+            crate::storage::sqltime::parse_day(v).or_else(|| {
+                bad(name, format!("{} is not a date (YYYY-MM-DD)", quoted(v)));
+                None
+            })
         };
         let valid_from = required("valid_from", &mut bad).and_then(|v| date("valid_from", v, &mut bad));
         let valid_until = f.get("valid_until").and_then(|v| date("valid_until", v, &mut bad));
@@ -308,13 +307,13 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    fn new(policy: &'a Policy, opts: &'a ImportOptions, now: NaiveDateTime) -> Self {
+    fn new(policy: &'a Policy, opts: &'a ImportOptions, now: NaiveDateTime, write_batch: usize) -> Self {
         Run {
             policy,
             now,
             intake: Intake::new(opts, "permits"),
             batch: Vec::new(),
-            write_batch: BATCH,
+            write_batch,
             register_empty: false,
         }
     }

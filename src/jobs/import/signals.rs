@@ -113,10 +113,10 @@ impl Run<'_> {
                 bad("occurred_on", "is required".into());
                 None
             }
-            Some(v) => crate::storage::sqltime::parse_day(v)
-                .ok_or(())
-                .map_err(|_| bad("occurred_on", format!("{} is not a date (YYYY-MM-DD)", quoted(v))))
-                .ok(),
+            Some(v) => crate::storage::sqltime::parse_day(v).or_else(|| {
+                bad("occurred_on", format!("{} is not a date (YYYY-MM-DD)", quoted(v)));
+                None
+            }),
         };
         let mut data = match f.json.as_ref().and_then(|j| j.get("data")) {
             None | Some(Value::Null) => Map::new(),
