@@ -243,3 +243,32 @@ pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     use chrono::{DurationRound, TimeDelta};
     t.naive_utc().duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t.naive_utc())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite without a mutex per call and without
+    /// global memory statistics; a build that lost those settings would still be correct, only
+    /// slower, so this says so.
+    #[test]
+    fn sqlite_is_built_with_the_projects_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = connect(&Engine::Sqlite(dir.path().join("t.db"))).unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        for wanted in ["THREADSAFE=2", "DEFAULT_MEMSTATUS=0"] {
+            assert!(options.iter().any(|o| o == wanted), "{wanted} not in {options:?}");
+        }
+    }
+}
