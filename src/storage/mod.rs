@@ -11,6 +11,7 @@ pub mod audit;
 pub mod bulk;
 pub mod digests;
 pub mod imports;
+mod permit_insert;
 pub mod permits;
 pub mod rows;
 pub mod schema;

@@ -1,16 +1,16 @@
 //! Queries on the register: batch upserts for imports, the due-review index for ticks, and
 //! re-computing stored review dates when a ground's schedule changes.
 
+use super::permit_insert::PermitInsert;
 use super::rows::{DueRow, PermitRow};
 use super::schema::{ground_schedules, permits::dsl as p};
 use super::sqltime::MaybeDay;
-use super::{self as storage, AnyConnection};
+use super::{AnyConnection, SQLITE_CHUNK};
 use crate::domain::policy::Policy;
 use crate::domain::review::{next_review, NextReview, Validity};
 use crate::domain::tick::DuePermit;
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use std::ops::Range;
 
 /// The stored rows of `ids` that exist.
 pub fn existing(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<PermitRow>> {
@@ -26,8 +26,8 @@ pub fn insert(conn: &mut AnyConnection, rows: Vec<PermitRow>) -> QueryResult<()>
         }
         AnyConnection::Postgresql(_) => {}
         AnyConnection::Sqlite(c) => {
-            for piece in rows.chunks(storage::SQLITE_CHUNK) {
-                SqliteInsert::<{ storage::SQLITE_CHUNK }>::new(piece).execute(c)?;
+            for piece in rows.chunks(SQLITE_CHUNK) {
+                PermitInsert::<SQLITE_CHUNK>::new(piece).execute(c)?;
             }
         }
     }
@@ -150,128 +150,3 @@ fn reschedule_ground(conn: &mut AnyConnection, policy: &Policy, ground: &str) ->
         .collect();
     set_next_reviews(conn, &updates)
 }
-
-/// `INSERT INTO permits (…) VALUES (…), …` of borrowed rows on SQLite: what diesel's batch
-/// insert of [`PermitRow`]s writes, without what that costs a million-row import (a quarter
-/// of its writing time): diesel moves each row into the statement and formats every date into a
-/// string of its own; this binds the rows' text where it lies and formats the dates of all rows
-/// into one buffer. A chunk of exactly `N` rows has a statement id, so diesel prepares its
-/// statement once (diesel gives an insert of borrowed rows none); a shorter one is prepared
-/// each time.
-struct SqliteInsert<'a, const N: usize> {
-    rows: &'a [PermitRow],
-    /// The rows' dates and update times as SQLite stores them (`storage::sqltime`), back to back.
-    text: String,
-    /// Per row, where each of its dates and its update time (the last six of [`COLUMNS`]) lies
-    /// in `text` (`None`: NULL).
-    dates: Vec<[Option<Range<usize>>; 6]>,
-}
-
-/// The permit columns in the order [`SqliteInsert`] binds them.
-const COLUMNS: [&str; 15] = {
-    use super::schema::permits::*;
-    use diesel::Column;
-    [
-        permit_id::NAME,
-        person_id::NAME,
-        pn_hash::NAME,
-        ground::NAME,
-        status::NAME,
-        unit::NAME,
-        employer_org_no::NAME,
-        institution::NAME,
-        imported_by::NAME,
-        // and the six written from `SqliteInsert::text`
-        valid_from::NAME,
-        valid_until::NAME,
-        review_occasion::NAME,
-        review_due_on::NAME,
-        last_review_occasion::NAME,
-        updated_at::NAME,
-    ]
-};
-
-impl<'a, const N: usize> SqliteInsert<'a, N> {
-    fn new(rows: &'a [PermitRow]) -> Self {
-        use super::sqltime::{write_day, write_stamp};
-        let mut text = String::with_capacity(rows.len() * 80);
-        let mut dates = Vec::with_capacity(rows.len());
-        // Appends what `write` writes to `text`, and says where it lies.
-        fn span(text: &mut String, write: impl FnOnce(&mut String)) -> Range<usize> {
-            let start = text.len();
-            write(text);
-            start..text.len()
-        }
-        let day = |text: &mut String, d: Option<NaiveDate>| d.map(|d| span(text, |t| write_day(t, d)));
-        for r in rows {
-            dates.push([
-                day(&mut text, Some(r.valid_from)),
-                day(&mut text, r.valid_until),
-                day(&mut text, r.review_occasion),
-                day(&mut text, r.review_due_on),
-                day(&mut text, r.last_review_occasion),
-                Some(span(&mut text, |t| write_stamp(t, r.updated_at))),
-            ]);
-        }
-        SqliteInsert { rows, text, dates }
-    }
-}
-
-impl<const N: usize> diesel::query_builder::QueryId for SqliteInsert<'_, N> {
-    type QueryId = SqliteInsert<'static, N>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl<const N: usize> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for SqliteInsert<'_, N> {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{BigInt, Nullable, Text};
-        const NULL: Option<&str> = None;
-        if self.rows.len() != N {
-            out.unsafe_to_cache_prepared();
-        }
-        out.push_sql("INSERT INTO ");
-        p::permits.walk_ast(out.reborrow())?;
-        out.push_sql(" (");
-        for (i, column) in COLUMNS.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(", ");
-            }
-            out.push_identifier(column)?;
-        }
-        out.push_sql(") VALUES ");
-        for (i, (r, dates)) in self.rows.iter().zip(&self.dates).enumerate() {
-            out.push_sql(if i == 0 { "(" } else { ", (" });
-            out.push_bind_param::<Text, _>(&r.permit_id)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Text, _>(&r.person_id)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&r.pn_hash)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Text, _>(&r.ground)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Text, _>(&r.status)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&r.unit)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&r.employer_org_no)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&r.institution)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<BigInt>, _>(&r.imported_by)?;
-            for date in dates {
-                out.push_sql(", ");
-                match date {
-                    Some(range) => out.push_bind_param::<Text, str>(&self.text[range.clone()])?,
-                    None => out.push_bind_param::<Nullable<Text>, _>(&NULL)?,
-                }
-            }
-            out.push_sql(")");
-        }
-        Ok(())
-    }
-}
-
-impl<const N: usize> RunQueryDsl<diesel::sqlite::SqliteConnection> for SqliteInsert<'_, N> {}

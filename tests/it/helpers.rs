@@ -59,6 +59,12 @@ impl Env {
         Some(env)
     }
 
+    /// A connection to the environment's database, as the binary opens it.
+    pub fn connect(&self) -> permit_followup::storage::AnyConnection {
+        permit_followup::storage::connect(&permit_followup::storage::Engine::parse(&self.url).unwrap())
+            .unwrap()
+    }
+
     /// Rewrites the configuration: a folder with the test's paths, then `extra` (merged key by key).
     pub fn write_config(&self, extra: &str) {
         let d = self.dir.path();

@@ -51,7 +51,7 @@ both_engines!(
         use diesel::RunQueryDsl;
         let env = Env::new(engine, "").unwrap();
         env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
-        let mut conn = connect(&env);
+        let mut conn = env.connect();
         let rewrite = diesel::sql_query("UPDATE permits SET imported_by = 99 WHERE permit_id = 'UT-1'").execute(&mut conn);
         let error = rewrite.expect_err("imported_by is fixed once set").to_string();
         assert!(error.contains("permits.imported_by never changes"), "{error}");
@@ -65,10 +65,6 @@ both_engines!(
         assert!(history.contains("p.csv (import 1)"), "{history}");
     }
 );
-
-fn connect(env: &Env) -> permit_followup::storage::AnyConnection {
-    permit_followup::storage::connect(&permit_followup::storage::Engine::parse(&env.url).unwrap()).unwrap()
-}
 
 fn journal_mode(env: &Env) -> String {
     use diesel::RunQueryDsl;
@@ -155,7 +151,7 @@ fn a_bulk_load_while_another_process_has_the_file_open_goes_through_the_log() {
     let env = Env::new(Engine::Sqlite, "").unwrap();
     env.ok(&["migrate"]);
     // A daemon's connection: open, in the log, reading between passes.
-    let mut daemon = connect(&env);
+    let mut daemon = env.connect();
     diesel::sql_query("SELECT COUNT(*) FROM permits").execute(&mut daemon).unwrap();
     let file = bulk_file(&env, "bulk.csv");
     let r =
@@ -339,9 +335,7 @@ fn index_count(env: &Env) -> i64 {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let mut conn =
-        permit_followup::storage::connect(&permit_followup::storage::Engine::parse(&env.url).unwrap())
-            .unwrap();
+    let mut conn = env.connect();
     let names = permit_followup::storage::bulk::REGISTER_INDEXES
         .iter()
         .map(|n| format!("'{n}'"))
@@ -394,66 +388,3 @@ both_engines!(
         assert!(!r.stderr().contains("1239"), "{}", r.stderr());
     }
 );
-
-both_engines!(
-    fn new_permits_are_stored_field_for_field_as_diesel_itself_stores_them(engine) {
-        // `permits::insert` writes SQLite rows through its own statement: a full chunk of 100
-        // rows and a shorter rest must store every column exactly as diesel's insert does.
-        use chrono::NaiveDate;
-        use diesel::prelude::*;
-        use permit_followup::storage::{permits, rows::PermitRow, schema::permits as p};
-        let env = Env::new(engine, "").unwrap();
-        let mut conn = connect(&env);
-        permit_followup::storage::migrate(&mut conn).unwrap();
-        let day = |n: i64| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::TimeDelta::days(n);
-        let row = |i: i64, prefix: &str| {
-            let some = i % 2 == 0; // every optional column both set and NULL
-            PermitRow {
-                permit_id: format!("{prefix}-{i}"),
-                person_id: format!("P-{i}"),
-                pn_hash: some.then(|| format!("{i:064x}")),
-                ground: ["study", "work"][i as usize % 2].into(),
-                valid_from: day(i),
-                valid_until: some.then(|| day(i + 700)),
-                status: "active".into(),
-                unit: some.then(|| "work".into()),
-                employer_org_no: some.then(|| format!("org-{i}")),
-                institution: some.then(|| format!("Skola \"{i}\", åäö")),
-                review_occasion: some.then(|| day(i + 365)),
-                review_due_on: some.then(|| day(i + 335)),
-                last_review_occasion: (i % 4 == 0).then(|| day(i - 1)),
-                updated_at: day(i).and_hms_micro_opt(10, 11, 12, [0, 500_000, 123_456][i as usize % 3]).unwrap(),
-                imported_by: some.then_some(i),
-            }
-        };
-        let ours: Vec<PermitRow> = (0..101).map(|i| row(i, "A")).collect();
-        permits::insert(&mut conn, ours.clone()).unwrap();
-        let ids: Vec<&str> = ours.iter().map(|r| r.permit_id.as_str()).collect();
-        let mut stored = permits::existing(&mut conn, &ids).unwrap();
-        stored.sort_by_key(|r| r.permit_id[2..].parse::<i64>().unwrap());
-        assert_eq!(stored, ours);
-        // The same rows through diesel's own insert store the same text, byte for byte.
-        for i in 0..101 {
-            diesel::insert_into(p::table).values(row(i, "B")).execute(&mut conn).unwrap();
-        }
-        let text = |prefix: &str, conn: &mut permit_followup::storage::AnyConnection| -> Vec<String> {
-            diesel::sql_query(format!(
-                "SELECT concat_ws('|', substr(permit_id, 3), person_id, pn_hash, ground, valid_from, valid_until, status,
-                    unit, employer_org_no, institution, review_occasion, review_due_on, last_review_occasion,
-                    updated_at, imported_by) AS line FROM permits WHERE permit_id LIKE '{prefix}-%' ORDER BY person_id"
-            ))
-            .load::<Line>(conn)
-            .unwrap()
-            .into_iter()
-            .map(|l| l.line)
-            .collect()
-        };
-        assert_eq!(text("A", &mut conn), text("B", &mut conn));
-    }
-);
-
-#[derive(diesel::QueryableByName)]
-struct Line {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    line: String,
-}

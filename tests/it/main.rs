@@ -12,4 +12,5 @@ mod import;
 mod notify;
 mod signals;
 mod smtp_server;
+mod storage;
 mod tick;

@@ -155,7 +155,7 @@ both_engines!(
         let study = first.iter().find(|f| std::fs::read_to_string(outbox.join(f)).unwrap().contains("Study permits unit")).unwrap();
         let before = std::fs::read_to_string(outbox.join(study)).unwrap();
         // A crash after the mail was accepted but before the tasks were marked notified.
-        let mut conn = permit_followup::storage::connect(&permit_followup::storage::Engine::parse(&env.url).unwrap()).unwrap();
+        let mut conn = env.connect();
         use diesel::RunQueryDsl;
         diesel::sql_query("UPDATE digests SET state = 'pending', sent_at = NULL WHERE unit = 'study'").execute(&mut conn).unwrap();
         diesel::sql_query("UPDATE tasks SET notified_at = NULL WHERE unit = 'study'").execute(&mut conn).unwrap();
