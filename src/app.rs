@@ -4,9 +4,13 @@
 //! Every pass runs on the blocking pool through one connection and one [`PassGate`], so passes
 //! of this process never overlap, and the pass lock in storage keeps passes of other processes
 //! out. A failing pass is logged and the schedule goes on; the next tick heals what it missed.
+//! A pass reads the clock when it starts (`now`, and `today` in `schedule.timezone`) and hands
+//! both to its job, which never reads the clock itself.
 
+use crate::domain::calendar::today_in;
+use crate::jobs::notify::{NotifyOptions, Outbox};
 use crate::mail::Mailer;
-use crate::scheduler::{PassGate, Scheduler};
+use crate::scheduler::{PassGate, Schedule, Scheduler};
 use crate::settings::{self, Settings};
 use crate::storage::{self, AnyConnection};
 use anyhow::Context;
@@ -76,8 +80,7 @@ impl Daemon {
                 let result = self
                     .with_conn(|c, s| {
                         let now = Utc::now();
-                        let today = crate::cli::today_in(now, s.schedule.timezone);
-                        crate::jobs::tick::tick(c, &s.policy, today, now)
+                        crate::jobs::tick::tick(c, &s.policy, today_in(now, s.schedule.timezone), now)
                     })
                     .await;
                 if let Err(e) = result {
@@ -102,13 +105,15 @@ impl Daemon {
             .with_conn(move |c, s| {
                 let handle = tokio::runtime::Handle::current();
                 let send = |m: &Mailer, mail: &crate::mail::OutgoingMail| handle.block_on(m.send(mail));
+                let outbox = Outbox { mailer: &mailer, from: &s.mail.from, send: &send };
                 let now = Utc::now();
-                let today = crate::cli::today_in(now, s.schedule.timezone);
-                crate::jobs::notify::notify(c, &s.policy, &s.mail.from, &mailer, &send, today, now)
+                let today = today_in(now, s.schedule.timezone);
+                crate::jobs::notify::notify(c, &s.policy, &outbox, NotifyOptions::default(), today, now)
             })
             .await;
         match result {
-            // A digest another sender holds (or a crashed send's lease) is retried later too.
+            // A digest another sender holds (or a crashed send's lease) is retried later too;
+            // a refused one waits for a change of configuration.
             Ok(report) => !report.failed.is_empty() || report.busy > 0,
             Err(e) => {
                 tracing::error!(error = %crate::errors::one_line(&e), "digest run failed");
@@ -182,6 +187,7 @@ pub async fn run(
     .await??;
     let mailer = Mailer::new(&settings.mail)?;
     tracing::info!(mail = %mailer.describe(), "digests go out");
+    let tz = settings.schedule.timezone;
     let daemon = Arc::new(Daemon {
         mailer: RwLock::new(Arc::new(mailer)),
         retrying: AtomicBool::new(false),
@@ -192,7 +198,7 @@ pub async fn run(
     });
     tracing::info!("catch-up tick at start");
     daemon.tick_pass().await;
-    let scheduler = Scheduler::start(daemon.clone()).await?;
+    let scheduler = Scheduler::start(tz, schedules(&daemon).await).await?;
     tracing::info!("permit-followup is running");
     tokio::pin!(shutdown);
     let mut hangup = hangups()?;
@@ -201,7 +207,8 @@ pub async fn run(
             _ = &mut shutdown => break,
             _ = hangup.recv() => {
                 if daemon.reload().await {
-                    if let Err(e) = scheduler.reinstall(&daemon).await {
+                    let tz = daemon.settings().await.schedule.timezone;
+                    if let Err(e) = scheduler.reinstall(tz, schedules(&daemon).await).await {
                         tracing::error!(error = %e, "cannot re-create the schedule after reload");
                     }
                 }
@@ -213,6 +220,30 @@ pub async fn run(
     scheduler.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The daemon's schedules: ticks on `schedule.tick`, digests on `schedule.digest`.
+async fn schedules(daemon: &Arc<Daemon>) -> Vec<Schedule> {
+    let settings = daemon.settings().await;
+    let (d, t) = (daemon.clone(), daemon.clone());
+    vec![
+        Schedule {
+            name: "tick",
+            cron: settings.schedule.tick.clone(),
+            pass: Arc::new(move || {
+                let d = d.clone();
+                Box::pin(async move { d.tick_pass().await })
+            }),
+        },
+        Schedule {
+            name: "digest",
+            cron: settings.schedule.digest.clone(),
+            pass: Arc::new(move || {
+                let t = t.clone();
+                Box::pin(async move { t.digest_pass().await })
+            }),
+        },
+    ]
 }
 
 #[cfg(unix)]

@@ -1,12 +1,16 @@
 //! The error policy, written once.
 //!
 //! Library code returns `anyhow::Error` with `.context(...)` naming the file, line, field or
-//! host at fault; a small typed error exists only where a caller decides something by it:
-//! [`ConfigError`](crate::settings::ConfigError) and [`UsageError`] become exit status 2,
-//! [`Rejected`] exit status 3, anything else exit status 1 (a runtime failure). `main` prints
-//! one line per error, never a backtrace, and no message ever holds a personal number.
+//! host at fault; a small typed error exists only where a caller decides something by it: a
+//! job's own (`ImportError`, `CloseError`), [`ConfigError`](crate::settings::ConfigError) and
+//! [`UsageError`]. The command line alone maps them to words and exit statuses
+//! (`cli::failure`): usage and configuration errors are 2, rejected input records 3, anything
+//! else 1 (a runtime failure). `main` prints one line per error, never a backtrace, and no
+//! message ever holds a personal number. Stored data that does not read as its domain type is
+//! an error naming the table, row and column (`storage::rows::StoredDataError`), never a
+//! silent default.
 
-/// Exit status of a command (§7).
+/// Exit status of a command (docs/REFERENCE.md §7).
 pub mod exit {
     /// Success.
     pub const OK: i32 = 0;
@@ -22,28 +26,6 @@ pub mod exit {
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
-
-/// Input records were rejected: exit status 3. The records were already reported.
-#[derive(Debug, thiserror::Error)]
-#[error("{count} record(s) rejected; {outcome}")]
-pub struct Rejected {
-    /// How many records were invalid.
-    pub count: usize,
-    /// What happened to the rest.
-    pub outcome: String,
-}
-
-/// The exit status for an error.
-pub fn exit_code(e: &anyhow::Error) -> i32 {
-    if e.downcast_ref::<crate::settings::ConfigError>().is_some() || e.downcast_ref::<UsageError>().is_some()
-    {
-        exit::USAGE
-    } else if e.downcast_ref::<Rejected>().is_some() {
-        exit::REJECTED
-    } else {
-        exit::RUNTIME
-    }
-}
 
 /// The error and its causes on one line: `cannot open x: permission denied`.
 pub fn one_line(e: &anyhow::Error) -> String {

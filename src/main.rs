@@ -18,8 +18,9 @@ fn main() {
             match cli::execute(args, settings) {
                 Ok(code) => code,
                 Err(e) => {
-                    eprintln!("permit-followup: {}", errors::one_line(&e));
-                    errors::exit_code(&e)
+                    let (line, code) = cli::failure(&e);
+                    eprintln!("permit-followup: {line}");
+                    code
                 }
             }
         }

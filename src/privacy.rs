@@ -1,7 +1,7 @@
 //! Personal numbers are stored only as HMAC-SHA-256 under a local key, so that signals can be
 //! matched to permits without the number ever being kept, logged or printed.
 
-use crate::domain::ids::{OrgNo, PersonalNumber};
+use crate::domain::ids::{EmployerRef, OrgNo, PersonalNumber, PnHash};
 use anyhow::{bail, Context};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -72,21 +72,21 @@ impl PnKey {
 
     /// How an employer's organisation number is stored: as given for a company, keyed-hashed
     /// (`sole-trader:…`) for a sole trader, whose number is the owner's personal number.
-    pub fn employer(&self, org: &OrgNo) -> String {
+    pub fn employer(&self, org: &OrgNo) -> EmployerRef {
         if !org.is_personal() {
-            return org.as_str().to_string();
+            return EmployerRef::new(org.as_str().to_string());
         }
         let mut mac = self.mac();
         mac.update(b"org:");
         mac.update(org.as_str().as_bytes());
-        format!("sole-trader:{}", &hex::encode(mac.finalize().into_bytes())[..24])
+        EmployerRef::new(format!("sole-trader:{}", &hex::encode(mac.finalize().into_bytes())[..24]))
     }
 
     /// The keyed hash of a personal number, as stored and matched.
-    pub fn hash(&self, pn: &PersonalNumber) -> String {
+    pub fn hash(&self, pn: &PersonalNumber) -> PnHash {
         let mut mac = self.mac();
         mac.update(pn.canonical());
-        hex::encode(mac.finalize().into_bytes())
+        PnHash::new(hex::encode(mac.finalize().into_bytes()))
     }
 }
 
@@ -101,15 +101,15 @@ mod tests {
         let b = PersonalNumber::parse("199001011239").unwrap();
         assert_eq!(k.hash(&a), k.hash(&b));
         assert_ne!(k.hash(&a), PnKey::from_bytes(b"k2k2k2k2k2k2k2k2").hash(&a));
-        assert!(!k.hash(&a).contains("199001011239"));
+        assert!(!k.hash(&a).as_str().contains("199001011239"));
     }
 
     #[test]
     fn a_sole_traders_number_is_stored_hashed_and_a_companys_as_given() {
         let k = PnKey::from_bytes(b"k1k1k1k1k1k1k1k1");
-        assert_eq!(k.employer(&OrgNo::parse("556000-0001").unwrap()), "5560000001");
+        assert_eq!(k.employer(&OrgNo::parse("556000-0001").unwrap()).as_str(), "5560000001");
         let sole = k.employer(&OrgNo::parse("9001011239").unwrap());
-        assert!(sole.starts_with("sole-trader:") && !sole.contains("1239"), "{sole}");
+        assert!(sole.as_str().starts_with("sole-trader:") && !sole.as_str().contains("1239"), "{sole}");
         assert_eq!(sole, k.employer(&OrgNo::parse("900101-1239").unwrap()));
     }
 

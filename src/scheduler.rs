@@ -1,17 +1,33 @@
-//! tokio-cron-scheduler wiring only, and the one place that reads the clock.
+//! tokio-cron-scheduler wiring only: it fires the passes it is given, as `(cron, pass)`
+//! schedules in one time zone, and knows nothing of what they do.
 //!
-//! Two guards around the crate: its `shutdown()` does not wait for a running job, so every job
-//! goes through [`PassGate`], which shutdown closes after the running pass; and it fixes a job's
-//! UTC offset when the job is created, so a 07:00 Stockholm job would fire at 08:00 after the
-//! change to summer time. A watcher that runs every minute in UTC re-creates the jobs whenever
-//! the zone's offset differs from the one they were created with.
+//! Two guards around the crate: its `shutdown()` does not wait for a running job, so the
+//! daemon runs every pass through a [`PassGate`], which shutdown closes after the running pass;
+//! and it fixes a job's UTC offset when the job is created, so a 07:00 Stockholm job would fire
+//! at 08:00 after the change to summer time. A watcher that runs every minute in UTC re-creates
+//! the jobs whenever the zone's offset differs from the one they were created with.
 
-use crate::app::Daemon;
 use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 use tokio_cron_scheduler::{Job, JobScheduler};
+
+/// A pass the scheduler fires: a function that starts it.
+pub type Pass = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// When to fire which pass.
+#[derive(Clone)]
+pub struct Schedule {
+    /// A name for the log, e.g. `tick`.
+    pub name: &'static str,
+    /// Cron, 6 fields (seconds first), read in the scheduler's time zone.
+    pub cron: String,
+    /// What to run.
+    pub pass: Pass,
+}
 
 /// Lets passes run one at a time until it is closed; closing waits for the running pass.
 #[derive(Debug, Default)]
@@ -42,37 +58,38 @@ pub fn offset_seconds(tz: Tz, at: DateTime<Utc>) -> i32 {
     tz.offset_from_utc_datetime(&at.naive_utc()).fix().local_minus_utc()
 }
 
-/// The ids of the jobs that follow `schedule.timezone`, with the offset they were created at.
-#[derive(Debug, Default)]
-struct JobIds {
+/// The schedules in force, the zone they are read in, and the offset their jobs were created at.
+struct Installed {
+    tz: Tz,
+    schedules: Vec<Schedule>,
     ids: Vec<uuid::Uuid>,
     offset: i32,
 }
 
-/// The daemon's scheduler: tick and digest jobs in the configured zone, plus the offset watcher.
+/// The daemon's scheduler: its schedules in their zone, plus the offset watcher.
 pub struct Scheduler {
     inner: JobScheduler,
-    jobs: Arc<Mutex<JobIds>>,
+    installed: Arc<Mutex<Installed>>,
 }
 
 impl Scheduler {
-    /// Creates the jobs and starts them.
-    pub async fn start(daemon: Arc<Daemon>) -> anyhow::Result<Scheduler> {
+    /// Creates the jobs of `schedules`, read in `tz`, and starts them.
+    pub async fn start(tz: Tz, schedules: Vec<Schedule>) -> anyhow::Result<Scheduler> {
         let inner = JobScheduler::new().await?;
-        let jobs = Arc::new(Mutex::new(JobIds::default()));
-        install(&inner, &daemon, &jobs).await?;
-        let (sched, d, j) = (inner.clone(), daemon.clone(), jobs.clone());
+        let installed = Arc::new(Mutex::new(Installed { tz, schedules, ids: Vec::new(), offset: 0 }));
+        install(&inner, &mut *installed.lock().await).await?;
+        let (sched, watched) = (inner.clone(), installed.clone());
         let watcher = Job::new_async("0 * * * * *", move |_, _| {
-            let (sched, d, j) = (sched.clone(), d.clone(), j.clone());
+            let (sched, watched) = (sched.clone(), watched.clone());
             Box::pin(async move {
-                let tz = d.settings().await.schedule.timezone;
-                let current = offset_seconds(tz, Utc::now());
-                if j.lock().await.offset != current {
+                let mut installed = watched.lock().await;
+                let current = offset_seconds(installed.tz, Utc::now());
+                if installed.offset != current {
                     tracing::info!(
                         offset_seconds = current,
                         "UTC offset changed; re-creating scheduled jobs"
                     );
-                    if let Err(e) = install(&sched, &d, &j).await {
+                    if let Err(e) = install(&sched, &mut installed).await {
                         tracing::error!(error = %e, "cannot re-create scheduled jobs");
                     }
                 }
@@ -80,12 +97,15 @@ impl Scheduler {
         })?;
         inner.add(watcher).await?;
         inner.start().await?;
-        Ok(Scheduler { inner, jobs })
+        Ok(Scheduler { inner, installed })
     }
 
-    /// Re-creates the tick and digest jobs (after a configuration reload).
-    pub async fn reinstall(&self, daemon: &Arc<Daemon>) -> anyhow::Result<()> {
-        install(&self.inner, daemon, &self.jobs).await
+    /// Replaces the schedules (after a configuration reload).
+    pub async fn reinstall(&self, tz: Tz, schedules: Vec<Schedule>) -> anyhow::Result<()> {
+        let mut installed = self.installed.lock().await;
+        installed.tz = tz;
+        installed.schedules = schedules;
+        install(&self.inner, &mut installed).await
     }
 
     /// Stops firing jobs. Running passes are waited for by the daemon's gate, not here.
@@ -96,32 +116,19 @@ impl Scheduler {
     }
 }
 
-/// (Re-)creates the tick and digest jobs with the zone's current offset.
-async fn install(
-    sched: &JobScheduler,
-    daemon: &Arc<Daemon>,
-    jobs: &Arc<Mutex<JobIds>>,
-) -> anyhow::Result<()> {
-    let mut ids = jobs.lock().await;
-    for id in ids.ids.drain(..) {
+/// (Re-)creates the jobs of the installed schedules with the zone's current offset.
+async fn install(sched: &JobScheduler, installed: &mut Installed) -> anyhow::Result<()> {
+    for id in installed.ids.drain(..) {
         sched.remove(&id).await?;
     }
-    let settings = daemon.settings().await;
-    let tz = settings.schedule.timezone;
-    let d = daemon.clone();
-    let tick = Job::new_async_tz(settings.schedule.tick.as_str(), tz, move |_, _| {
-        let d = d.clone();
-        Box::pin(async move { d.tick_pass().await })
-    })?;
-    let d = daemon.clone();
-    let digest = Job::new_async_tz(settings.schedule.digest.as_str(), tz, move |_, _| {
-        let d = d.clone();
-        Box::pin(async move { d.digest_pass().await })
-    })?;
-    ids.ids.push(sched.add(tick).await?);
-    ids.ids.push(sched.add(digest).await?);
-    ids.offset = offset_seconds(tz, Utc::now());
-    tracing::info!(tick = %settings.schedule.tick, digest = %settings.schedule.digest, timezone = %tz, "schedule installed");
+    let tz = installed.tz;
+    for schedule in &installed.schedules {
+        let pass = schedule.pass.clone();
+        let job = Job::new_async_tz(schedule.cron.as_str(), tz, move |_, _| pass())?;
+        installed.ids.push(sched.add(job).await?);
+        tracing::info!(pass = schedule.name, cron = %schedule.cron, timezone = %tz, "scheduled");
+    }
+    installed.offset = offset_seconds(tz, Utc::now());
     Ok(())
 }
 

@@ -2,11 +2,13 @@
 //! personal number (storage has none to give).
 
 use super::OutputFormat;
+use crate::domain::audit::AuditEvent;
+use crate::domain::import::{ImportCounts, ImportKind, Reject};
+use crate::domain::signal::{Signal, Subject};
+use crate::domain::task::Task;
+use crate::jobs::notify::NotifyReport;
 use crate::jobs::tick::TickReport;
 use crate::settings::{MailTransport, Settings};
-use crate::storage::imports::Reject;
-use crate::storage::rows::{AuditRow, TaskRow};
-use crate::storage::signals::SignalRow;
 use std::fmt::Write;
 
 /// Left-aligned columns separated by two spaces.
@@ -80,92 +82,107 @@ pub fn tick(r: &TickReport, took: std::time::Duration) -> String {
 }
 
 /// `tasks`.
-pub fn tasks(rows: &[TaskRow], format: OutputFormat) -> anyhow::Result<String> {
+pub fn tasks(tasks: &[Task], format: OutputFormat) -> anyhow::Result<String> {
     if format == OutputFormat::Json {
-        let items: Vec<serde_json::Value> = rows
+        let items: Vec<serde_json::Value> = tasks
             .iter()
             .map(|t| {
                 serde_json::json!({
-                    "id": t.id,
-                    "permit_id": t.permit_id,
-                    "cause": t.cause,
-                    "occasion": t.occasion,
+                    "id": t.id.0,
+                    "permit_id": t.permit_id.as_str(),
+                    "cause": t.cause.as_str(),
+                    "occasion": t.occasion.to_string(),
                     "unit": t.unit,
-                    "priority": t.priority,
+                    "priority": t.priority.as_str(),
                     "reason": t.reason,
                     "legal_basis": t.legal_basis,
-                    "evidence": serde_json::from_str::<serde_json::Value>(&t.evidence).unwrap_or(serde_json::Value::Null),
+                    "evidence": t.evidence,
                     "created_on": t.created_on.to_string(),
                     "due_on": t.due_on.to_string(),
-                    "state": t.state,
-                    "outcome": t.outcome,
+                    "state": t.state.as_str(),
+                    "outcome": t.outcome.map(|o| o.as_str()),
                     "notified": t.notified_at.is_some(),
                 })
             })
             .collect();
         return Ok(serde_json::to_string_pretty(&items)? + "\n");
     }
-    let cells: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<String>> = tasks
         .iter()
         .map(|t| {
             vec![
                 t.id.to_string(),
-                t.permit_id.clone(),
-                t.cause.clone(),
+                t.permit_id.to_string(),
+                t.cause.to_string(),
                 t.unit.clone(),
-                t.priority.clone(),
+                t.priority.to_string(),
                 t.due_on.to_string(),
-                t.outcome.clone().unwrap_or_else(|| t.state.clone()),
+                t.outcome.map_or_else(|| t.state.as_str().to_string(), |o| o.to_string()),
                 t.reason.clone(),
             ]
         })
         .collect();
     Ok(table(&["ID", "PERMIT", "CAUSE", "UNIT", "PRIORITY", "DUE", "STATE", "REASON"], &cells)
-        + &format!("{} task(s)\n", rows.len()))
+        + &format!("{} task(s)\n", tasks.len()))
 }
 
 /// `signals`: never a personal number (storage holds only hashes, and they are not shown).
-pub fn signals(rows: &[SignalRow], format: OutputFormat) -> anyhow::Result<String> {
+pub fn signals(signals: &[Signal], format: OutputFormat) -> anyhow::Result<String> {
+    let person = |s: &Signal| match &s.subject {
+        Subject::Person(p) => Some(p.to_string()),
+        Subject::Number(_) => None,
+    };
     if format == OutputFormat::Json {
-        let items: Vec<serde_json::Value> = rows
+        let items: Vec<serde_json::Value> = signals
             .iter()
             .map(|s| {
                 serde_json::json!({
-                    "id": s.id,
+                    "id": s.id.as_str(),
                     "kind": s.kind,
-                    "person_id": s.person_id,
-                    "matched_by": if s.person_id.is_some() { "person_id" } else { "personal_number" },
+                    "person_id": person(s),
+                    "matched_by": if person(s).is_some() { "person_id" } else { "personal_number" },
                     "occurred_on": s.occurred_on.to_string(),
                     "received_on": s.received_on.to_string(),
-                    "state": s.state,
+                    "state": s.state.as_str(),
                     "outcome": s.outcome,
-                    "data": serde_json::from_str::<serde_json::Value>(&s.data).unwrap_or_default(),
+                    "data": s.data,
                 })
             })
             .collect();
         return Ok(serde_json::to_string_pretty(&items)? + "\n");
     }
-    let cells: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<String>> = signals
         .iter()
         .map(|s| {
             vec![
-                s.id.clone(),
+                s.id.to_string(),
                 s.kind.clone(),
-                s.person_id.clone().unwrap_or_else(|| "(by personal number)".into()),
+                person(s).unwrap_or_else(|| "(by personal number)".into()),
                 s.occurred_on.to_string(),
                 s.received_on.to_string(),
-                s.state.clone(),
+                s.state.as_str().to_string(),
                 s.outcome.clone().unwrap_or_default(),
             ]
         })
         .collect();
     Ok(table(&["ID", "KIND", "PERSON", "OCCURRED", "RECEIVED", "STATE", "OUTCOME"], &cells)
-        + &format!("{} signal(s)\n", rows.len()))
+        + &format!("{} signal(s)\n", signals.len()))
+}
+
+/// What an import's one-line summary says: `3 inserted, 1 updated, 0 unchanged`, or for a
+/// signal feed `12 received, 1 duplicate(s) ignored`.
+pub fn import_summary(kind: ImportKind, c: &ImportCounts) -> String {
+    match kind {
+        ImportKind::Permits => {
+            format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
+        }
+        ImportKind::Signals => format!("{} received, {} duplicate(s) ignored", c.inserted, c.duplicates),
+    }
 }
 
 /// `notify`: one line per digest sent.
-pub fn notify(r: &crate::jobs::notify::NotifyReport, via: &str) -> String {
-    let total = r.sent.len() + r.failed.len();
+pub fn notify(r: &NotifyReport, via: &str) -> String {
+    let total = r.sent.len() + r.failed.len() + r.refused.len();
     let mut out = format!("sent {} of {total} digest(s) via {via}\n", r.sent.len());
     for (unit, message_id, tasks) in &r.sent {
         let _ = writeln!(out, "  {unit}: {tasks} task(s), Message-ID <{message_id}>");
@@ -176,12 +193,45 @@ pub fn notify(r: &crate::jobs::notify::NotifyReport, via: &str) -> String {
     out
 }
 
-/// `rejects`.
-pub fn rejects(rows: &[Reject], format: OutputFormat) -> anyhow::Result<String> {
-    if format == OutputFormat::Json {
-        return Ok(serde_json::to_string_pretty(rows)? + "\n");
+/// `notify`'s error line when a digest was not sent, or `None` when all were: the units by
+/// reason, and what happens to their digests.
+pub fn notify_failure(r: &NotifyReport) -> Option<String> {
+    let by_reason = |list: &[(String, String)]| {
+        let mut grouped: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+        for (unit, why) in list {
+            grouped.entry(why).or_default().push(unit);
+        }
+        grouped
+            .iter()
+            .map(|(why, units)| format!("unit {}: {why}", units.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut parts = Vec::new();
+    if !r.failed.is_empty() {
+        parts.push(format!(
+            "{} digest(s) not sent ({}); they stay pending and the next run retries them",
+            r.failed.len(),
+            by_reason(&r.failed)
+        ));
     }
-    let cells: Vec<Vec<String>> = rows
+    if !r.refused.is_empty() {
+        parts.push(format!(
+            "{} digest(s) refused ({}); they stay pending and are tried again once the mail settings or \
+             the unit's addresses change, or with `notify --retry-refused`",
+            r.refused.len(),
+            by_reason(&r.refused)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// `rejects`.
+pub fn rejects(rejects: &[Reject], format: OutputFormat) -> anyhow::Result<String> {
+    if format == OutputFormat::Json {
+        return Ok(serde_json::to_string_pretty(rejects)? + "\n");
+    }
+    let cells: Vec<Vec<String>> = rejects
         .iter()
         .map(|r| {
             vec![
@@ -197,10 +247,16 @@ pub fn rejects(rows: &[Reject], format: OutputFormat) -> anyhow::Result<String> 
 }
 
 /// `history`.
-pub fn history(rows: &[AuditRow]) -> String {
-    let cells: Vec<Vec<String>> = rows
+pub fn history(events: &[AuditEvent]) -> String {
+    let cells: Vec<Vec<String>> = events
         .iter()
-        .map(|r| vec![format!("{}Z", r.at.format("%Y-%m-%d %H:%M:%S")), r.event.clone(), r.detail.clone()])
+        .map(|e| {
+            vec![
+                format!("{}Z", e.at.format("%Y-%m-%d %H:%M:%S")),
+                e.kind.as_str().to_string(),
+                e.detail.clone(),
+            ]
+        })
         .collect();
     table(&["AT (UTC)", "EVENT", "DETAIL"], &cells)
 }

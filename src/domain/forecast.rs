@@ -1,7 +1,8 @@
 //! An in-memory register that replays daily ticks: the engine of `plan`, and the model the
 //! scheduling laws are property-tested against. It calls the same [`plan_periodic`] as a real tick.
 
-use super::capacity::{iso_week_bounds, WeekLedger};
+use super::calendar::iso_week_bounds;
+use super::capacity::WeekLedger;
 use super::policy::Policy;
 use super::review::NextReview;
 use super::tick::{plan_periodic, DuePermit, PeriodicPlan};
@@ -110,7 +111,7 @@ mod tests {
                 SimPermit {
                     next: next_review(&policy.grounds["study"], validity, None),
                     permit: DuePermit {
-                        permit_id: format!("P{i:04}"),
+                        permit_id: crate::domain::ids::PermitId::parse(&format!("P{i:04}")).unwrap(),
                         ground: "study".into(),
                         unit: None,
                         validity,

@@ -97,6 +97,12 @@ impl SignalId {
     }
 }
 
+impl fmt::Display for SignalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A Swedish personal identity or coordination number, 12 digits, Luhn-checked.
 ///
 /// It is personal data: `Debug` and `Display` print `[personal number]`, never the digits; the
@@ -199,6 +205,55 @@ impl OrgNo {
     /// The 10 digits.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A task's number, given by storage when the task is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub i64);
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// The keyed hash of a personal number (`privacy::PnKey::hash`): what is stored and matched
+/// instead of the number. It identifies a person only to someone holding the key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PnHash(String);
+
+impl PnHash {
+    /// Wraps a hash as the key computed it, or as storage kept it.
+    pub fn new(hex: String) -> Self {
+        PnHash(hex)
+    }
+    /// The hash as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An employer as the register keeps it: a company's organisation number as given, or, for a
+/// sole trader (whose organisation number is the owner's personal number), its keyed hash
+/// (`privacy::PnKey::employer`). Permits and income reports are compared in this form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmployerRef(String);
+
+impl EmployerRef {
+    /// Wraps an employer in its stored form.
+    pub fn new(stored: String) -> Self {
+        EmployerRef(stored)
+    }
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EmployerRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

@@ -1,9 +1,16 @@
-//! The domain: pure types and scheduling rules, tested with literal dates. Nothing here touches
-//! a database, a mail server, a clock or the configuration files.
+//! The domain: the entities (permits, tasks, signals, digests, audit events) and every
+//! scheduling and signal rule, as pure functions of typed values and `today`. Nothing here
+//! touches a database, a mail server, a clock or the configuration files, so every rule is
+//! tested with literal dates, and `plan` replays the tick's rules without SQL.
 
+pub mod audit;
+pub mod calendar;
 pub mod capacity;
+pub mod digest;
 pub mod forecast;
 pub mod ids;
+pub mod import;
+pub mod permit;
 pub mod policy;
 pub mod review;
 pub mod signal;

@@ -5,26 +5,11 @@
 //! calendar month), so "the latest occasion due by today" and "the first occasion after a date"
 //! are found by exponential then binary search, in O(log k) date additions.
 
+use super::permit::{Permit, ReviewState};
 use super::policy::GroundPolicy;
 use chrono::NaiveDate;
 
-/// The dates of one permit that its review series depends on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Validity {
-    /// First day of validity.
-    pub valid_from: NaiveDate,
-    /// End of validity (exclusive for occasions); `None` for a permanent permit.
-    pub valid_until: Option<NaiveDate>,
-}
-
-/// The next review of a permit that has no task yet, as stored in the permit's row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NextReview {
-    /// The occasion.
-    pub occasion: NaiveDate,
-    /// The first day a tick creates its task: `occasion - lead_time`.
-    pub due_on: NaiveDate,
-}
+pub use super::permit::{NextReview, Validity};
 
 /// The upper bound of `k` searched; far past any real date, it only stops runaway loops.
 const MAX_K: u32 = 1 << 24;
@@ -80,6 +65,24 @@ pub fn next_review(policy: &GroundPolicy, v: Validity, after: Option<NaiveDate>)
     };
     let due_on = policy.lead_time.before(o)?;
     Some(NextReview { occasion: o, due_on })
+}
+
+/// The review state of a permit that an import brings in or changes; `old` is the permit and
+/// its state as stored before. An inactive permit has nothing scheduled. A permit whose series
+/// is unchanged keeps its next review as it was, so a review deferred by capacity keeps its
+/// place; any other gets the first occasion after the latest one that already got a task.
+pub fn review_after_import(
+    ground: &GroundPolicy,
+    permit: &Permit,
+    old: Option<(&Permit, &ReviewState)>,
+) -> ReviewState {
+    let last_occasion = old.and_then(|(_, review)| review.last_occasion);
+    let next = match old {
+        _ if !permit.status.is_active() => None,
+        Some((before, review)) if before.same_series(permit) => review.next,
+        _ => next_review(ground, permit.validity, last_occasion),
+    };
+    ReviewState { next, last_occasion }
 }
 
 #[cfg(test)]
@@ -155,6 +158,46 @@ mod tests {
         assert_eq!(next.occasion, d("2027-07-01"));
         let next = next_review(&six_monthly(), v, Some(d("2027-03-15"))).unwrap();
         assert_eq!(next.occasion, d("2027-07-01"));
+    }
+
+    fn permit(valid_from: &str, status: crate::domain::permit::PermitStatus) -> Permit {
+        Permit {
+            id: crate::domain::ids::PermitId::parse("UT-1").unwrap(),
+            person: crate::domain::ids::PersonId::parse("P-1").unwrap(),
+            pn_hash: None,
+            ground: "study".into(),
+            validity: Validity { valid_from: d(valid_from), valid_until: None },
+            status,
+            unit: None,
+            employer: None,
+            institution: None,
+        }
+    }
+
+    #[test]
+    fn an_import_schedules_new_permits_keeps_unchanged_series_and_stops_inactive_ones() {
+        use crate::domain::permit::PermitStatus::{Active, Revoked};
+        let p = six_monthly();
+        let new = permit("2026-01-01", Active);
+        let fresh = review_after_import(&p, &new, None);
+        assert_eq!(fresh.next.map(|n| (n.occasion, n.due_on)), Some((d("2026-07-01"), d("2026-06-17"))));
+        assert_eq!(fresh.last_occasion, None);
+        // A deferred review (still owed the 2026-07-01 occasion) keeps its place on re-import.
+        let deferred = ReviewState { next: fresh.next, last_occasion: Some(d("2026-01-01")) };
+        let same = review_after_import(
+            &p,
+            &Permit { institution: Some("KTH".into()), ..new.clone() },
+            Some((&new, &deferred)),
+        );
+        assert_eq!(same, deferred);
+        // New dates: the first occasion after the latest one with a task.
+        let reviewed = ReviewState { next: None, last_occasion: Some(d("2026-07-01")) };
+        let moved = permit("2025-12-01", Active);
+        let next = review_after_import(&p, &moved, Some((&new, &reviewed)));
+        assert_eq!(next.next.map(|n| n.occasion), Some(d("2026-12-01")));
+        assert_eq!(next.last_occasion, Some(d("2026-07-01")));
+        let revoked = review_after_import(&p, &permit("2026-01-01", Revoked), Some((&new, &deferred)));
+        assert_eq!(revoked, ReviewState { next: None, last_occasion: Some(d("2026-01-01")) });
     }
 
     fn arb_span(min_total: u32) -> impl Strategy<Value = Span> {

@@ -1,10 +1,105 @@
-//! Follow-up tasks: the one thing permit-followup produces for a human to act on.
+//! Follow-up tasks: the one thing permit-followup produces for a human to act on. A task is
+//! keyed by (permit, cause, occasion): the review occasion's date, or the signal's id.
 
+use super::ids::{PermitId, SignalId, TaskId};
+use super::policy::Priority;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::fmt;
 use std::str::FromStr;
 
-/// The cause of a periodic review task; other tasks carry their signal kind as cause.
-pub const PERIODIC_REVIEW: &str = "periodic_review";
+/// Why a task exists: the periodic review of its permit, or a signal of a kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cause {
+    /// The permit's periodic review (docs/REFERENCE.md §4).
+    PeriodicReview,
+    /// A signal of this kind, a key of the policy's signal rules (§5).
+    Signal(String),
+}
+
+impl Cause {
+    /// The word of the periodic review.
+    pub const PERIODIC_REVIEW: &'static str = "periodic_review";
+
+    /// The word used in storage and output: `periodic_review` or the signal kind.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Cause::PeriodicReview => Self::PERIODIC_REVIEW,
+            Cause::Signal(kind) => kind,
+        }
+    }
+
+    /// Reads the stored word; empty is not a cause.
+    pub fn parse(word: &str) -> Result<Cause, String> {
+        match word {
+            "" => Err("a cause must not be empty".into()),
+            Self::PERIODIC_REVIEW => Ok(Cause::PeriodicReview),
+            kind => Ok(Cause::Signal(kind.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a task is for, within its cause: the review occasion, or the signal that raised it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Occasion {
+    /// A periodic review's occasion.
+    Date(NaiveDate),
+    /// The id of the signal that made the task.
+    Signal(SignalId),
+}
+
+impl Occasion {
+    /// Reads a stored occasion of a task of `cause`: a date for a periodic review, a signal
+    /// id otherwise.
+    pub fn parse(cause: &Cause, text: &str) -> Result<Occasion, String> {
+        match cause {
+            Cause::PeriodicReview => super::calendar::parse_date(text)
+                .map(Occasion::Date)
+                .ok_or_else(|| format!("occasion {text:?} of a periodic review is not a date")),
+            Cause::Signal(_) => SignalId::parse(text).map(Occasion::Signal).map_err(|e| e.0),
+        }
+    }
+}
+
+impl fmt::Display for Occasion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Occasion::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Occasion::Signal(id) => f.write_str(id.as_str()),
+        }
+    }
+}
+
+/// One piece of a task's evidence: what made it due. Stored as JSON, in this shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Evidence {
+    /// The review occasion of a periodic task.
+    Occasion {
+        /// The occasion.
+        occasion: NaiveDate,
+    },
+    /// A signal, with its data (personal numbers already replaced) and what the rule made of it.
+    Signal {
+        /// The signal's kind-specific data.
+        data: Map<String, Value>,
+        /// The signal's kind.
+        kind: String,
+        /// When it happened.
+        occurred_on: NaiveDate,
+        /// The reason the rule gave.
+        reason: String,
+        /// The signal's id.
+        signal: String,
+    },
+}
 
 /// Whether a task still waits for a caseworker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,18 +111,23 @@ pub enum TaskState {
 }
 
 impl TaskState {
-    /// The stored word.
+    /// The word used in storage and output.
     pub fn as_str(self) -> &'static str {
         match self {
             TaskState::Open => "open",
             TaskState::Closed => "closed",
         }
     }
+
+    /// Reads the stored word.
+    pub fn parse(word: &str) -> Option<TaskState> {
+        [TaskState::Open, TaskState::Closed].into_iter().find(|s| s.as_str() == word)
+    }
 }
 
 /// How a task was closed. The first three are a caseworker's; `permit_inactive` is the system's,
 /// when the permit stops being active.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {
     /// Reviewed, nothing to do.
     NoAction,
@@ -40,7 +140,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The stored word.
+    /// Every outcome, in the order reports list them.
+    pub const ALL: [Outcome; 4] =
+        [Outcome::RevocationInitiated, Outcome::NoAction, Outcome::Referred, Outcome::PermitInactive];
+
+    /// The word used in storage and output.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::NoAction => "no_action",
@@ -49,19 +153,20 @@ impl Outcome {
             Outcome::PermitInactive => "permit_inactive",
         }
     }
+
+    /// Reads any stored outcome, the system's included.
+    pub fn parse(word: &str) -> Option<Outcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == word)
+    }
 }
 
 impl FromStr for Outcome {
     type Err = String;
     /// Reads the outcomes a caseworker may give (`permit_inactive` is the system's only).
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "no_action" => Ok(Outcome::NoAction),
-            "revocation_initiated" => Ok(Outcome::RevocationInitiated),
-            "referred" => Ok(Outcome::Referred),
-            other => {
-                Err(format!("unknown outcome {other:?}: use no_action, revocation_initiated or referred"))
-            }
+        match Outcome::parse(s) {
+            Some(o) if o != Outcome::PermitInactive => Ok(o),
+            _ => Err(format!("unknown outcome {s:?}: use no_action, revocation_initiated or referred")),
         }
     }
 }
@@ -72,43 +177,112 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// A permit's status in the register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PermitStatus {
-    /// In force: followed up.
-    Active,
-    /// Revoked.
-    Revoked,
-    /// Ran out.
-    Expired,
-    /// Withdrawn.
-    Withdrawn,
+/// A task to create. Its state is open; storage gives it its id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTask {
+    /// The permit.
+    pub permit_id: PermitId,
+    /// Why.
+    pub cause: Cause,
+    /// What for, within the cause.
+    pub occasion: Occasion,
+    /// The responsible unit.
+    pub unit: String,
+    /// How urgent.
+    pub priority: Priority,
+    /// The reason, for the caseworker.
+    pub reason: String,
+    /// The law the task rests on.
+    pub legal_basis: String,
+    /// What made it due.
+    pub evidence: Vec<Evidence>,
+    /// The local date it is created on (capacity counts by it).
+    pub created_on: NaiveDate,
+    /// The instant it is created (UTC).
+    pub created_at: NaiveDateTime,
+    /// When it is due.
+    pub due_on: NaiveDate,
 }
 
-impl PermitStatus {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PermitStatus::Active => "active",
-            PermitStatus::Revoked => "revoked",
-            PermitStatus::Expired => "expired",
-            PermitStatus::Withdrawn => "withdrawn",
-        }
+/// A stored task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    /// Its number.
+    pub id: TaskId,
+    /// The permit.
+    pub permit_id: PermitId,
+    /// Why.
+    pub cause: Cause,
+    /// What for, within the cause.
+    pub occasion: Occasion,
+    /// The responsible unit.
+    pub unit: String,
+    /// How urgent.
+    pub priority: Priority,
+    /// The reason.
+    pub reason: String,
+    /// The law it rests on.
+    pub legal_basis: String,
+    /// What made it due.
+    pub evidence: Vec<Evidence>,
+    /// The local date it was created on.
+    pub created_on: NaiveDate,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// Open or closed.
+    pub state: TaskState,
+    /// How it was closed; `Some` exactly when closed.
+    pub outcome: Option<Outcome>,
+    /// The caseworker's (or the system's) note on closing.
+    pub note: Option<String>,
+    /// When a digest carrying it was accepted by the mail server.
+    pub notified_at: Option<NaiveDateTime>,
+}
+
+impl Task {
+    /// Whether it is open and past its due date on `today`.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.state == TaskState::Open && self.due_on < today
     }
 }
 
-impl FromStr for PermitStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "" | "active" => Ok(PermitStatus::Active),
-            "revoked" => Ok(PermitStatus::Revoked),
-            "expired" => Ok(PermitStatus::Expired),
-            "withdrawn" => Ok(PermitStatus::Withdrawn),
-            other => Err(format!(
-                "unknown status {}: active, revoked, expired or withdrawn",
-                super::ids::quoted(other)
-            )),
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn causes_and_occasions_read_back_from_their_words() {
+        assert_eq!(Cause::parse("periodic_review"), Ok(Cause::PeriodicReview));
+        assert_eq!(Cause::parse("emigrated"), Ok(Cause::Signal("emigrated".into())));
+        assert!(Cause::parse("").is_err());
+        let o = Occasion::parse(&Cause::PeriodicReview, "2027-02-28").unwrap();
+        assert_eq!((o.clone(), o.to_string()), (Occasion::Date(d("2027-02-28")), "2027-02-28".into()));
+        assert!(Occasion::parse(&Cause::PeriodicReview, "navet-1").is_err());
+        let s = Occasion::parse(&Cause::Signal("emigrated".into()), "navet-1").unwrap();
+        assert_eq!(s.to_string(), "navet-1");
+    }
+
+    #[test]
+    fn evidence_keeps_its_json_shape() {
+        let periodic = vec![Evidence::Occasion { occasion: d("2026-07-15") }];
+        assert_eq!(serde_json::to_string(&periodic).unwrap(), r#"[{"occasion":"2026-07-15"}]"#);
+        let text = r#"[{"data":{"amount_sek":1},"kind":"income_reported","occurred_on":"2026-11-01","reason":"Income","signal":"s-1"}]"#;
+        let read: Vec<Evidence> = serde_json::from_str(text).unwrap();
+        assert!(matches!(&read[0], Evidence::Signal { signal, .. } if signal == "s-1"));
+        assert_eq!(serde_json::to_string(&read).unwrap(), text);
+        assert!(serde_json::from_str::<Vec<Evidence>>(r#"[{"what":1}]"#).is_err());
+    }
+
+    #[test]
+    fn a_caseworker_cannot_give_the_systems_outcome() {
+        assert_eq!("referred".parse(), Ok(Outcome::Referred));
+        assert!("permit_inactive".parse::<Outcome>().is_err());
+        assert_eq!(Outcome::parse("permit_inactive"), Some(Outcome::PermitInactive));
+        assert_eq!(TaskState::parse("closed"), Some(TaskState::Closed));
+        assert_eq!(TaskState::parse("done"), None);
     }
 }

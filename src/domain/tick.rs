@@ -3,15 +3,17 @@
 //! without SQL, so both agree by construction.
 
 use super::capacity::WeekLedger;
+use super::ids::PermitId;
 use super::policy::{Policy, Priority};
 use super::review::{latest_due_occasion, next_review, NextReview, Validity};
-use chrono::NaiveDate;
+use super::task::{Cause, Evidence, NewTask, Occasion};
+use chrono::{NaiveDate, NaiveDateTime};
 
 /// An active permit whose stored next review is due (`due_on <= today`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DuePermit {
     /// The permit.
-    pub permit_id: String,
+    pub permit_id: PermitId,
     /// Its ground, a key of `policy.grounds`.
     pub ground: String,
     /// Its own unit, if it names one.
@@ -27,7 +29,7 @@ pub struct DuePermit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewTask {
     /// The permit.
-    pub permit_id: String,
+    pub permit_id: PermitId,
     /// The earliest occasion it was owed a review for.
     pub owed_since: NaiveDate,
     /// The occasion, also the due date.
@@ -50,9 +52,29 @@ pub struct PeriodicPlan {
     /// Tasks held back by capacity: permit and occasion, still due for a later tick.
     pub deferred: Vec<ReviewTask>,
     /// Permits whose stored due date was stale (no occasion due after all): their fresh next review.
-    pub reschedule: Vec<(String, Option<NextReview>)>,
+    pub reschedule: Vec<(PermitId, Option<NextReview>)>,
     /// Due permits whose ground has no policy in the configuration: skipped, and reported.
-    pub without_policy: Vec<String>,
+    pub without_policy: Vec<PermitId>,
+}
+
+impl ReviewTask {
+    /// The task to create on `today` at the instant `at`: due on its occasion, with the
+    /// occasion as its evidence.
+    pub fn to_new_task(&self, today: NaiveDate, at: NaiveDateTime) -> NewTask {
+        NewTask {
+            permit_id: self.permit_id.clone(),
+            cause: Cause::PeriodicReview,
+            occasion: Occasion::Date(self.occasion),
+            unit: self.unit.clone(),
+            priority: self.priority,
+            reason: format!("Periodic review, occasion {}", self.occasion),
+            legal_basis: self.legal_basis.clone(),
+            evidence: vec![Evidence::Occasion { occasion: self.occasion }],
+            created_on: today,
+            created_at: at,
+            due_on: self.occasion,
+        }
+    }
 }
 
 /// Decides the periodic review tasks of a tick on `today`.

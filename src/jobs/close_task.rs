@@ -1,49 +1,59 @@
 //! `tasks close ID`: a caseworker closes a task with an outcome and a note, kept in the audit
-//! trail. Closing an already closed task is refused rather than overwriting its outcome.
+//! trail. Closing an already closed task is refused rather than overwriting its outcome, so a
+//! second run of the same close changes nothing and says why.
 
+use crate::domain::audit::AuditEvent;
+use crate::domain::ids::TaskId;
 use crate::domain::task::Outcome;
-use crate::errors::UsageError;
-use crate::storage::rows::NewAuditRow;
 use crate::storage::{self, audit, in_pass, tasks, AnyConnection};
 use chrono::{DateTime, Utc};
+
+/// Why a task could not be closed.
+#[derive(Debug, thiserror::Error)]
+pub enum CloseError {
+    /// The note was empty: the caseworker's reason is required.
+    #[error("the note must give the caseworker's reason")]
+    EmptyNote,
+    /// No task has this id.
+    #[error("no task {0}")]
+    NoTask(TaskId),
+    /// The task was closed before.
+    #[error("task {id} is already closed ({outcome})")]
+    AlreadyClosed {
+        /// The task.
+        id: TaskId,
+        /// How it was closed.
+        outcome: String,
+    },
+}
 
 /// Closes task `id` with `outcome` and the caseworker's `note`.
 pub fn close_task(
     conn: &mut AnyConnection,
-    id: i64,
+    id: TaskId,
     outcome: Outcome,
     note: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     if note.trim().is_empty() {
-        return Err(UsageError("--note must give the caseworker's reason".into()).into());
+        return Err(CloseError::EmptyNote.into());
     }
     let now = storage::micros(now);
     in_pass(conn, "close task", |c| {
-        let task = tasks::get(c, id)?.ok_or_else(|| UsageError(format!("no task {id}")))?;
-        if !tasks::close(c, id, outcome.as_str(), note, now)? {
-            return Err(UsageError(format!(
-                "task {id} is already closed ({})",
-                task.outcome.unwrap_or_default()
-            ))
-            .into());
+        let task = tasks::get(c, id)?.ok_or(CloseError::NoTask(id))?;
+        if !tasks::close(c, id, outcome, note.trim(), now)? {
+            let outcome = task.outcome.map_or("no outcome", |o| o.as_str()).to_string();
+            return Err(CloseError::AlreadyClosed { id, outcome }.into());
         }
-        audit::append(
-            c,
-            vec![NewAuditRow {
-                permit_id: task.permit_id.clone(),
-                at: now,
-                event: "task_closed".into(),
-                task_id: Some(id),
-                detail: format!(
-                    "task {id} ({} {}) closed: {outcome}; note: {}",
-                    task.cause,
-                    task.occasion,
-                    note.trim()
-                ),
-            }],
-        )?;
-        tracing::info!(task_id = id, permit_id = %task.permit_id, %outcome, "task closed");
+        let event = AuditEvent::task_closed(
+            task.permit_id.clone(),
+            now,
+            (id, &task.cause, &task.occasion),
+            outcome,
+            Some(note),
+        );
+        audit::append(c, vec![event])?;
+        tracing::info!(task_id = %id, permit_id = %task.permit_id, %outcome, "task closed");
         Ok(())
     })
 }

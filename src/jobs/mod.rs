@@ -1,7 +1,9 @@
-//! Use cases, one a file: each takes `today`/`now` as an argument and knows nothing about cron.
+//! Use cases, one a file: each takes `today`/`now` as an argument, knows nothing about cron or
+//! the command line, and says in its doc comment how it stays safe to run twice.
 
 pub mod close_task;
 pub mod import;
 pub mod notify;
 pub mod process_signals;
+pub mod sync_schedules;
 pub mod tick;

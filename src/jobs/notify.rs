@@ -1,4 +1,5 @@
-//! `notify`: each unit with new tasks gets one digest (§6), and nothing is lost on the way.
+//! `notify`: each unit with new tasks gets one digest (docs/REFERENCE.md §6), and nothing is
+//! lost on the way.
 //!
 //! First, in one pass, every open task that no digest carries yet is bound to a new digest of
 //! its unit, written with its Message-ID, date and text before anything is sent. Then every
@@ -7,75 +8,147 @@
 //! finds no unbound tasks and no pending digests; a crash between acceptance and marking sends
 //! the same message (same Message-ID) again, never a different one. One unit's failure does not
 //! stop the others.
+//!
+//! A digest the server refuses permanently (a 5xx reply) or that cannot be built stays pending
+//! but is *refused*: it is not tried again on every run, only once the mail settings or the
+//! unit's addresses differ from those it was refused under, or when the caller asks.
 
-use crate::domain::policy::{Policy, Priority};
+use crate::domain::audit::AuditEvent;
+use crate::domain::digest::{Digest, NewDigest};
+use crate::domain::policy::Policy;
+use crate::domain::task::Task;
 use crate::mail::digest::{render, DigestInput, DigestTask};
-use crate::mail::{new_message_id, Mailer, OutgoingMail};
-use crate::storage::digests::{self, DigestRow, NewDigestRow};
-use crate::storage::rows::NewAuditRow;
-use crate::storage::{self, audit, in_pass, AnyConnection};
+use crate::mail::{new_message_id, Mailer, OutgoingMail, SendError};
+use crate::storage::{self, audit, digests, in_pass, AnyConnection};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 
 /// How long a sender holds a digest before another instance may retry it.
 const SEND_LEASE: TimeDelta = TimeDelta::minutes(10);
 
+/// How a run treats refused digests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotifyOptions {
+    /// Try refused digests again even though nothing changed.
+    pub retry_refused: bool,
+}
+
 /// What a notify run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotifyReport {
     /// Digests sent: (unit, Message-ID, tasks).
-    pub sent: Vec<(String, String, i32)>,
-    /// Digests not sent: (unit, why). They stay pending and are retried.
+    pub sent: Vec<(String, String, u32)>,
+    /// Digests not sent this time: (unit, why). They stay pending and are retried.
     pub failed: Vec<(String, String)>,
+    /// Digests refused by the server: (unit, why). They stay pending, and wait for a change of
+    /// the mail settings or the unit's addresses, or for a retry asked for.
+    pub refused: Vec<(String, String)>,
     /// Pending digests another sender holds.
     pub busy: u32,
 }
 
-/// Prepares and sends the digests; `send` runs the mailer's future to completion.
+/// What a run sends with: the mailer, the sender, and how a send is driven to completion.
+pub struct Outbox<'a> {
+    /// Where mail goes.
+    pub mailer: &'a Mailer,
+    /// `From:`.
+    pub from: &'a str,
+    /// Runs the mailer's future to completion.
+    pub send: &'a dyn Fn(&Mailer, &OutgoingMail) -> Result<(), SendError>,
+}
+
+/// Prepares and sends the digests.
 pub fn notify(
     c: &mut AnyConnection,
     policy: &Policy,
-    from: &str,
-    mailer: &Mailer,
-    send: &dyn Fn(&Mailer, &OutgoingMail) -> Result<(), crate::mail::SendError>,
+    outbox: &Outbox,
+    opts: NotifyOptions,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> anyhow::Result<NotifyReport> {
     let at = storage::micros(now);
-    let failed = in_pass(c, "notify", |c| prepare(c, policy, from, today, at))?;
+    let failed = in_pass(c, "notify", |c| prepare(c, policy, outbox.from, today, at))?;
     let mut report = NotifyReport { failed, ..NotifyReport::default() };
     for digest in digests::pending(c)? {
+        let unit = digest.mail.unit.clone();
+        let addresses = policy.units.get(&unit).map(|u| u.email.clone());
+        let fingerprint = fingerprint(outbox, addresses.as_deref().unwrap_or(&digest.mail.recipients));
+        if let Some(refused_under) = &digest.refused_under {
+            if *refused_under == fingerprint && !opts.retry_refused {
+                let why = digest.last_error.clone().unwrap_or_else(|| "refused".into());
+                report.refused.push((unit, why));
+                continue;
+            }
+        }
         if !digests::claim(c, digest.id, at, at + SEND_LEASE)? {
             report.busy += 1;
             continue;
         }
-        let mail = outgoing(&digest, from);
-        match send(mailer, &mail) {
-            Ok(()) => match in_pass(c, "notify", |c| record_sent(c, &digest, at)) {
-                Ok(()) => {
-                    tracing::info!(unit = %digest.unit, message_id = %digest.message_id, tasks = digest.task_count, "digest sent");
-                    report.sent.push((digest.unit.clone(), digest.message_id.clone(), digest.task_count));
-                }
-                // Accepted but not recorded: the lease runs out and the same message goes again.
-                Err(e) => {
-                    let why = format!(
-                        "accepted by the server but not recorded ({}); it will be resent",
-                        crate::errors::one_line(&e)
-                    );
-                    tracing::error!(unit = %digest.unit, message_id = %digest.message_id, error = %why, "digest not recorded");
-                    report.failed.push((digest.unit.clone(), why));
-                }
-            },
-
-            Err(e) => {
-                let why = without_addresses(&e.to_string());
-                digests::mark_failed(c, digest.id, &why)?;
-                tracing::warn!(unit = %digest.unit, message_id = %digest.message_id, error = %why, "digest not sent; it stays pending");
-                report.failed.push((digest.unit.clone(), why));
-            }
+        let mut digest = digest;
+        if let (Some(_), Some(addresses)) = (&digest.refused_under, addresses) {
+            // Tried again after a refusal: the unit's addresses as they are now.
+            digests::readdress(c, digest.id, &addresses)?;
+            digest.mail.recipients = addresses;
         }
+        send_one(c, outbox, &digest, &fingerprint, at, &mut report)?;
     }
     Ok(report)
+}
+
+/// Sends one claimed digest and records what came of it.
+fn send_one(
+    c: &mut AnyConnection,
+    outbox: &Outbox,
+    digest: &Digest,
+    fingerprint: &str,
+    at: NaiveDateTime,
+    report: &mut NotifyReport,
+) -> anyhow::Result<()> {
+    let (unit, message_id) = (&digest.mail.unit, &digest.mail.message_id);
+    match (outbox.send)(outbox.mailer, &outgoing(digest, outbox.from)) {
+        Ok(()) => match in_pass(c, "notify", |c| record_sent(c, digest, at)) {
+            Ok(()) => {
+                tracing::info!(%unit, %message_id, tasks = digest.mail.task_count, "digest sent");
+                report.sent.push((unit.clone(), message_id.clone(), digest.mail.task_count));
+            }
+            // Accepted but not recorded: the lease runs out and the same message goes again.
+            Err(e) => {
+                let why = format!(
+                    "accepted by the server but not recorded ({}); it will be resent",
+                    crate::errors::one_line(&e)
+                );
+                tracing::error!(%unit, %message_id, error = %why, "digest not recorded");
+                report.failed.push((unit.clone(), why));
+            }
+        },
+        Err(e) if e.is_permanent() => {
+            let why = without_addresses(&e.to_string());
+            digests::mark_refused(c, digest.id, &why, fingerprint)?;
+            tracing::error!(%unit, %message_id, error = %why, "digest refused; it stays pending until the mail settings or the unit's addresses change, or a retry is asked for");
+            report.refused.push((unit.clone(), why));
+        }
+        Err(e) => {
+            let why = without_addresses(&e.to_string());
+            digests::mark_failed(c, digest.id, &why)?;
+            tracing::warn!(%unit, %message_id, error = %why, "digest not sent; it stays pending");
+            report.failed.push((unit.clone(), why));
+        }
+    }
+    Ok(())
+}
+
+/// What a refusal depends on: where and how mail is sent, from whom, to which addresses.
+fn fingerprint(outbox: &Outbox, recipients: &[String]) -> String {
+    let mut hash = Sha256::new();
+    for part in [outbox.mailer.fingerprint().as_str(), outbox.from]
+        .into_iter()
+        .chain(recipients.iter().map(String::as_str))
+    {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hex::encode(hash.finalize())
 }
 
 /// Binds every unbound open task to a new digest of its unit; returns units that cannot get one.
@@ -89,7 +162,7 @@ fn prepare(
     // A unit whose digest has not been accepted yet gets no second one: its new tasks wait and
     // go out together in the next digest, so a unit hears of its tasks in one mail a run.
     let waiting = digests::units_pending(c)?;
-    let mut by_unit: BTreeMap<String, Vec<digests::UnsentTask>> = BTreeMap::new();
+    let mut by_unit: BTreeMap<String, Vec<Task>> = BTreeMap::new();
     for task in digests::unsent_tasks(c)?.into_iter().filter(|t| !waiting.contains(&t.unit)) {
         by_unit.entry(task.unit.clone()).or_default().push(task);
     }
@@ -104,10 +177,10 @@ fn prepare(
         let lines: Vec<DigestTask> = tasks
             .iter()
             .map(|t| DigestTask {
-                permit_id: t.permit_id.clone(),
-                cause: t.cause.clone(),
+                permit_id: t.permit_id.to_string(),
+                cause: t.cause.to_string(),
                 due_on: t.due_on,
-                priority: t.priority.parse().unwrap_or(Priority::Normal),
+                priority: t.priority,
             })
             .collect();
         let overdue = u64::try_from(digests::open_overdue(c, &unit, today)?).unwrap_or(0);
@@ -118,51 +191,41 @@ fn prepare(
             open_overdue: overdue,
             today,
         });
-        let row = NewDigestRow {
+        let digest = NewDigest {
             unit: unit.clone(),
             message_id: new_message_id(0, from),
-            recipients: serde_json::to_string(&config.email)?,
+            recipients: config.email.clone(),
             subject: rendered.subject,
-            body: rendered.text,
+            text: rendered.text,
             html: rendered.html,
-            task_count: i32::try_from(tasks.len()).unwrap_or(i32::MAX),
+            task_count: u32::try_from(tasks.len()).unwrap_or(u32::MAX),
             created_at: at,
-            state: "pending".into(),
-            attempts: 0,
         };
-        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
-        let id = digests::create(c, &row, &ids)?;
+        let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
+        let id = digests::create(c, &digest, &ids)?;
         digests::set_message_id(c, id, &new_message_id(id, from))?;
     }
     Ok(problems)
 }
 
-fn outgoing(digest: &DigestRow, from: &str) -> OutgoingMail {
+fn outgoing(digest: &Digest, from: &str) -> OutgoingMail {
+    let d = &digest.mail;
     OutgoingMail {
-        message_id: digest.message_id.clone(),
+        message_id: d.message_id.clone(),
         from: from.to_string(),
-        to: serde_json::from_str(&digest.recipients).unwrap_or_default(),
-        subject: digest.subject.clone(),
-        text: digest.body.clone(),
-        html: digest.html.clone(),
-        date: digest.created_at.and_utc(),
+        to: d.recipients.clone(),
+        subject: d.subject.clone(),
+        text: d.text.clone(),
+        html: d.html.clone(),
+        date: d.created_at.and_utc(),
     }
 }
 
-fn record_sent(c: &mut AnyConnection, digest: &DigestRow, at: NaiveDateTime) -> anyhow::Result<()> {
-    let carried = digests::mark_sent(c, digest.id, at)?;
-    let events: Vec<NewAuditRow> = carried
+fn record_sent(c: &mut AnyConnection, digest: &Digest, at: NaiveDateTime) -> anyhow::Result<()> {
+    let (unit, message_id) = (&digest.mail.unit, &digest.mail.message_id);
+    let events: Vec<AuditEvent> = digests::mark_sent(c, digest.id, at)?
         .into_iter()
-        .map(|(task_id, permit_id)| NewAuditRow {
-            permit_id,
-            at,
-            event: "digest_sent".into(),
-            task_id: Some(task_id),
-            detail: format!(
-                "task {task_id} went out to unit {} in digest <{}>",
-                digest.unit, digest.message_id
-            ),
-        })
+        .map(|(task, permit)| AuditEvent::digest_sent(permit, at, task, unit, message_id))
         .collect();
     audit::append(c, events)?;
     Ok(())

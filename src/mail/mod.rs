@@ -51,7 +51,8 @@ pub enum Mailer {
     Smtp(SmtpMailer),
 }
 
-/// Why a mail was not delivered. Any of them leaves the digest to be retried.
+/// Why a mail was not delivered. Any of them leaves the digest pending; a permanent one
+/// ([`SendError::is_permanent`]) is not retried until something changes.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// The mail cannot be built (an address or the Message-ID does not parse); a retry fails too.
@@ -107,7 +108,33 @@ pub enum SendError {
     },
 }
 
+impl SendError {
+    /// Whether trying again unchanged cannot help: the server refused with a permanent (5xx)
+    /// reply, or the mail cannot be built. Anything else (no answer, a broken connection, a
+    /// transient 4xx reply, TLS trouble) may pass.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            SendError::Invalid { .. } => true,
+            SendError::Rejected { code, .. } => (500..600).contains(code),
+            SendError::Unreachable { .. }
+            | SendError::TlsUnavailable { .. }
+            | SendError::Protocol { .. }
+            | SendError::File { .. } => false,
+        }
+    }
+}
+
 impl Mailer {
+    /// What a refusal of this mailer depends on: the transport and where it delivers (host,
+    /// port, TLS mode and user of an SMTP server; the folder of the file transport). Never the
+    /// password: a refusal that only a new password mends is retried when an operator asks.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            Mailer::File(dir) => format!("file:{}", dir.display()),
+            Mailer::Smtp(smtp) => smtp.fingerprint(),
+        }
+    }
+
     /// The mailer `[mail]` asks for. An SMTP mailer connects only when it first sends, and must
     /// be created inside the Tokio runtime.
     pub fn new(settings: &MailSettings) -> anyhow::Result<Mailer> {
@@ -133,5 +160,22 @@ impl Mailer {
             Mailer::File(dir) => format!("one .eml file a message in {}", dir.display()),
             Mailer::Smtp(smtp) => smtp.describe(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SendError;
+
+    #[test]
+    fn only_a_permanent_reply_or_an_unbuildable_mail_is_permanent() {
+        let server = "h:25".to_string();
+        let rejected = |code| SendError::Rejected { server: server.clone(), code, text: String::new() };
+        assert!(rejected(550).is_permanent());
+        assert!(rejected(535).is_permanent(), "a failed login stays failed until the settings change");
+        assert!(!rejected(451).is_permanent(), "4xx is transient");
+        assert!(SendError::Invalid { message_id: "x@y".into(), reason: String::new() }.is_permanent());
+        assert!(!SendError::Unreachable { server: server.clone(), reason: String::new() }.is_permanent());
+        assert!(!SendError::TlsUnavailable { server, reason: String::new() }.is_permanent());
     }
 }

@@ -25,6 +25,8 @@ pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     /// `host:port`, for messages.
     server: String,
+    /// The user it logs in as, if any.
+    user: Option<String>,
     tls: SmtpTls,
     /// The command timeout, for messages.
     timeout: Duration,
@@ -53,12 +55,18 @@ impl SmtpMailer {
         if let Some((user, password)) = &smtp.credentials {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
         }
-        Ok(SmtpMailer { transport: builder.build(), server, tls: smtp.tls, timeout: smtp.timeout })
+        let user = smtp.credentials.as_ref().map(|(user, _)| user.clone());
+        Ok(SmtpMailer { transport: builder.build(), server, user, tls: smtp.tls, timeout: smtp.timeout })
     }
 
     /// Sends one message; `Ok` once the server has accepted it for every recipient.
     pub(super) async fn send(&self, message: Message) -> Result<(), SendError> {
         self.transport.send(message).await.map(|_| ()).map_err(|e| self.classify(&e))
+    }
+
+    /// Where and how it delivers: server, TLS mode and user (never the password).
+    pub(super) fn fingerprint(&self) -> String {
+        format!("smtp:{}:{:?}:{}", self.server, self.tls, self.user.as_deref().unwrap_or(""))
     }
 
     /// `SMTP to host:port (STARTTLS required)`.

@@ -51,9 +51,47 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     /// The engine and where, read once from `sqlite://PATH` or `postgres://...`.
-    pub engine: crate::storage::Engine,
+    pub engine: Engine,
     /// Migrate when `run` starts.
     pub migrate_on_start: bool,
+}
+
+/// Where the data lives, read from `database.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl Engine {
+    /// Reads `sqlite://PATH` (relative), `sqlite:///PATH` (absolute) or `postgres://...`. The
+    /// message never repeats the URL, which may hold a password.
+    pub fn parse(url: &str) -> Result<Engine, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(format!("database url {url:?} names no file"));
+            }
+            Ok(Engine::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres(url.to_string()))
+        } else {
+            Err("database url must start with sqlite:// or postgres://".into())
+        }
+    }
+
+    /// A description for messages that never shows a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Engine::Sqlite(p) => format!("SQLite file {}", p.display()),
+            Engine::Postgres(url) => {
+                let host = url.rsplit('@').next().unwrap_or(url);
+                let host = host.split("://").last().unwrap_or(host);
+                format!("PostgreSQL at {host}")
+            }
+        }
+    }
 }
 
 /// `[schedule]`.

@@ -39,8 +39,7 @@ pub fn check_cron(key: &str, expr: &str) -> Result<(), ConfigError> {
 /// Turns the merged raw configuration into [`Settings`].
 pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     // Engine::parse never repeats a PostgreSQL URL, which may hold a password.
-    let engine =
-        crate::storage::Engine::parse(raw.database.url.trim()).map_err(|e| err("database.url", e))?;
+    let engine = super::Engine::parse(raw.database.url.trim()).map_err(|e| err("database.url", e))?;
     let timezone =
         raw.schedule.timezone.parse().map_err(|_| {
             err("schedule.timezone", format!("unknown time zone {:?}", raw.schedule.timezone))

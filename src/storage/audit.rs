@@ -3,20 +3,23 @@
 use super::rows::{AuditRow, NewAuditRow};
 use super::schema::audit_events::dsl as a;
 use super::AnyConnection;
+use crate::domain::audit::AuditEvent;
+use crate::domain::ids::PermitId;
 use diesel::prelude::*;
 
 /// Appends events.
-pub fn append(conn: &mut AnyConnection, events: Vec<NewAuditRow>) -> QueryResult<()> {
+pub fn append(conn: &mut AnyConnection, events: Vec<AuditEvent>) -> QueryResult<()> {
+    let rows: Vec<NewAuditRow> = events.into_iter().map(NewAuditRow::from).collect();
     match conn {
         // COPY: PostgreSQL's bulk path for the audit rows of large imports and ticks.
-        AnyConnection::Postgresql(c) if events.len() > 1 => {
-            diesel::copy_from(a::audit_events).from_insertable(events).execute(c)?;
+        AnyConnection::Postgresql(c) if rows.len() > 1 => {
+            diesel::copy_from(a::audit_events).from_insertable(rows).execute(c)?;
         }
         AnyConnection::Postgresql(c) => {
-            diesel::insert_into(a::audit_events).values(events).execute(c)?;
+            diesel::insert_into(a::audit_events).values(rows).execute(c)?;
         }
         AnyConnection::Sqlite(c) => {
-            crate::sqlite_insert!(c, a::audit_events, events);
+            crate::sqlite_insert!(c, a::audit_events, rows);
         }
     }
     Ok(())
@@ -24,23 +27,22 @@ pub fn append(conn: &mut AnyConnection, events: Vec<NewAuditRow>) -> QueryResult
 
 /// A permit's events in order: the import that brought it in (recorded as `permits.imported_by`
 /// and the import's row, not as an audit row per permit), then its audit rows.
-pub fn for_permit(conn: &mut AnyConnection, permit: &str) -> QueryResult<Vec<AuditRow>> {
+pub fn for_permit(conn: &mut AnyConnection, permit: &PermitId) -> anyhow::Result<Vec<AuditEvent>> {
     use super::schema::{imports::dsl as i, permits::dsl as p};
     let origin: Option<(i64, String, chrono::NaiveDateTime)> = p::permits
         .inner_join(i::imports.on(p::imported_by.eq(i::id.nullable())))
-        .filter(p::permit_id.eq(permit))
+        .filter(p::permit_id.eq(permit.as_str()))
         .select((i::id, i::file, i::received_at))
         .first(conn)
         .optional()?;
-    let imported = origin.map(|(import, file, at)| AuditRow {
-        id: 0,
-        permit_id: permit.to_string(),
-        at,
-        event: "imported".into(),
-        task_id: None,
-        detail: format!("imported from {file} (import {import})"),
-    });
-    let mut events: Vec<AuditRow> = imported.into_iter().collect();
-    events.extend(a::audit_events.filter(a::permit_id.eq(permit)).order(a::id.asc()).load::<AuditRow>(conn)?);
+    let mut events: Vec<AuditEvent> = origin
+        .map(|(import, file, at)| AuditEvent::imported(permit.clone(), at, &file, import))
+        .into_iter()
+        .collect();
+    let rows: Vec<AuditRow> =
+        a::audit_events.filter(a::permit_id.eq(permit.as_str())).order(a::id.asc()).load(conn)?;
+    for row in rows {
+        events.push(AuditEvent::try_from(row)?);
+    }
     Ok(events)
 }

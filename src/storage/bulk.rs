@@ -2,10 +2,74 @@
 //! secondary indexes are dropped and rebuilt at the end — one sort instead of a million random
 //! B-tree inserts. Both happen inside the import's transaction, so a failure or a crash rolls
 //! the indexes back with the data; the definitions are read from the catalog, never repeated.
+//! On SQLite such a load also goes past the write-ahead log ([`LoadSession`]).
 
-use super::AnyConnection;
+use super::{set_cache, AnyConnection, SQLITE_CACHE_KIB, SQLITE_IMPORT_CACHE_KIB};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use std::ops::{Deref, DerefMut};
+
+/// A file expected to hold more rows than this, and more than twice the register, is a bulk
+/// load: rebuilding the indexes at the end pays off only then.
+const BULK_MIN_ROWS: u64 = 50_000;
+
+/// Whether writing `expected_rows` into the register is a bulk load: large, and more than twice
+/// the register (which is counted only for a large file).
+pub fn is_bulk_load(conn: &mut AnyConnection, expected_rows: u64) -> QueryResult<bool> {
+    if expected_rows <= BULK_MIN_ROWS {
+        return Ok(false);
+    }
+    let before = permit_count(conn)?;
+    Ok(expected_rows > 2 * u64::try_from(before).unwrap_or(u64::MAX))
+}
+
+/// The connection of an import, tuned for it while the session lasts and put back on `Drop`:
+/// a smaller SQLite page cache (the import's own buffers take the rest of its memory budget),
+/// and for a bulk load into an SQLite file no other process has open, a rollback journal
+/// instead of the write-ahead log ([`rollback_journal`]). On PostgreSQL it changes nothing.
+pub struct LoadSession<'c> {
+    conn: &'c mut AnyConnection,
+    journal_switched: bool,
+}
+
+impl<'c> LoadSession<'c> {
+    /// Tunes `conn` for an import of about `expected_rows` records.
+    pub fn begin(conn: &'c mut AnyConnection, expected_rows: u64) -> QueryResult<LoadSession<'c>> {
+        set_cache(conn, SQLITE_IMPORT_CACHE_KIB)?;
+        let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+        let journal_switched = sqlite && is_bulk_load(conn, expected_rows)? && rollback_journal(conn)?;
+        Ok(LoadSession { conn, journal_switched })
+    }
+
+    /// Whether the load bypasses SQLite's write-ahead log.
+    pub fn journal_switched(&self) -> bool {
+        self.journal_switched
+    }
+}
+
+impl Deref for LoadSession<'_> {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.conn
+    }
+}
+
+impl DerefMut for LoadSession<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+}
+
+impl Drop for LoadSession<'_> {
+    fn drop(&mut self) {
+        if self.journal_switched {
+            restore_wal(self.conn);
+        }
+        if let Err(e) = set_cache(self.conn, SQLITE_CACHE_KIB) {
+            tracing::debug!(error = %e, "the page cache stays at the import's size on this connection");
+        }
+    }
+}
 
 /// Indexes that an initial load of the register rebuilds instead of maintaining row by row.
 pub const REGISTER_INDEXES: &[&str] =
@@ -77,7 +141,7 @@ struct JournalMode {
 /// atomic (a crash rolls it back on the next open). SQLite refuses the switch while another
 /// connection has the file open (a running daemon); the load then goes through the log as
 /// usual. Returns whether it switched; [`restore_wal`] switches back.
-pub fn rollback_journal(conn: &mut AnyConnection) -> QueryResult<bool> {
+fn rollback_journal(conn: &mut AnyConnection) -> QueryResult<bool> {
     let AnyConnection::Sqlite(c) = conn else { return Ok(false) };
     let mode = diesel::sql_query("PRAGMA journal_mode = DELETE").get_result::<JournalMode>(c);
     let switched = mode.is_ok_and(|m| m.journal_mode.eq_ignore_ascii_case("delete"));
@@ -91,7 +155,7 @@ pub fn rollback_journal(conn: &mut AnyConnection) -> QueryResult<bool> {
 /// Switches back to the write-ahead log after [`rollback_journal`]. Every connection asks for
 /// the log when it opens, so should this fail (another process opened the file meanwhile and
 /// holds it), the next connection switches instead.
-pub fn restore_wal(conn: &mut AnyConnection) {
+fn restore_wal(conn: &mut AnyConnection) {
     if let AnyConnection::Sqlite(c) = conn {
         if let Err(e) = diesel::sql_query("PRAGMA journal_mode = WAL").get_result::<JournalMode>(c) {
             tracing::debug!(error = %e, "the write-ahead log is restored by the next connection");

@@ -1,30 +1,55 @@
-//! Queries on the register: batch upserts for imports, the due-review index for ticks, and
-//! re-computing stored review dates when a ground's schedule changes.
+//! Queries on the register: batch upserts for imports, the due-review index for ticks, and the
+//! stored review dates a policy change recomputes.
 
 use super::permit_insert::PermitInsert;
-use super::rows::{DueRow, PermitRow};
-use super::schema::{ground_schedules, permits::dsl as p};
+use super::rows::{DueRow, PermitRow, RowReader};
+use super::schema::permits::dsl as p;
 use super::sqltime::MaybeDay;
 use super::{AnyConnection, SQLITE_CHUNK};
-use crate::domain::policy::Policy;
-use crate::domain::review::{next_review, NextReview, Validity};
+use crate::domain::ids::PermitId;
+use crate::domain::permit::{Permit, PermitStatus, ReviewState, Validity};
+use crate::domain::review::NextReview;
 use crate::domain::tick::DuePermit;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-/// The stored rows of `ids` that exist.
-pub fn existing(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<Vec<PermitRow>> {
-    p::permits.filter(p::permit_id.eq_any(ids)).select(PermitRow::as_select()).load(conn)
+/// Past this many written permits the planner's statistics are refreshed, so the next tick uses
+/// the due-review index at once instead of waiting for autovacuum.
+const ANALYZE_AFTER: u64 = 10_000;
+
+/// The stored permits of `ids` that exist, with their review state.
+pub fn existing(conn: &mut AnyConnection, ids: &[&PermitId]) -> anyhow::Result<Vec<(Permit, ReviewState)>> {
+    let keys: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    let rows: Vec<PermitRow> =
+        p::permits.filter(p::permit_id.eq_any(keys)).select(PermitRow::as_select()).load(conn)?;
+    Ok(rows.into_iter().map(PermitRow::into_domain).collect::<Result<_, _>>()?)
 }
 
-/// Inserts new permits.
-pub fn insert(conn: &mut AnyConnection, rows: Vec<PermitRow>) -> QueryResult<()> {
+/// Inserts new permits, brought in by the import `imported_by` at `at`.
+pub fn insert(
+    conn: &mut AnyConnection,
+    permits: Vec<(Permit, ReviewState)>,
+    imported_by: i64,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let rows: Vec<PermitRow> = permits
+        .into_iter()
+        .map(|(permit, review)| PermitRow::new(permit, review, at, Some(imported_by)))
+        .collect();
+    insert_rows(conn, rows)
+}
+
+/// Inserts permit rows: one COPY on PostgreSQL, the project's own multi-row `INSERT` on SQLite
+/// (`permit_insert`), which must store every column exactly as diesel's own insert would.
+pub fn insert_rows(conn: &mut AnyConnection, rows: Vec<PermitRow>) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     match conn {
         // COPY: PostgreSQL's bulk path, far cheaper than a 28,000-parameter INSERT.
-        AnyConnection::Postgresql(c) if !rows.is_empty() => {
+        AnyConnection::Postgresql(c) => {
             diesel::copy_from(p::permits).from_insertable(rows).execute(c)?;
         }
-        AnyConnection::Postgresql(_) => {}
         AnyConnection::Sqlite(c) => {
             for piece in rows.chunks(SQLITE_CHUNK) {
                 PermitInsert::<SQLITE_CHUNK>::new(piece).execute(c)?;
@@ -34,24 +59,67 @@ pub fn insert(conn: &mut AnyConnection, rows: Vec<PermitRow>) -> QueryResult<()>
     Ok(())
 }
 
-/// Rewrites a permit row.
-pub fn update(conn: &mut AnyConnection, row: PermitRow) -> QueryResult<()> {
+/// Rewrites a permit and its review state (the import that brought it in stays).
+pub fn update(
+    conn: &mut AnyConnection,
+    permit: Permit,
+    review: ReviewState,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let row = PermitRow::new(permit, review, at, None);
     diesel::update(p::permits.find(row.permit_id.clone())).set(row).execute(conn).map(|_| ())
+}
+
+/// Refreshes the planner's statistics after `written` permits were written, when that many
+/// change them (PostgreSQL; SQLite's planner needs none for these queries).
+pub fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        if written > ANALYZE_AFTER {
+            diesel::sql_query("ANALYZE permits").execute(c)?;
+        }
+    }
+    Ok(())
 }
 
 /// Active permits whose next review is due by `today`: the index `permits_review_due` makes
 /// this cost what is due, not the size of the register.
-pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult<Vec<DuePermit>> {
+pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Result<Vec<DuePermit>> {
     let rows: Vec<DueRow> = p::permits
         .filter(p::review_due_on.le(today))
-        .filter(p::status.eq("active"))
+        .filter(p::status.eq(PermitStatus::Active.as_str()))
         .select((p::permit_id, p::ground, p::unit, p::valid_from, p::valid_until, p::review_occasion))
         .load(conn)?;
-    Ok(rows.into_iter().map(DuePermit::from).collect())
+    Ok(rows.into_iter().map(DuePermit::try_from).collect::<Result<_, _>>()?)
+}
+
+/// The active permits of a ground: id, validity and the latest occasion that got a task.
+pub fn active_of_ground(
+    conn: &mut AnyConnection,
+    ground: &str,
+) -> anyhow::Result<Vec<(PermitId, Validity, Option<NaiveDate>)>> {
+    let rows: Vec<(String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = p::permits
+        .filter(p::ground.eq(ground))
+        .filter(p::status.eq(PermitStatus::Active.as_str()))
+        .select((p::permit_id, p::valid_from, p::valid_until, p::last_review_occasion))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, valid_from, valid_until, last)| {
+            let id = RowReader::new("permits", &id).read("permit_id", PermitId::parse(&id))?;
+            Ok((id, Validity { valid_from, valid_until }, last))
+        })
+        .collect()
 }
 
 /// One permit's new review state: the occasion that just got its task (if any) and the next.
-pub type ReviewUpdate = (String, Option<NaiveDate>, Option<NextReview>);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewUpdate {
+    /// The permit.
+    pub permit_id: PermitId,
+    /// The occasion that got its task now, if any.
+    pub covered: Option<NaiveDate>,
+    /// Its next review; `None` when its series has ended.
+    pub next: Option<NextReview>,
+}
 
 /// Stores many permits' next reviews (a tick moves thousands): on PostgreSQL one statement
 /// over arrays, planned once whatever their length; on SQLite one cached `UPDATE` per permit.
@@ -62,11 +130,11 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
     }
     match conn {
         AnyConnection::Postgresql(c) => {
-            let ids: Vec<&str> = updates.iter().map(|(id, _, _)| id.as_str()).collect();
-            let covered: Vec<Option<NaiveDate>> = updates.iter().map(|(_, l, _)| *l).collect();
+            let ids: Vec<&str> = updates.iter().map(|u| u.permit_id.as_str()).collect();
+            let covered: Vec<Option<NaiveDate>> = updates.iter().map(|u| u.covered).collect();
             let occasions: Vec<Option<NaiveDate>> =
-                updates.iter().map(|(_, _, n)| n.map(|n| n.occasion)).collect();
-            let due: Vec<Option<NaiveDate>> = updates.iter().map(|(_, _, n)| n.map(|n| n.due_on)).collect();
+                updates.iter().map(|u| u.next.map(|n| n.occasion)).collect();
+            let due: Vec<Option<NaiveDate>> = updates.iter().map(|u| u.next.map(|n| n.due_on)).collect();
             diesel::sql_query(
                 "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
                  last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
@@ -81,15 +149,15 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
         }
         // Cheaper on SQLite than parsing a 4,000-parameter statement anew per thousand.
         AnyConnection::Sqlite(c) => {
-            for (id, covered, next) in updates {
+            for u in updates {
                 let next_review = (
-                    p::review_occasion.eq(MaybeDay::from(next.map(|n| n.occasion))),
-                    p::review_due_on.eq(MaybeDay::from(next.map(|n| n.due_on))),
+                    p::review_occasion.eq(MaybeDay::from(u.next.map(|n| n.occasion))),
+                    p::review_due_on.eq(MaybeDay::from(u.next.map(|n| n.due_on))),
                 );
-                let permit = diesel::update(p::permits.find(id));
-                match covered {
+                let permit = diesel::update(p::permits.find(u.permit_id.as_str()));
+                match u.covered {
                     Some(covered) => permit
-                        .set((next_review, p::last_review_occasion.eq(MaybeDay::from(Some(*covered)))))
+                        .set((next_review, p::last_review_occasion.eq(MaybeDay::from(Some(covered)))))
                         .execute(c)?,
                     None => permit.set(next_review).execute(c)?,
                 };
@@ -97,56 +165,4 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
         }
     }
     Ok(())
-}
-
-/// Refreshes the planner's statistics after a bulk change (PostgreSQL; SQLite needs none here).
-pub fn analyze(conn: &mut AnyConnection) -> QueryResult<()> {
-    if let AnyConnection::Postgresql(c) = conn {
-        diesel::sql_query("ANALYZE permits").execute(c)?;
-    }
-    Ok(())
-}
-
-/// Recomputes stored review dates of every ground whose schedule (first review, interval, lead
-/// time) differs from the one they were computed with; returns the grounds recomputed.
-pub fn sync_ground_schedules(conn: &mut AnyConnection, policy: &Policy) -> QueryResult<Vec<String>> {
-    use ground_schedules::dsl as g;
-    let stored: Vec<(String, String)> = g::ground_schedules.load(conn)?;
-    let mut changed = Vec::new();
-    for (ground, gp) in &policy.grounds {
-        let fingerprint = gp.schedule_fingerprint();
-        match stored.iter().find(|(name, _)| name == ground) {
-            Some((_, f)) if *f == fingerprint => continue,
-            Some(_) => {
-                reschedule_ground(conn, policy, ground)?;
-                diesel::update(g::ground_schedules.find(ground))
-                    .set(g::fingerprint.eq(&fingerprint))
-                    .execute(conn)?;
-                changed.push(ground.clone());
-            }
-            None => {
-                // First sight of this ground: rows written so far used this very policy.
-                diesel::insert_into(g::ground_schedules)
-                    .values((g::ground.eq(ground), g::fingerprint.eq(&fingerprint)))
-                    .execute(conn)?;
-            }
-        }
-    }
-    Ok(changed)
-}
-
-fn reschedule_ground(conn: &mut AnyConnection, policy: &Policy, ground: &str) -> QueryResult<()> {
-    let gp = &policy.grounds[ground];
-    let rows: Vec<(String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = p::permits
-        .filter(p::ground.eq(ground))
-        .filter(p::status.eq("active"))
-        .select((p::permit_id, p::valid_from, p::valid_until, p::last_review_occasion))
-        .load(conn)?;
-    let updates: Vec<ReviewUpdate> = rows
-        .into_iter()
-        .map(|(id, valid_from, valid_until, last)| {
-            (id, None, next_review(gp, Validity { valid_from, valid_until }, last))
-        })
-        .collect();
-    set_next_reviews(conn, &updates)
 }

@@ -131,6 +131,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         claimed_until -> Nullable<Timestamp>,
+        refused_under -> Nullable<Text>,
     }
 }
 

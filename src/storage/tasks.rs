@@ -1,9 +1,11 @@
 //! Queries on tasks. `UNIQUE (permit_id, cause, occasion)` makes creation exactly-once: a task
 //! that already exists is skipped (ON CONFLICT DO NOTHING), never duplicated.
 
-use super::rows::{NewTaskRow, TaskRow};
+use super::rows::{parse_evidence, NewTaskRow, RowReader, TaskRow};
 use super::schema::tasks::dsl as t;
 use super::{self as storage, AnyConnection, Chunk};
+use crate::domain::ids::{PermitId, TaskId};
+use crate::domain::task::{Cause, Evidence, NewTask, Occasion, Outcome, Task, TaskState};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
@@ -11,11 +13,11 @@ use std::collections::BTreeMap;
 /// Rows a batch insert carries at most (12 columns).
 const BATCH: usize = 2_000;
 
-/// A task that was created, with its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A task that was created: its id and key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Created {
     /// Task id.
-    pub id: i64,
+    pub id: TaskId,
     /// Permit.
     pub permit_id: String,
     /// Cause.
@@ -24,8 +26,16 @@ pub struct Created {
     pub occasion: String,
 }
 
+impl Created {
+    /// The key under which the row of `task` is returned, once created.
+    pub fn key_of(task: &NewTask) -> (String, String, String) {
+        (task.permit_id.as_str().to_string(), task.cause.as_str().to_string(), task.occasion.to_string())
+    }
+}
+
 /// Inserts tasks, skipping any that exist, and returns those created by this call.
-pub fn insert(conn: &mut AnyConnection, rows: Vec<NewTaskRow>) -> QueryResult<Vec<Created>> {
+pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Created>> {
+    let rows: Vec<NewTaskRow> = tasks.iter().map(NewTaskRow::from).collect();
     let returning = (t::id, t::permit_id, t::cause, t::occasion);
     let mut found: Vec<(i64, String, String, String)> = Vec::with_capacity(rows.len());
     match conn {
@@ -60,7 +70,7 @@ pub fn insert(conn: &mut AnyConnection, rows: Vec<NewTaskRow>) -> QueryResult<Ve
     }
     Ok(found
         .into_iter()
-        .map(|(id, permit_id, cause, occasion)| Created { id, permit_id, cause, occasion })
+        .map(|(id, permit_id, cause, occasion)| Created { id: TaskId(id), permit_id, cause, occasion })
         .collect())
 }
 
@@ -83,80 +93,110 @@ pub fn created_per_unit(
 pub struct Filter {
     /// Only this unit.
     pub unit: Option<String>,
-    /// Only open (`Some(true)`), only closed (`Some(false)`), or all.
-    pub open: Option<bool>,
+    /// Only tasks in this state; `None` for all.
+    pub state: Option<TaskState>,
     /// Only this permit.
     pub permit: Option<String>,
 }
 
 /// Tasks matching `filter`, by id.
-pub fn list(conn: &mut AnyConnection, filter: &Filter) -> QueryResult<Vec<TaskRow>> {
+pub fn list(conn: &mut AnyConnection, filter: &Filter) -> anyhow::Result<Vec<Task>> {
     let mut q = t::tasks.select(TaskRow::as_select()).order(t::id.asc()).into_boxed();
     if let Some(unit) = &filter.unit {
         q = q.filter(t::unit.eq(unit));
     }
-    if let Some(open) = filter.open {
-        q = q.filter(t::state.eq(if open { "open" } else { "closed" }));
+    if let Some(state) = filter.state {
+        q = q.filter(t::state.eq(state.as_str()));
     }
     if let Some(permit) = &filter.permit {
         q = q.filter(t::permit_id.eq(permit));
     }
-    q.load(conn)
+    read(q.load(conn)?)
+}
+
+/// Rows to tasks, failing on the first that does not read.
+pub(crate) fn read(rows: Vec<TaskRow>) -> anyhow::Result<Vec<Task>> {
+    Ok(rows.into_iter().map(Task::try_from).collect::<Result<_, _>>()?)
 }
 
 /// One task.
-pub fn get(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<TaskRow>> {
-    t::tasks.find(id).select(TaskRow::as_select()).first(conn).optional()
+pub fn get(conn: &mut AnyConnection, id: TaskId) -> anyhow::Result<Option<Task>> {
+    let row = t::tasks.find(id.0).select(TaskRow::as_select()).first(conn).optional()?;
+    Ok(row.map(Task::try_from).transpose()?)
 }
 
 /// Closes an open task; false if it was not open.
 pub fn close(
     conn: &mut AnyConnection,
-    id: i64,
-    outcome: &str,
+    id: TaskId,
+    outcome: Outcome,
     note: &str,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(t::tasks.find(id).filter(t::state.eq("open")))
-        .set((t::state.eq("closed"), t::outcome.eq(outcome), t::note.eq(note), t::closed_at.eq(at)))
+    let n = diesel::update(t::tasks.find(id.0).filter(t::state.eq(TaskState::Open.as_str())))
+        .set((
+            t::state.eq(TaskState::Closed.as_str()),
+            t::outcome.eq(outcome.as_str()),
+            t::note.eq(note),
+            t::closed_at.eq(at),
+        ))
         .execute(conn)?;
     Ok(n == 1)
 }
 
-/// The open tasks of a permit with the given cause: (id, occasion).
-pub fn open_of_cause(conn: &mut AnyConnection, permit: &str, cause: &str) -> QueryResult<Vec<(i64, String)>> {
-    t::tasks
-        .filter(t::permit_id.eq(permit))
-        .filter(t::cause.eq(cause))
-        .filter(t::state.eq("open"))
+/// The open tasks of a permit with the given cause: (id, occasion), oldest first.
+pub fn open_of_cause(
+    conn: &mut AnyConnection,
+    permit: &PermitId,
+    cause: &Cause,
+) -> anyhow::Result<Vec<(TaskId, Occasion)>> {
+    let rows: Vec<(i64, String)> = t::tasks
+        .filter(t::permit_id.eq(permit.as_str()))
+        .filter(t::cause.eq(cause.as_str()))
+        .filter(t::state.eq(TaskState::Open.as_str()))
         .select((t::id, t::occasion))
         .order(t::id.asc())
-        .load(conn)
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, occasion)| {
+            let r = RowReader::new("tasks", &id);
+            Ok((TaskId(id), r.read("occasion", Occasion::parse(cause, &occasion))?))
+        })
+        .collect()
 }
 
 /// Adds items to an open task's evidence (a JSON list).
-pub fn append_evidence(conn: &mut AnyConnection, id: i64, items: Vec<serde_json::Value>) -> QueryResult<()> {
-    let current: String = t::tasks.find(id).select(t::evidence).first(conn)?;
-    let mut list: Vec<serde_json::Value> = serde_json::from_str(&current).unwrap_or_default();
+pub fn append_evidence(conn: &mut AnyConnection, id: TaskId, items: Vec<Evidence>) -> anyhow::Result<()> {
+    let current: String = t::tasks.find(id.0).select(t::evidence).first(conn)?;
+    let mut list = parse_evidence(&RowReader::new("tasks", &id), &current)?;
     list.extend(items);
-    let text = serde_json::Value::Array(list).to_string();
-    diesel::update(t::tasks.find(id)).set(t::evidence.eq(text)).execute(conn).map(|_| ())
+    let text = super::rows::evidence_json(&list);
+    diesel::update(t::tasks.find(id.0)).set(t::evidence.eq(text)).execute(conn)?;
+    Ok(())
 }
 
 /// The open tasks of many permits: (id, permit, cause), oldest first.
 pub fn open_of_permits(
     conn: &mut AnyConnection,
-    permits: &[&str],
-) -> QueryResult<Vec<(i64, String, String)>> {
+    permits: &[&PermitId],
+) -> anyhow::Result<Vec<(TaskId, PermitId, Cause)>> {
     let mut out = Vec::new();
-    for chunk in permits.chunks(BATCH) {
+    let keys: Vec<&str> = permits.iter().map(|p| p.as_str()).collect();
+    for chunk in keys.chunks(BATCH) {
         let rows: Vec<(i64, String, String)> = t::tasks
             .filter(t::permit_id.eq_any(chunk))
-            .filter(t::state.eq("open"))
+            .filter(t::state.eq(TaskState::Open.as_str()))
             .order(t::id.asc())
             .select((t::id, t::permit_id, t::cause))
             .load(conn)?;
-        out.extend(rows);
+        for (id, permit, cause) in rows {
+            let r = RowReader::new("tasks", &id);
+            out.push((
+                TaskId(id),
+                r.read("permit_id", PermitId::parse(&permit))?,
+                r.read("cause", Cause::parse(&cause))?,
+            ));
+        }
     }
     Ok(out)
 }

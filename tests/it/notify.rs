@@ -214,3 +214,53 @@ both_engines!(
         assert!(deliveries(&all).values().all(|n| *n == 1));
     }
 );
+
+both_engines!(
+    fn a_refused_digest_waits_for_a_change_or_an_operator_instead_of_being_retried_on_every_run(engine) {
+        let server = TestServer::start(Some("work-unit@"));
+        let env = Env::new(engine, &smtp(server.port, "none")).unwrap();
+        register(&env);
+        let r = env.run(&["notify", "--now", "2026-07-01"]);
+        assert_eq!(r.code(), 1);
+        assert!(r.stderr().contains("1 digest(s) refused") && r.stderr().contains("unit work") && r.stderr().contains("550"), "{}", r.stderr());
+        let tried = server.received().mail_commands;
+        // Nothing changed: the refused digest is reported, not sent to the server again.
+        let r = env.run(&["notify", "--now", "2026-07-02"]);
+        assert_eq!(r.code(), 1);
+        assert!(r.stderr().contains("refused") && r.stderr().contains("--retry-refused"), "{}", r.stderr());
+        assert_eq!(server.received().mail_commands, tried, "a refused digest is not retried unchanged");
+        // An operator asks: tried again, refused again.
+        assert_eq!(env.run(&["notify", "--now", "2026-07-02", "--retry-refused"]).code(), 1);
+        assert_eq!(server.received().mail_commands, tried + 1);
+        // The unit's address is corrected: the digest goes to the new address, with its Message-ID.
+        env.write_config(&(smtp(server.port, "none") + "[units.work]\nemail = [\"work-desk@localhost\"]\n"));
+        let out = env.ok(&["notify", "--now", "2026-07-03"]);
+        assert!(out.contains("sent 1 of 1"), "{out}");
+        let all = mails(&server);
+        let (to, raw) = all.last().unwrap();
+        assert_eq!(to, &["work-desk@localhost"]);
+        assert!(raw.contains("W-1  periodic_review"), "{raw}");
+        assert_eq!(notified(&env), [true; 4]);
+    }
+);
+
+both_engines!(
+    fn stored_data_that_does_not_read_is_an_error_naming_the_row(engine) {
+        use diesel::RunQueryDsl;
+        let env = Env::new(engine, "").unwrap();
+        register(&env);
+        let mut conn = env.connect();
+        diesel::sql_query("UPDATE tasks SET priority = 'whenever' WHERE permit_id = 'S-1'").execute(&mut conn).unwrap();
+        let r = env.run(&["tasks"]);
+        assert_eq!(r.code(), 1, "{}", r.stdout());
+        let stderr = r.stderr();
+        assert!(stderr.contains("tasks row") && stderr.contains("priority") && stderr.contains("whenever"), "{stderr}");
+        assert_eq!(env.run(&["notify", "--now", "2026-07-01"]).code(), 1, "a digest is never built from a guess");
+        diesel::sql_query("UPDATE tasks SET priority = 'normal', evidence = 'not json' WHERE permit_id = 'S-1'").execute(&mut conn).unwrap();
+        let stderr = env.run(&["tasks"]).stderr();
+        assert!(stderr.contains("evidence") && stderr.contains("not a list of evidence"), "{stderr}");
+        diesel::sql_query("UPDATE tasks SET evidence = '[]', unit = '' WHERE permit_id = 'S-1'").execute(&mut conn).unwrap();
+        let stderr = env.run(&["tasks"]).stderr();
+        assert!(stderr.contains("unit") && stderr.contains("empty"), "{stderr}");
+    }
+);

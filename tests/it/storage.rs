@@ -36,9 +36,9 @@ both_engines!(
             }
         };
         let ours: Vec<PermitRow> = (0..250).map(|i| row(i, "A")).collect();
-        permits::insert(&mut conn, ours.clone()).unwrap();
-        let ids: Vec<&str> = ours.iter().map(|r| r.permit_id.as_str()).collect();
-        let mut stored = permits::existing(&mut conn, &ids).unwrap();
+        permits::insert_rows(&mut conn, ours.clone()).unwrap();
+        let mut stored: Vec<PermitRow> =
+            p::table.filter(p::permit_id.like("A-%")).select(PermitRow::as_select()).load(&mut conn).unwrap();
         stored.sort_by_key(|r| r.permit_id[2..].parse::<i64>().unwrap());
         assert_eq!(stored, ours);
         // The same rows through diesel's own insert store the same text, byte for byte.

@@ -1,14 +1,15 @@
-//! Imports: the permit register (§3) and signal feeds, each file one transaction that lands
-//! whole or not at all. Safe to run twice: a permit re-imported unchanged counts as unchanged,
-//! a signal received before counts as a duplicate.
+//! Imports: the permit register and signal feeds (docs/REFERENCE.md §3), each file one
+//! transaction that lands whole or not at all. Safe to run twice: a permit re-imported
+//! unchanged counts as unchanged, a signal received before counts as a duplicate.
 
+pub mod check_permit;
+pub mod check_signal;
 pub mod permits;
 pub mod read;
 pub mod signals;
 
-use crate::errors::Rejected;
-use crate::storage::imports::{self, Counts, Reject};
-use crate::storage::AnyConnection;
+use crate::domain::import::{ImportCounts, ImportKind, Reject};
+use crate::storage::{imports, AnyConnection};
 use read::{Format, RecordError};
 
 /// Where an import reads from and how it treats bad records.
@@ -18,7 +19,7 @@ pub struct ImportOptions {
     pub file: String,
     /// Overrides the format implied by the file name.
     pub format: Option<Format>,
-    /// Import the valid records and keep the invalid ones in `rejects`.
+    /// Import the valid records and keep the invalid ones for `rejects`.
     pub skip_invalid: bool,
     /// The time of receipt.
     pub now: chrono::DateTime<chrono::Utc>,
@@ -26,35 +27,75 @@ pub struct ImportOptions {
     pub today: chrono::NaiveDate,
 }
 
+/// Why an import did not land as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file's name implies no format and none was given.
+    #[error("{file}: cannot tell the format from the name")]
+    UnknownFormat {
+        /// The file.
+        file: String,
+    },
+    /// A signal feed that is not JSON lines.
+    #[error("{file}: signals are JSON lines (one object a line)")]
+    NotJsonLines {
+        /// The file.
+        file: String,
+    },
+    /// The file cannot be opened or read.
+    #[error("{file}: {source}")]
+    Unreadable {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Records were invalid (each already reported). Without `skip_invalid` nothing was
+    /// imported; with it the valid records were, and `counts` says how.
+    #[error("{count} record(s) rejected")]
+    Rejected {
+        /// What the file held.
+        kind: ImportKind,
+        /// How many records were invalid.
+        count: u64,
+        /// Whether the valid records were imported.
+        kept_valid: bool,
+        /// What the valid records did.
+        counts: ImportCounts,
+    },
+}
+
 impl ImportOptions {
-    /// The format to read: `--format`, else the file name's, else `default`.
-    pub fn format_or(&self, default: Format) -> Result<Format, crate::errors::UsageError> {
+    /// The format to read: the given one, else the file name's, else `default` for stdin.
+    pub fn format_or(&self, default: Format) -> Result<Format, ImportError> {
         match (self.format, Format::from_name(&self.file)) {
             (Some(f), _) | (None, Some(f)) => Ok(f),
             (None, None) if self.file == "-" => Ok(default),
-            (None, None) => Err(crate::errors::UsageError(format!(
-                "{}: cannot tell the format from the name; use --format csv or --format jsonl",
-                self.file
-            ))),
+            (None, None) => Err(ImportError::UnknownFormat { file: self.file.clone() }),
         }
+    }
+
+    /// Opens the input.
+    fn open(&self) -> Result<Box<dyn std::io::Read + Send>, ImportError> {
+        read::open(&self.file).map_err(|source| ImportError::Unreadable { file: self.file.clone(), source })
     }
 }
 
 /// What an import did.
 #[derive(Debug, Clone, Default)]
 pub struct ImportReport {
-    /// Counts written to the `imports` table.
-    pub counts: crate::storage::imports::Counts,
+    /// What it counted.
+    pub counts: ImportCounts,
 }
 
 /// The bookkeeping both imports share: invalid records, the rejects to keep, the counts, and
-/// the rule that invalid records roll everything back unless `--skip-invalid`.
+/// the rule that invalid records roll everything back unless `skip_invalid`.
 pub(crate) struct Intake<'a> {
     pub(crate) opts: &'a ImportOptions,
-    kind: &'static str,
+    kind: ImportKind,
     pub(crate) import_id: i64,
-    pub(crate) counts: Counts,
-    rejected: usize,
+    pub(crate) counts: ImportCounts,
+    rejected: u64,
     rejects: Vec<Reject>,
 }
 
@@ -64,8 +105,8 @@ pub(crate) struct Intake<'a> {
 struct Rollback;
 
 impl<'a> Intake<'a> {
-    pub(crate) fn new(opts: &'a ImportOptions, kind: &'static str) -> Self {
-        Intake { opts, kind, import_id: 0, counts: Counts::default(), rejected: 0, rejects: Vec::new() }
+    pub(crate) fn new(opts: &'a ImportOptions, kind: ImportKind) -> Self {
+        Intake { opts, kind, import_id: 0, counts: ImportCounts::default(), rejected: 0, rejects: Vec::new() }
     }
 
     /// Starts the import's record; call first inside the pass.
@@ -75,12 +116,12 @@ impl<'a> Intake<'a> {
         Ok(())
     }
 
-    /// Whether valid records are still written (no invalid one yet, or `--skip-invalid`).
+    /// Whether valid records are still written (no invalid one yet, or `skip_invalid`).
     pub(crate) fn writing(&self) -> bool {
         self.rejected == 0 || self.opts.skip_invalid
     }
 
-    /// Reports an invalid record and, with `--skip-invalid`, keeps it for `rejects`.
+    /// Reports an invalid record and, with `skip_invalid`, keeps it for `rejects`.
     pub(crate) fn fail(&mut self, errors: Vec<RecordError>, on_error: &mut dyn FnMut(&RecordError)) {
         self.rejected += 1;
         for e in &errors {
@@ -88,9 +129,9 @@ impl<'a> Intake<'a> {
             if self.opts.skip_invalid {
                 self.rejects.push(Reject {
                     import_id: self.import_id,
-                    kind: self.kind.into(),
+                    kind: self.kind,
                     file: e.file.clone(),
-                    line: i64::try_from(e.line).unwrap_or(i64::MAX),
+                    line: e.line,
                     field: e.field.clone(),
                     reason: e.reason.clone(),
                     record_key: e.key.clone(),
@@ -99,24 +140,20 @@ impl<'a> Intake<'a> {
         }
     }
 
-    /// Ends the pass: rolls it back after invalid records (without `--skip-invalid`), else
+    /// Ends the pass: rolls it back after invalid records (without `skip_invalid`), else
     /// stores the counts and the rejects.
     pub(crate) fn close(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
         if !self.writing() {
             return Err(Rollback.into());
         }
-        self.counts.rejected = i64::try_from(self.rejected).unwrap_or(i64::MAX);
+        self.counts.rejected = self.rejected;
         imports::finish(c, self.import_id, self.counts)?;
         imports::reject(c, &self.rejects)?;
         Ok(())
     }
 
-    /// The command's result from the pass's: exit status 3 after invalid records.
-    pub(crate) fn outcome(
-        self,
-        pass: anyhow::Result<()>,
-        summary: fn(&Counts) -> String,
-    ) -> anyhow::Result<ImportReport> {
+    /// The import's result from the pass's.
+    pub(crate) fn outcome(self, pass: anyhow::Result<()>) -> anyhow::Result<ImportReport> {
         match pass {
             Err(e) if !e.is::<Rollback>() => {
                 return Err(e.context(format!("import of {} failed; nothing was imported", self.opts.file)))
@@ -124,12 +161,9 @@ impl<'a> Intake<'a> {
             _ => {}
         }
         if self.rejected > 0 {
-            let outcome = if self.opts.skip_invalid {
-                format!("the valid ones were imported ({})", summary(&self.counts))
-            } else {
-                "nothing was imported".to_string()
-            };
-            return Err(Rejected { count: self.rejected, outcome }.into());
+            let kept_valid = self.opts.skip_invalid;
+            let (kind, count, counts) = (self.kind, self.rejected, self.counts);
+            return Err(ImportError::Rejected { kind, count, kept_valid, counts }.into());
         }
         Ok(ImportReport { counts: self.counts })
     }

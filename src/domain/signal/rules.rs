@@ -1,36 +1,11 @@
-//! Signal rules (§5) as pure functions: whether a signal makes a task for a permit, with which
-//! reason and due date, and when an unmatched signal is given up on.
+//! What one signal asks of one permit (docs/REFERENCE.md §5): a task or nothing, with which
+//! reason and due date; and when a signal that matches no permit is given up on.
 
-use super::policy::{Policy, SignalRule};
+use super::{Signal, INCOME_REPORTED};
+use crate::domain::permit::Permit;
+use crate::domain::policy::{Policy, SignalRule};
 use chrono::NaiveDate;
-use serde_json::{Map, Value};
-
-/// The cause of the income rule, which alone looks at the signal's data.
-pub const INCOME_REPORTED: &str = "income_reported";
-/// The kind whose `data.new_personal_number` links a replacing number to the person.
-pub const BIRTH_DATE_CHANGED: &str = "birth_date_changed";
-
-/// What a signal rule looks at of a permit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PermitFacts<'a> {
-    /// The permit's ground.
-    pub ground: &'a str,
-    /// Its first day, which picks the income threshold in force.
-    pub valid_from: NaiveDate,
-    /// The employer of a work permit.
-    pub employer_org_no: Option<&'a str>,
-}
-
-/// A signal as the rules see it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SignalFacts<'a> {
-    /// The kind, a key of `policy.signals`.
-    pub kind: &'a str,
-    /// When it happened.
-    pub occurred_on: NaiveDate,
-    /// Kind-specific data (personal numbers already removed).
-    pub data: &'a Map<String, Value>,
-}
+use serde_json::Value;
 
 /// A task a signal asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +16,11 @@ pub struct SignalTask {
     pub due_on: NaiveDate,
 }
 
-/// Whether `signal` makes a task for a permit with `permit`'s facts, and which.
-pub fn evaluate(policy: &Policy, signal: &SignalFacts, permit: &PermitFacts) -> Option<SignalTask> {
-    let rule = policy.signals.get(signal.kind)?;
-    if !rule.concerns(permit.ground) {
+/// Whether `signal` makes a task for `permit`, and which. The permit's status is the caller's
+/// to check (only active permits are followed up).
+pub fn evaluate(policy: &Policy, signal: &Signal, permit: &Permit) -> Option<SignalTask> {
+    let rule = policy.signals.get(&signal.kind)?;
+    if !rule.concerns(&permit.ground) {
         return None;
     }
     let reason = if signal.kind == INCOME_REPORTED {
@@ -58,10 +34,10 @@ pub fn evaluate(policy: &Policy, signal: &SignalFacts, permit: &PermitFacts) -> 
 
 /// `income_reported` makes a task below the threshold in force when the permit was granted, or
 /// when the income comes from another employer than the permit's (with `check_employer`).
-fn income_reason(rule: &SignalRule, signal: &SignalFacts, permit: &PermitFacts) -> Option<String> {
+fn income_reason(rule: &SignalRule, signal: &Signal, permit: &Permit) -> Option<String> {
     let amount = signal.data.get("amount_sek").and_then(Value::as_f64);
     let period = signal.data.get("period").and_then(Value::as_str).unwrap_or("the period");
-    let threshold = rule.min_monthly_sek.as_ref().and_then(|t| t.for_permit(permit.valid_from));
+    let threshold = rule.min_monthly_sek.as_ref().and_then(|t| t.for_permit(permit.validity.valid_from));
     if let (Some(amount), Some(threshold)) = (amount, threshold) {
         if amount < threshold as f64 {
             return Some(format!(
@@ -71,8 +47,8 @@ fn income_reason(rule: &SignalRule, signal: &SignalFacts, permit: &PermitFacts) 
         }
     }
     let employer = signal.data.get("employer_org_no").and_then(Value::as_str);
-    match (rule.check_employer, permit.employer_org_no, employer) {
-        (true, Some(own), Some(other)) if own != other => Some(format!(
+    match (rule.check_employer, &permit.employer, employer) {
+        (true, Some(own), Some(other)) if own.as_str() != other => Some(format!(
             "{}: income for {period} from employer {other}, not the permit's employer {own}",
             rule.reason
         )),
@@ -89,45 +65,8 @@ pub fn is_unmatched(policy: &Policy, received_on: NaiveDate, today: NaiveDate) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::{Priority, Threshold};
-    use crate::domain::span::Span;
-    use serde_json::json;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn policy(check_employer: bool) -> Policy {
-        let mut p = Policy { unmatched_after: Span::new(0, 30), ..Policy::default() };
-        p.signals.insert(
-            INCOME_REPORTED.into(),
-            SignalRule {
-                grounds: Some(vec!["work".into()]),
-                priority: Priority::High,
-                reason: "Income".into(),
-                due_within: Span::new(0, 30),
-                legal_basis: "UtlL 7 kap. 7 e §".into(),
-                min_monthly_sek: Some(Threshold::ByDate(vec![
-                    (d("2023-11-01"), 27360),
-                    (d("2024-06-01"), 28480),
-                ])),
-                check_employer,
-            },
-        );
-        p.signals.insert(
-            "emigrated".into(),
-            SignalRule {
-                grounds: None,
-                priority: Priority::High,
-                reason: "Holder registered as emigrated".into(),
-                due_within: Span::new(0, 14),
-                legal_basis: "UtlL 7 kap. 7 §".into(),
-                min_monthly_sek: None,
-                check_employer: false,
-            },
-        );
-        p
-    }
+    use crate::domain::signal::test_support::{d, permit, policy, signal};
+    use serde_json::{json, Map};
 
     fn income(amount: f64, employer: &str) -> Map<String, Value> {
         json!({"amount_sek": amount, "employer_org_no": employer, "period": "2026-10"})
@@ -136,12 +75,12 @@ mod tests {
             .clone()
     }
 
-    fn work(valid_from: &str) -> PermitFacts<'static> {
-        PermitFacts { ground: "work", valid_from: d(valid_from), employer_org_no: Some("5560000001") }
+    fn work(valid_from: &str) -> Permit {
+        permit("W-1", "P-1", "work", valid_from, Some("5560000001"))
     }
 
-    fn eval(p: &Policy, data: &Map<String, Value>, permit: &PermitFacts) -> Option<SignalTask> {
-        evaluate(p, &SignalFacts { kind: INCOME_REPORTED, occurred_on: d("2026-11-01"), data }, permit)
+    fn eval(p: &Policy, data: &Map<String, Value>, permit: &Permit) -> Option<SignalTask> {
+        evaluate(p, &signal(1, INCOME_REPORTED, "P-1", "2026-11-01", data.clone()), permit)
     }
 
     #[test]
@@ -168,17 +107,16 @@ mod tests {
         let task = eval(&policy(true), &other, &work("2025-01-01")).unwrap();
         assert!(task.reason.contains("5569999999") && task.reason.contains("5560000001"), "{}", task.reason);
         assert_eq!(eval(&policy(false), &other, &work("2025-01-01")), None);
-        let no_employer = PermitFacts { employer_org_no: None, ..work("2025-01-01") };
+        let no_employer = Permit { employer: None, ..work("2025-01-01") };
         assert_eq!(eval(&policy(true), &other, &no_employer), None);
     }
 
     #[test]
     fn a_rule_concerns_only_its_grounds() {
         let p = policy(true);
-        let study = PermitFacts { ground: "study", valid_from: d("2025-01-01"), employer_org_no: None };
+        let study = permit("S-1", "P-1", "study", "2025-01-01", None);
         assert_eq!(eval(&p, &income(1.0, "5560000001"), &study), None);
-        let empty = Map::new();
-        let emigrated = SignalFacts { kind: "emigrated", occurred_on: d("2026-11-19"), data: &empty };
+        let emigrated = signal(2, "emigrated", "P-1", "2026-11-19", Map::new());
         let task = evaluate(&p, &emigrated, &study).unwrap();
         assert_eq!((task.reason.as_str(), task.due_on), ("Holder registered as emigrated", d("2026-12-03")));
     }

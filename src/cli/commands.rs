@@ -1,0 +1,200 @@
+//! One function per command: read the flags, open what the command needs, run its job, print
+//! its result; and [`failure`], which turns any error into the one line and the exit status the
+//! contract gives it (docs/REFERENCE.md §7).
+
+use super::output;
+use super::time::parse_now;
+use super::{
+    Cli, Command, ImportArgs, ImportCommand, InputFormat, NotifyArgs, SignalState, StateFilter, TaskAction,
+};
+use crate::domain::calendar::today_in;
+use crate::domain::ids::{PermitId, TaskId};
+use crate::domain::import::ImportKind;
+use crate::domain::signal;
+use crate::domain::task::TaskState;
+use crate::errors::{exit, UsageError};
+use crate::jobs::close_task::CloseError;
+use crate::jobs::import::read::Format;
+use crate::jobs::import::{ImportError, ImportOptions};
+use crate::jobs::notify::{NotifyOptions, Outbox};
+use crate::settings::{ConfigError, Settings};
+use crate::storage::{self, AnyConnection};
+
+/// Runs a parsed command line and returns the exit status.
+pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
+    let source = crate::app::ConfigSource { path: cli.config.clone(), database: cli.database.clone() };
+    match cli.command {
+        Command::Run => crate::app::run_blocking(settings, source),
+        Command::Migrate => migrate(&settings),
+        Command::CheckConfig => {
+            print!("{}", output::policy(&settings));
+            Ok(exit::OK)
+        }
+        Command::Import(ImportCommand::Permits(args)) => import(&settings, args, ImportKind::Permits),
+        Command::Import(ImportCommand::Signals(args)) => import(&settings, args, ImportKind::Signals),
+        Command::Signals { state, format } => {
+            let state = state.map(|s| match s {
+                SignalState::Pending => signal::SignalState::Pending,
+                SignalState::Processed => signal::SignalState::Processed,
+                SignalState::Unmatched => signal::SignalState::Unmatched,
+            });
+            let signals = storage::signals::list(&mut open(&settings)?, state)?;
+            print!("{}", output::signals(&signals, format)?);
+            Ok(exit::OK)
+        }
+        Command::Tick(now) => {
+            let now = parse_now(now.now.as_deref(), settings.schedule.timezone)?;
+            let today = today_in(now, settings.schedule.timezone);
+            let mut conn = open(&settings)?;
+            let started = std::time::Instant::now();
+            let report = crate::jobs::tick::tick(&mut conn, &settings.policy, today, now)?;
+            print!("{}", output::tick(&report, started.elapsed()));
+            Ok(exit::OK)
+        }
+        Command::Notify(args) => notify(&settings, args),
+        Command::Tasks { action: Some(TaskAction::Close { id, outcome, note }), .. } => {
+            let outcome = outcome.parse().map_err(UsageError)?;
+            let now = parse_now(None, settings.schedule.timezone)?;
+            let mut conn = open(&settings)?;
+            crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, now)?;
+            println!("task {id} closed: {outcome}");
+            Ok(exit::OK)
+        }
+        Command::Tasks { action: None, list } => {
+            let filter = storage::tasks::Filter {
+                unit: list.unit,
+                state: match list.state {
+                    StateFilter::Open => Some(TaskState::Open),
+                    StateFilter::Closed => Some(TaskState::Closed),
+                    StateFilter::All => None,
+                },
+                permit: list.permit,
+            };
+            let tasks = storage::tasks::list(&mut open(&settings)?, &filter)?;
+            print!("{}", output::tasks(&tasks, list.format)?);
+            Ok(exit::OK)
+        }
+        Command::Rejects(f) => {
+            let rejects = storage::imports::rejects(&mut open(&settings)?)?;
+            print!("{}", output::rejects(&rejects, f.format)?);
+            Ok(exit::OK)
+        }
+        Command::History { permit_id } => {
+            let id = PermitId::parse(&permit_id).map_err(|e| UsageError(e.0))?;
+            let events = storage::audit::for_permit(&mut open(&settings)?, &id)?;
+            if events.is_empty() {
+                return Err(UsageError(format!("no history for permit {id}")).into());
+            }
+            print!("{}", output::history(&events));
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// The one line `main` prints for an error, and the exit status: 2 for a usage or
+/// configuration error, 3 for rejected input records, 1 for anything else (a runtime failure).
+pub fn failure(e: &anyhow::Error) -> (String, i32) {
+    if let Some(e) = e.downcast_ref::<ImportError>() {
+        return match e {
+            ImportError::UnknownFormat { file } => (
+                format!("{file}: cannot tell the format from the name; use --format csv or --format jsonl"),
+                exit::USAGE,
+            ),
+            ImportError::NotJsonLines { .. } => (e.to_string(), exit::USAGE),
+            ImportError::Unreadable { .. } => (e.to_string(), exit::RUNTIME),
+            ImportError::Rejected { count, kept_valid, counts, kind } => {
+                let rest = if *kept_valid {
+                    format!("the valid ones were imported ({})", output::import_summary(*kind, counts))
+                } else {
+                    "nothing was imported".to_string()
+                };
+                (format!("{count} record(s) rejected; {rest}"), exit::REJECTED)
+            }
+        };
+    }
+    if let Some(e) = e.downcast_ref::<CloseError>() {
+        let line = match e {
+            CloseError::EmptyNote => "--note must give the caseworker's reason".to_string(),
+            other => other.to_string(),
+        };
+        return (line, exit::USAGE);
+    }
+    let status = if e.downcast_ref::<ConfigError>().is_some() || e.downcast_ref::<UsageError>().is_some() {
+        exit::USAGE
+    } else {
+        exit::RUNTIME
+    };
+    (crate::errors::one_line(e), status)
+}
+
+/// Connects, and migrates when `database.migrate_on_start` allows (else asks for `migrate`).
+pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
+    let engine = &settings.database.engine;
+    let mut conn = storage::connect(engine)?;
+    if storage::needs_migration(&mut conn)? {
+        if !settings.database.migrate_on_start {
+            anyhow::bail!(
+                "the schema of {} is not up to date: run `permit-followup migrate`",
+                engine.describe()
+            );
+        }
+        storage::migrate(&mut conn)?;
+    }
+    Ok(conn)
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<i32> {
+    let engine = &settings.database.engine;
+    let mut conn = storage::connect(engine)?;
+    let applied = storage::migrate(&mut conn)?;
+    crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
+    println!("{}: {} migration(s) applied, schema up to date", engine.describe(), applied.len());
+    Ok(exit::OK)
+}
+
+fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
+    let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
+    let today = today_in(now, settings.schedule.timezone);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // lettre's SMTP pool starts and stops tasks: create and drop the mailer inside the runtime.
+    let _inside = runtime.enter();
+    let mailer = crate::mail::Mailer::new(&settings.mail)?;
+    let mut conn = open(settings)?;
+    let send = |m: &crate::mail::Mailer, mail: &crate::mail::OutgoingMail| runtime.block_on(m.send(mail));
+    let outbox = Outbox { mailer: &mailer, from: &settings.mail.from, send: &send };
+    let opts = NotifyOptions { retry_refused: args.retry_refused };
+    let report = crate::jobs::notify::notify(&mut conn, &settings.policy, &outbox, opts, today, now)?;
+    print!("{}", output::notify(&report, &mailer.describe()));
+    match output::notify_failure(&report) {
+        None => Ok(exit::OK),
+        Some(line) => anyhow::bail!(line),
+    }
+}
+
+fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> anyhow::Result<i32> {
+    let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
+    let opts = ImportOptions {
+        file: args.file,
+        format: args.format.map(|f| match f {
+            InputFormat::Csv => Format::Csv,
+            InputFormat::Jsonl => Format::Jsonl,
+        }),
+        skip_invalid: args.skip_invalid,
+        now,
+        today: today_in(now, settings.schedule.timezone),
+    };
+    let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
+    let mut conn = open(settings)?;
+    let mut report_error = |e: &crate::jobs::import::read::RecordError| eprintln!("{e}");
+    use crate::jobs::import::{permits, signals};
+    let report = match kind {
+        ImportKind::Permits => {
+            permits::import_permits(&mut conn, &settings.policy, &key, &opts, &mut report_error)?
+        }
+        ImportKind::Signals => {
+            signals::import_signals(&mut conn, &settings.policy, &key, &opts, &mut report_error)?
+        }
+    };
+    println!("{}: {}", opts.file, output::import_summary(kind, &report.counts));
+    Ok(exit::OK)
+}

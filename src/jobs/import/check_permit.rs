@@ -1,0 +1,150 @@
+//! Checking one permit record (docs/REFERENCE.md §3): every field error of it is found, and a
+//! valid record becomes a domain [`Permit`], its personal number already a keyed hash.
+
+use super::read::{self, Fields, RecordError};
+use crate::domain::calendar::parse_date;
+use crate::domain::ids::{quoted, OrgNo, PermitId, PersonId, PersonalNumber};
+use crate::domain::permit::{Permit, PermitStatus, Validity};
+use crate::domain::policy::Policy;
+use crate::privacy::PnKey;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+/// The columns and keys of a permit record.
+pub const FIELDS: &[&str] = &[
+    "permit_id",
+    "person_id",
+    "personal_number",
+    "ground",
+    "valid_from",
+    "valid_until",
+    "status",
+    "unit",
+    "employer_org_no",
+    "institution",
+];
+
+/// The longest `institution`, in characters.
+const MAX_INSTITUTION_CHARS: usize = 200;
+
+/// Checks the records of one file, remembering the ids seen so that one given twice is found.
+pub struct PermitChecker<'a> {
+    policy: &'a Policy,
+    key: &'a PnKey,
+    file: &'a str,
+    /// A 16-byte fingerprint and the line of every permit id seen, to find ids that occur twice.
+    seen: HashMap<[u64; 2], u32>,
+    hashers: (RandomState, RandomState),
+}
+
+impl<'a> PermitChecker<'a> {
+    /// A checker for the records of `file` against `policy`'s grounds and units.
+    pub fn new(policy: &'a Policy, key: &'a PnKey, file: &'a str) -> Self {
+        PermitChecker {
+            policy,
+            key,
+            file,
+            seen: HashMap::new(),
+            hashers: (RandomState::new(), RandomState::new()),
+        }
+    }
+
+    /// The file name used in messages.
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
+
+    /// Checks one record: every field error of it, and an id seen earlier in the file.
+    pub fn check(&mut self, f: &Fields) -> Result<Permit, Vec<RecordError>> {
+        let file = self.file;
+        let mut errors = Vec::new();
+        let key = f.get("permit_id").map(str::to_string);
+        let mut bad =
+            |field: &str, reason: String| errors.push(read::error(file, f.line, field, &reason, key.clone()));
+        let required = |name: &str, bad: &mut dyn FnMut(&str, String)| {
+            let v = f.get(name);
+            if v.is_none() {
+                bad(name, "is required".into());
+            }
+            v
+        };
+        let permit_id = required("permit_id", &mut bad)
+            .and_then(|v| PermitId::parse(v).map_err(|e| bad("permit_id", e.0)).ok());
+        let person_id = required("person_id", &mut bad)
+            .and_then(|v| PersonId::parse(v).map_err(|e| bad("person_id", e.0)).ok());
+        let pn = f
+            .get("personal_number")
+            .and_then(|v| PersonalNumber::parse(v).map_err(|e| bad("personal_number", e.0)).ok());
+        let ground = required("ground", &mut bad).and_then(|g| {
+            if self.policy.grounds.contains_key(g) {
+                Some(g.to_string())
+            } else {
+                bad("ground", format!("unknown ground {}", quoted(g)));
+                None
+            }
+        });
+        let date = |name: &str, v: &str, bad: &mut dyn FnMut(&str, String)| {
+            parse_date(v).or_else(|| {
+                bad(name, format!("{} is not a date (YYYY-MM-DD)", quoted(v)));
+                None
+            })
+        };
+        let valid_from = required("valid_from", &mut bad).and_then(|v| date("valid_from", v, &mut bad));
+        let valid_until = f.get("valid_until").and_then(|v| date("valid_until", v, &mut bad));
+        if let (Some(from), Some(until)) = (valid_from, valid_until) {
+            if until <= from {
+                bad("valid_until", format!("{until} is not after valid_from {from}"));
+            }
+        }
+        let status = f
+            .get("status")
+            .map_or(Ok(PermitStatus::Active), str::parse::<PermitStatus>)
+            .map_err(|e| bad("status", e))
+            .ok();
+        let unit = f.get("unit").and_then(|u| {
+            if self.policy.units.contains_key(u) {
+                Some(u.to_string())
+            } else {
+                bad("unit", format!("unknown unit {}", quoted(u)));
+                None
+            }
+        });
+        let employer = f
+            .get("employer_org_no")
+            .and_then(|v| OrgNo::parse(v).map_err(|e| bad("employer_org_no", e.0)).ok());
+        let institution = f.get("institution").map(str::to_string);
+        if institution.as_ref().is_some_and(|i| i.chars().count() > MAX_INSTITUTION_CHARS) {
+            bad("institution", format!("is longer than {MAX_INSTITUTION_CHARS} characters"));
+        }
+        if let Some(id) = &permit_id {
+            let fp = self.fingerprint(id.as_str());
+            if let Some(first) = self.seen.get(&fp) {
+                bad("permit_id", format!("{id} appears twice in this file (first on line {first})"));
+            } else {
+                self.seen.insert(fp, u32::try_from(f.line).unwrap_or(u32::MAX));
+            }
+        }
+        match (permit_id, person_id, ground, valid_from, status) {
+            (Some(id), Some(person), Some(ground), Some(valid_from), Some(status)) if errors.is_empty() => {
+                Ok(Permit {
+                    id,
+                    person,
+                    pn_hash: pn.map(|pn| self.key.hash(&pn)),
+                    ground,
+                    validity: Validity { valid_from, valid_until },
+                    status,
+                    unit,
+                    employer: employer.map(|o| self.key.employer(&o)),
+                    institution,
+                })
+            }
+            // A missing value was reported as an error.
+            _ => Err(errors),
+        }
+    }
+
+    /// 128 bits from two independently keyed hashers: a false "twice" is out of reach.
+    fn fingerprint(&self, id: &str) -> [u64; 2] {
+        [self.hashers.0.hash_one(id), self.hashers.1.hash_one(id)]
+    }
+}

@@ -1,0 +1,142 @@
+//! The `permits` row: a permit of the register with the state of its review series.
+
+use super::{RowReader, StoredDataError};
+use crate::domain::ids::{EmployerRef, PermitId, PersonId, PnHash};
+use crate::domain::permit::{Permit, ReviewState, Validity};
+use crate::domain::review::NextReview;
+use crate::domain::tick::DuePermit;
+use crate::storage::schema::permits;
+use crate::storage::sqltime::{Day, MaybeDay, Stamp};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A permit row, written by imports.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = permits, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct PermitRow {
+    /// Key.
+    pub permit_id: String,
+    /// Holder.
+    pub person_id: String,
+    /// Keyed hash of the personal number.
+    pub pn_hash: Option<String>,
+    /// Ground.
+    pub ground: String,
+    /// Valid from.
+    #[diesel(serialize_as = Day, deserialize_as = Day)]
+    pub valid_from: NaiveDate,
+    /// Valid until.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub valid_until: Option<NaiveDate>,
+    /// Status word.
+    pub status: String,
+    /// Own unit.
+    pub unit: Option<String>,
+    /// Employer.
+    pub employer_org_no: Option<String>,
+    /// Study institution.
+    pub institution: Option<String>,
+    /// Next occasion without a task.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub review_occasion: Option<NaiveDate>,
+    /// When its task becomes due.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub review_due_on: Option<NaiveDate>,
+    /// Latest occasion with a task.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub last_review_occasion: Option<NaiveDate>,
+    /// Last written.
+    #[diesel(serialize_as = Stamp, deserialize_as = Stamp)]
+    pub updated_at: NaiveDateTime,
+    /// The import that first brought the permit in (set on insert, never changed).
+    #[diesel(skip_update)]
+    pub imported_by: Option<i64>,
+}
+
+impl PermitRow {
+    /// The row of `permit` with its review state, written at `updated_at`; `imported_by` is the
+    /// import that brings a new permit in (ignored on update: it never changes).
+    pub fn new(
+        permit: Permit,
+        review: ReviewState,
+        updated_at: NaiveDateTime,
+        imported_by: Option<i64>,
+    ) -> Self {
+        PermitRow {
+            permit_id: permit.id.as_str().to_string(),
+            person_id: permit.person.as_str().to_string(),
+            pn_hash: permit.pn_hash.map(|h| h.as_str().to_string()),
+            ground: permit.ground,
+            valid_from: permit.validity.valid_from,
+            valid_until: permit.validity.valid_until,
+            status: permit.status.as_str().to_string(),
+            unit: permit.unit,
+            employer_org_no: permit.employer.map(|e| e.as_str().to_string()),
+            institution: permit.institution,
+            review_occasion: review.next.map(|n| n.occasion),
+            review_due_on: review.next.map(|n| n.due_on),
+            last_review_occasion: review.last_occasion,
+            updated_at,
+            imported_by,
+        }
+    }
+
+    /// The permit and its review state.
+    pub fn into_domain(self) -> Result<(Permit, ReviewState), StoredDataError> {
+        let key = self.permit_id.clone();
+        let r = RowReader::new("permits", &key);
+        let next = match (self.review_occasion, self.review_due_on) {
+            (Some(occasion), Some(due_on)) => Some(NextReview { occasion, due_on }),
+            (None, None) => None,
+            _ => return Err(r.fail("review_due_on", "set without review_occasion, or the other way round")),
+        };
+        let permit = Permit {
+            id: r.read("permit_id", PermitId::parse(&self.permit_id))?,
+            person: r.read("person_id", PersonId::parse(&self.person_id))?,
+            pn_hash: self.pn_hash.map(PnHash::new),
+            ground: self.ground,
+            validity: Validity { valid_from: self.valid_from, valid_until: self.valid_until },
+            status: r.read("status", self.status.parse())?,
+            unit: self.unit.map(|u| r.unit("unit", u)).transpose()?,
+            employer: self.employer_org_no.map(EmployerRef::new),
+            institution: self.institution,
+        };
+        Ok((permit, ReviewState { next, last_occasion: self.last_review_occasion }))
+    }
+}
+
+/// The columns a tick reads of a due permit.
+#[derive(Debug, Clone, Queryable)]
+pub struct DueRow {
+    /// Key.
+    pub permit_id: String,
+    /// Ground.
+    pub ground: String,
+    /// Own unit.
+    pub unit: Option<String>,
+    /// Valid from.
+    #[diesel(deserialize_as = Day)]
+    pub valid_from: NaiveDate,
+    /// Valid until.
+    #[diesel(deserialize_as = MaybeDay)]
+    pub valid_until: Option<NaiveDate>,
+    /// The stored next review's occasion.
+    #[diesel(deserialize_as = MaybeDay)]
+    pub review_occasion: Option<NaiveDate>,
+}
+
+impl TryFrom<DueRow> for DuePermit {
+    type Error = StoredDataError;
+    fn try_from(row: DueRow) -> Result<Self, StoredDataError> {
+        let r = RowReader::new("permits", &row.permit_id);
+        Ok(DuePermit {
+            permit_id: r.read("permit_id", PermitId::parse(&row.permit_id))?,
+            unit: row.unit.map(|u| r.unit("unit", u)).transpose()?,
+            ground: row.ground,
+            validity: Validity { valid_from: row.valid_from, valid_until: row.valid_until },
+            owed_since: row
+                .review_occasion
+                .ok_or_else(|| r.fail("review_occasion", "empty while review_due_on is set"))?,
+        })
+    }
+}
