@@ -14,7 +14,8 @@ pub enum Engine {
 }
 
 /// The server URL of the PostgreSQL suite (`PERMIT_FOLLOWUP_TEST_PG`, without a database name).
-/// Without it the PostgreSQL variants are skipped, except under CI=true where that is a failure.
+/// A test binary built without it marks its PostgreSQL tests ignored (`cfg(pg_tests)`, see
+/// build.rs); under CI=true a missing variable is a failure.
 pub fn pg_server() -> Option<String> {
     match std::env::var("PERMIT_FOLLOWUP_TEST_PG") {
         Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_string()),
@@ -23,6 +24,39 @@ pub fn pg_server() -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The server URL for a PostgreSQL test that runs: a binary built with the variable but run
+/// without it fails here rather than pass without touching a server.
+pub fn require_pg_server() -> String {
+    pg_server().unwrap_or_else(|| {
+        panic!(
+            "this test binary was built with PERMIT_FOLLOWUP_TEST_PG set, but it is not set now: \
+             set it to the server (postgres://user@host:port) or rebuild without it"
+        )
+    })
+}
+
+/// Never ignored: under CI=true the PostgreSQL suite must be compiled in and have its server,
+/// and anywhere a server given at run time must not meet a binary that ignores its tests.
+#[test]
+fn the_postgresql_suite_is_not_skipped_when_asked_for() {
+    let at_run = std::env::var("PERMIT_FOLLOWUP_TEST_PG").is_ok_and(|v| !v.is_empty());
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        let set = |b: bool| if b { "set" } else { "not set" };
+        assert!(
+            cfg!(pg_tests) && at_run,
+            "CI=true, but the PostgreSQL suite cannot run: PERMIT_FOLLOWUP_TEST_PG was {} when this \
+             test binary was built and is {} now; it must be set for both",
+            set(cfg!(pg_tests)),
+            set(at_run),
+        );
+    }
+    assert!(
+        cfg!(pg_tests) || !at_run,
+        "PERMIT_FOLLOWUP_TEST_PG is set, but this test binary was built without it and ignores \
+         its PostgreSQL tests: build it with the variable set (`cargo test` does)"
+    );
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -205,7 +239,8 @@ pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// Defines a test that runs `$body` once on SQLite and once on PostgreSQL.
+/// Defines a test that runs `$body` once on SQLite and once on PostgreSQL; the PostgreSQL one is
+/// ignored in a test binary built without PERMIT_FOLLOWUP_TEST_PG.
 #[macro_export]
 macro_rules! both_engines {
     ($(#[$m:meta])* fn $name:ident($env:ident) $body:block) => {
@@ -219,10 +254,10 @@ macro_rules! both_engines {
                 body($crate::helpers::Engine::Sqlite)
             }
             #[test]
+            #[cfg_attr(not(pg_tests), ignore = "no PostgreSQL: set PERMIT_FOLLOWUP_TEST_PG=postgres://... to run")]
             fn postgres() {
-                if $crate::helpers::pg_server().is_some() {
-                    body($crate::helpers::Engine::Postgres)
-                }
+                $crate::helpers::require_pg_server();
+                body($crate::helpers::Engine::Postgres)
             }
         }
     };

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary against a real SQLite file and a real PostgreSQL server.
-//! Set PERMIT_FOLLOWUP_TEST_PG=postgres://postgres@127.0.0.1:5432 to run the PostgreSQL half
-//! (CI always does; under CI=true a missing server fails the run).
+//! Set PERMIT_FOLLOWUP_TEST_PG=postgres://postgres@127.0.0.1:5432 to run the PostgreSQL half;
+//! without it cargo reports those tests as ignored (CI always sets it; under CI=true a missing
+//! variable fails the run).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,6 +11,7 @@ mod config;
 mod daemon;
 mod import;
 mod notify;
+mod schema;
 mod signals;
 mod smtp_server;
 mod storage;
