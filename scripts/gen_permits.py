@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate a large, valid permit register for benchmarks (SPEC §3), streaming to standard output.
+"""Generate a large, valid permit register for benchmarks (docs/REFERENCE.md §3), streaming to standard output.
 
     python3 scripts/gen_permits.py --count 1000000 --seed 1 \
         --due-fraction 0.01 --due-on 2027-03-01 > /tmp/permits.csv

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate a daily batch of signals (SPEC §3, `import signals FILE`), streaming JSON lines to stdout.
+"""Generate a daily batch of signals (docs/REFERENCE.md §3, `import signals FILE`), streaming JSON lines to stdout.
 
 The persons come from a permit register, in one of two ways:
 

@@ -4,8 +4,13 @@
 //! `tick` turns what is due into follow-up tasks — signals first, then the periodic review of
 //! each permit by its ground's policy, within each unit's weekly capacity; `notify` mails each
 //! unit a digest of its new tasks. The daemon (`run`) drives ticks and digests on a schedule.
-//! The scheduling rules live in [`domain`] as pure functions of state and `today`, so `plan`
-//! can replay them without a database. It flags cases for a human; it never decides one.
+//! It flags cases for a human; it never decides one. The contract is docs/REFERENCE.md; the
+//! design, docs/ARCHITECTURE.md.
+//!
+//! Dependencies point one way: `cli` → `app` → (`scheduler`, `jobs`) → (`storage`, `mail`,
+//! `privacy`) → `settings` → `domain`. The rules live in [`domain`] as pure functions of typed
+//! values and `today`, so `plan` replays them without a database; [`storage`] alone knows the
+//! two engines; [`jobs`] are the use cases, one a file, each safe to run twice.
 
 pub mod app;
 pub mod cli;

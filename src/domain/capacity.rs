@@ -1,4 +1,4 @@
-//! Weekly capacity (§4): a unit gets at most `weekly_capacity` tasks created in one ISO week.
+//! Weekly capacity (docs/REFERENCE.md §4): a unit gets at most `weekly_capacity` tasks created in one ISO week.
 //! Signal tasks always go through and count; periodic tasks beyond the capacity are deferred,
 //! oldest occasion first (ties by permit id), to a later tick.
 

@@ -43,7 +43,7 @@ macro_rules! text_id {
         pub struct $name(String);
 
         impl $name {
-            /// Checks the alphabet and length of §2.
+            /// Checks the alphabet and length (docs/REFERENCE.md §2).
             pub fn parse(text: &str) -> Result<Self, IdError> {
                 check_id_alphabet($kind, text)?;
                 Ok(Self(text.to_string()))

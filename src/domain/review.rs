@@ -1,4 +1,4 @@
-//! Periodic review occasions (§4): `o_k = valid_from + (first_review_after + k * review_every)`,
+//! Periodic review occasions (docs/REFERENCE.md §4): `o_k = valid_from + (first_review_after + k * review_every)`,
 //! each computed in one step, only those before `valid_until`.
 //!
 //! Occasions strictly increase with `k` (a non-zero `review_every` moves at least a day or a
@@ -46,7 +46,7 @@ fn last_true(holds: impl Fn(u32) -> bool) -> Option<u32> {
     Some(lo)
 }
 
-/// The latest occasion `o` with `o - lead_time <= today` (§4); missed ones coalesce into it.
+/// The latest occasion `o` with `o - lead_time <= today`; missed ones coalesce into it.
 pub fn latest_due_occasion(policy: &GroundPolicy, v: Validity, today: NaiveDate) -> Option<NaiveDate> {
     let due = |k| {
         occasion(policy, v, k).and_then(|o| policy.lead_time.before(o)).is_some_and(|start| start <= today)

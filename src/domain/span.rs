@@ -1,4 +1,4 @@
-//! Calendar durations: a pair (months, days), as the contract's §2 defines them.
+//! Calendar durations: a pair (months, days), as docs/REFERENCE.md §2 defines them.
 //!
 //! A `Span` is not a `std::time::Duration`: "1 month" after 31 January is 28 February, so months
 //! are calendar arithmetic, applied before days.
@@ -60,7 +60,7 @@ impl Span {
         self.months == 0 && self.days == 0
     }
 
-    /// `self + k * other`, months and days summed separately (§4 computes each occasion in one step).
+    /// `self + k * other`, months and days summed separately (each occasion is computed in one step, docs/REFERENCE.md §4).
     pub fn plus_times(self, k: u32, other: Span) -> Option<Span> {
         Some(Span {
             months: self.months.checked_add(k.checked_mul(other.months)?)?,

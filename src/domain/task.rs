@@ -14,7 +14,7 @@ use std::str::FromStr;
 pub enum Cause {
     /// The permit's periodic review (docs/REFERENCE.md §4).
     PeriodicReview,
-    /// A signal of this kind, a key of the policy's signal rules (§5).
+    /// A signal of this kind, a key of the policy's signal rules (docs/REFERENCE.md §5).
     Signal(String),
 }
 

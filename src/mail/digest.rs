@@ -58,7 +58,7 @@ pub fn render(input: &DigestInput) -> RenderedDigest {
     RenderedDigest { subject: subject(input), text: text(input, &tasks), html: html(input, &tasks) }
 }
 
-/// The subject, worded as §6 of the contract has it, whatever the count, so that mail filters
+/// The subject, worded as docs/REFERENCE.md §6 has it, whatever the count, so that mail filters
 /// written against the contract match.
 fn subject(input: &DigestInput) -> String {
     format!("{} new follow-up tasks for {}", input.tasks.len(), input.unit_name)

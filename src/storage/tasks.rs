@@ -35,7 +35,11 @@ impl Created {
 
 /// Inserts tasks, skipping any that exist, and returns those created by this call.
 pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Created>> {
-    let rows: Vec<NewTaskRow> = tasks.iter().map(NewTaskRow::from).collect();
+    let rows: Vec<NewTaskRow> = tasks
+        .iter()
+        .map(NewTaskRow::try_from)
+        .collect::<Result<_, _>>()
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     let returning = (t::id, t::permit_id, t::cause, t::occasion);
     let mut found: Vec<(i64, String, String, String)> = Vec::with_capacity(rows.len());
     match conn {
@@ -170,7 +174,7 @@ pub fn append_evidence(conn: &mut AnyConnection, id: TaskId, items: Vec<Evidence
     let current: String = t::tasks.find(id.0).select(t::evidence).first(conn)?;
     let mut list = parse_evidence(&RowReader::new("tasks", &id), &current)?;
     list.extend(items);
-    let text = super::rows::evidence_json(&list);
+    let text = super::rows::evidence_json(&list)?;
     diesel::update(t::tasks.find(id.0)).set(t::evidence.eq(text)).execute(conn)?;
     Ok(())
 }

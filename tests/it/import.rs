@@ -1,4 +1,4 @@
-//! `import permits`: every error class of §3 with its message, atomicity, stdin, JSON lines,
+//! `import permits`: every error class of docs/REFERENCE.md §3 with its message, atomicity, stdin, JSON lines,
 //! re-imports, `--skip-invalid` with `rejects`, and personal numbers never kept or shown.
 
 use crate::both_engines;

@@ -41,9 +41,10 @@ pub struct NewTaskRow {
     pub state: String,
 }
 
-impl From<&NewTask> for NewTaskRow {
-    fn from(t: &NewTask) -> Self {
-        NewTaskRow {
+impl TryFrom<&NewTask> for NewTaskRow {
+    type Error = serde_json::Error;
+    fn try_from(t: &NewTask) -> Result<Self, serde_json::Error> {
+        Ok(NewTaskRow {
             permit_id: t.permit_id.as_str().to_string(),
             cause: t.cause.as_str().to_string(),
             occasion: t.occasion.to_string(),
@@ -51,19 +52,18 @@ impl From<&NewTask> for NewTaskRow {
             priority: t.priority.as_str().to_string(),
             reason: t.reason.clone(),
             legal_basis: t.legal_basis.clone(),
-            evidence: evidence_json(&t.evidence),
+            evidence: evidence_json(&t.evidence)?,
             created_on: t.created_on,
             created_at: t.created_at,
             due_on: t.due_on,
             state: TaskState::Open.as_str().to_string(),
-        }
+        })
     }
 }
 
 /// Evidence as stored: a JSON list.
-pub fn evidence_json(evidence: &[Evidence]) -> String {
-    // Serialising these plain structs cannot fail; an empty list would be stored if it did.
-    serde_json::to_string(evidence).unwrap_or_else(|_| "[]".to_string())
+pub fn evidence_json(evidence: &[Evidence]) -> Result<String, serde_json::Error> {
+    serde_json::to_string(evidence)
 }
 
 /// A stored task.
