@@ -5,7 +5,8 @@
 use super::output;
 use super::time::parse_now;
 use super::{
-    Cli, Command, ImportArgs, ImportCommand, InputFormat, NotifyArgs, SignalState, StateFilter, TaskAction,
+    CheckConfigArgs, Cli, Command, ImportArgs, ImportCommand, InputFormat, NotifyArgs, PlanArgs, ReportArgs,
+    SignalState, StateFilter, TaskAction,
 };
 use crate::domain::calendar::today_in;
 use crate::domain::ids::{PermitId, TaskId};
@@ -26,10 +27,9 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
     match cli.command {
         Command::Run => crate::app::run_blocking(settings, source),
         Command::Migrate => migrate(&settings),
-        Command::CheckConfig => {
-            print!("{}", output::policy(&settings));
-            Ok(exit::OK)
-        }
+        Command::CheckConfig(args) => check_config(&settings, args),
+        Command::Plan(args) => plan(&settings, cli.database.as_deref(), args),
+        Command::Report(args) => report(&settings, args),
         Command::Import(ImportCommand::Permits(args)) => import(&settings, args, ImportKind::Permits),
         Command::Import(ImportCommand::Signals(args)) => import(&settings, args, ImportKind::Signals),
         Command::Signals { state, format } => {
@@ -111,6 +111,9 @@ pub fn failure(e: &anyhow::Error) -> (String, i32) {
                 (format!("{count} record(s) rejected; {rest}"), exit::REJECTED)
             }
         };
+    }
+    if e.downcast_ref::<crate::jobs::plan::PlanError>().is_some() {
+        return (crate::errors::one_line(e), exit::USAGE);
     }
     if let Some(e) = e.downcast_ref::<CloseError>() {
         let line = match e {
@@ -196,5 +199,74 @@ fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> anyhow::Re
         }
     };
     println!("{}: {}", opts.file, output::import_summary(kind, &report.counts));
+    Ok(exit::OK)
+}
+
+/// Reads a `--from`/`--to` date.
+fn date(flag: &str, text: &str) -> Result<chrono::NaiveDate, UsageError> {
+    crate::domain::calendar::parse_date(text)
+        .ok_or_else(|| UsageError(format!("{flag} {text:?}: expected a date YYYY-MM-DD")))
+}
+
+fn plan(settings: &Settings, database: Option<&str>, args: PlanArgs) -> anyhow::Result<i32> {
+    use crate::jobs::plan::{self as job, PlanRequest};
+    let (from, to) = (date("--from", &args.from)?, date("--to", &args.to)?);
+    let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
+    let req = PlanRequest {
+        from,
+        to,
+        today: today_in(now, settings.schedule.timezone),
+        signals_from_history: args.signals_from_history,
+    };
+    let mut conn = open(settings)?;
+    let view_of = |current, proposed, estimate| super::plan::PlanView {
+        from,
+        to,
+        generated_at: now,
+        policy: &settings.policy,
+        current,
+        proposed,
+        estimate,
+    };
+    let text = match &args.compare {
+        None => {
+            let (forecast, estimate) = job::plan(&mut conn, &settings.policy, req)?;
+            super::plan::render(&view_of(&forecast, None, estimate.as_ref()), args.format)?
+        }
+        Some(path) => {
+            let other = crate::settings::load(Some(path), database)
+                .map_err(|e| ConfigError(format!("--compare {}: {}", path.display(), e.0)))?;
+            let (now_f, then_f, estimate) = job::compare(&mut conn, &settings.policy, &other.policy, req)?;
+            let source = path.display().to_string();
+            super::plan::render(&view_of(&now_f, Some((&then_f, source)), estimate.as_ref()), args.format)?
+        }
+    };
+    print!("{text}");
+    Ok(exit::OK)
+}
+
+fn report(_settings: &Settings, _args: ReportArgs) -> anyhow::Result<i32> {
+    Err(UsageError("report is not built yet".into()).into())
+}
+
+fn check_config(settings: &Settings, args: CheckConfigArgs) -> anyhow::Result<i32> {
+    print!("{}", output::policy(settings));
+    let Some(now) = args.now.as_deref() else {
+        println!(
+            "\ncapacity check skipped: give --now DATE to hold capacities against the register's demand"
+        );
+        return Ok(exit::OK);
+    };
+    let today = today_in(parse_now(Some(now), settings.schedule.timezone)?, settings.schedule.timezone);
+    let shortfalls = match open(settings)
+        .and_then(|mut c| crate::jobs::plan::capacity_shortfalls(&mut c, &settings.policy, today))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            println!("\ncapacity check skipped: {}", crate::errors::one_line(&e));
+            return Ok(exit::OK);
+        }
+    };
+    print!("{}", output::capacity(today, &shortfalls));
     Ok(exit::OK)
 }

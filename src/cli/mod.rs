@@ -4,6 +4,8 @@
 
 mod commands;
 mod output;
+mod page;
+mod plan;
 mod time;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -67,8 +69,74 @@ pub enum Command {
         /// The permit.
         permit_id: String,
     },
+    /// Forecasts the periodic workload of the configuration, and of a proposed one beside it.
+    Plan(PlanArgs),
+    /// What the follow-up produced in a period: tasks, outcomes, days to close, signals, digests.
+    Report(ReportArgs),
     /// Validates the configuration and prints the effective policy.
-    CheckConfig,
+    CheckConfig(CheckConfigArgs),
+}
+
+/// `plan --from DATE --to DATE [--compare CONFIG] [--signals-from-history WEEKS] [--format F]`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The first day to simulate (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// The last day to simulate (YYYY-MM-DD), included.
+    #[arg(long)]
+    pub to: String,
+    /// A proposed configuration (a TOML file or a folder of them) to forecast beside the one in force.
+    #[arg(long, value_name = "CONFIG")]
+    pub compare: Option<PathBuf>,
+    /// Reserve each unit's average weekly signal tasks of the last WEEKS weeks (an estimate).
+    #[arg(long, value_name = "WEEKS")]
+    pub signals_from_history: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PageFormat::Table)]
+    pub format: PageFormat,
+    /// The current instant (RFC 3339, or a date): the generated-at stamp, and where the signal history ends.
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+/// `report --from DATE --to DATE [--format F]`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The period's first day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// The period's last day (YYYY-MM-DD), included.
+    #[arg(long)]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PageFormat::Table)]
+    pub format: PageFormat,
+    /// The current instant (RFC 3339, or a date): the generated-at stamp.
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+/// `check-config [--now DATE]`.
+#[derive(Debug, Args)]
+pub struct CheckConfigArgs {
+    /// Also hold each unit's weekly capacity against the register's periodic demand of the 52
+    /// weeks from this day (reads the database).
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+/// Formats of `plan` and `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PageFormat {
+    /// Aligned columns for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+    /// A self-contained HTML page with charts.
+    Html,
 }
 
 /// `import permits|signals FILE`.

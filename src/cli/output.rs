@@ -12,7 +12,7 @@ use crate::settings::{MailTransport, Settings};
 use std::fmt::Write;
 
 /// Left-aligned columns separated by two spaces.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -324,5 +324,22 @@ pub fn policy(s: &Settings) -> String {
         })
         .collect();
     out += &table(&["KIND", "GROUNDS", "PRIORITY", "DUE WITHIN", "LEGAL BASIS"], &rows);
+    out
+}
+
+/// `check-config --now`: the units whose capacity cannot keep up with their periodic reviews.
+pub fn capacity(today: chrono::NaiveDate, shortfalls: &[crate::jobs::plan::CapacityShortfall]) -> String {
+    let mut out = format!("\ncapacity against the periodic demand of the 52 weeks from {today}:\n");
+    if shortfalls.is_empty() {
+        out.push_str("every unit's weekly capacity covers its average weekly periodic reviews\n");
+        return out;
+    }
+    for s in shortfalls {
+        let _ = writeln!(
+            out,
+            "warning: unit {} has a weekly capacity of {} but {:.1} periodic reviews fall due a week on average; its backlog grows without bound",
+            s.unit, s.capacity, s.demand
+        );
+    }
     out
 }

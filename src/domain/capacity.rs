@@ -24,17 +24,36 @@ impl WeekLedger {
 
     /// Counts a task that is created whatever the capacity (a signal task).
     pub fn force(&mut self, unit: &str) {
-        *self.used.entry(unit.to_string()).or_default() += 1;
+        self.add(unit, 1);
+    }
+
+    /// Counts `n` tasks of `unit` that capacity must make room for (signal tasks expected from
+    /// history, in a forecast).
+    pub fn reserve(&mut self, unit: &str, n: u32) {
+        self.add(unit, n);
     }
 
     /// Counts a periodic task if `unit` has room left; false means defer it.
     pub fn try_take(&mut self, policy: &Policy, unit: &str) -> bool {
-        let used = self.used(unit);
         match policy.capacity(unit) {
-            Some(cap) if used >= cap => false,
+            Some(cap) if self.used(unit) >= cap => false,
             _ => {
-                self.used.insert(unit.to_string(), used + 1);
+                self.add(unit, 1);
                 true
+            }
+        }
+    }
+
+    /// Whether `unit` can take no periodic task this week.
+    pub fn is_full(&self, policy: &Policy, unit: &str) -> bool {
+        policy.capacity(unit).is_some_and(|cap| self.used(unit) >= cap)
+    }
+
+    fn add(&mut self, unit: &str, n: u32) {
+        match self.used.get_mut(unit) {
+            Some(used) => *used = used.saturating_add(n),
+            None => {
+                self.used.insert(unit.to_string(), n);
             }
         }
     }

@@ -17,3 +17,4 @@ pub mod signal;
 pub mod span;
 pub mod task;
 pub mod tick;
+pub mod workload;

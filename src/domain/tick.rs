@@ -1,6 +1,10 @@
 //! The periodic half of a tick as a pure function of (policy, state, today): which review tasks
 //! to create and which to defer. Storage feeds it the due permits; `plan` replays it day by day
-//! without SQL, so both agree by construction.
+//! without SQL (`domain::forecast`), so both agree by construction.
+//!
+//! The rule is generic over how a permit is named (`K`): a real tick names permits by their
+//! [`PermitId`], `plan` by their rank in permit id order, a number that sorts the same way, so a
+//! register of millions is replayed without holding its strings.
 
 use super::capacity::WeekLedger;
 use super::ids::PermitId;
@@ -9,15 +13,15 @@ use super::review::{latest_due_occasion, next_review, NextReview, Validity};
 use super::task::{Cause, Evidence, NewTask, Occasion};
 use chrono::{NaiveDate, NaiveDateTime};
 
-/// An active permit whose stored next review is due (`due_on <= today`).
+/// An active permit whose stored next review is due (`due_on <= today`), named by `K`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuePermit {
-    /// The permit.
-    pub permit_id: PermitId,
+pub struct DuePermit<'a, K = PermitId> {
+    /// The permit: its id, or anything that sorts the same way.
+    pub permit_id: K,
     /// Its ground, a key of `policy.grounds`.
-    pub ground: String,
+    pub ground: &'a str,
     /// Its own unit, if it names one.
-    pub unit: Option<String>,
+    pub unit: Option<&'a str>,
     /// Its validity.
     pub validity: Validity,
     /// The earliest occasion it is owed a review for (its stored next review): how long it has
@@ -25,50 +29,89 @@ pub struct DuePermit {
     pub owed_since: NaiveDate,
 }
 
-/// A periodic review task to create.
+/// A due permit as storage reads it: [`DuePermit`] with its own strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewTask {
+pub struct DueReview {
     /// The permit.
     pub permit_id: PermitId,
+    /// Its ground.
+    pub ground: String,
+    /// Its own unit, if it names one.
+    pub unit: Option<String>,
+    /// Its validity.
+    pub validity: Validity,
+    /// Its stored next review's occasion.
+    pub owed_since: NaiveDate,
+}
+
+impl DueReview {
+    /// The permit as [`plan_periodic`] takes it, named by its id.
+    pub fn as_due(&self) -> DuePermit<'_, &PermitId> {
+        DuePermit {
+            permit_id: &self.permit_id,
+            ground: &self.ground,
+            unit: self.unit.as_deref(),
+            validity: self.validity,
+            owed_since: self.owed_since,
+        }
+    }
+}
+
+/// A periodic review task to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewTask<'a, K = PermitId> {
+    /// The permit.
+    pub permit_id: K,
     /// The earliest occasion it was owed a review for.
     pub owed_since: NaiveDate,
     /// The occasion, also the due date.
     pub occasion: NaiveDate,
     /// The responsible unit.
-    pub unit: String,
+    pub unit: &'a str,
     /// The ground's priority.
     pub priority: Priority,
     /// The ground's legal basis.
-    pub legal_basis: String,
+    pub legal_basis: &'a str,
     /// The permit's next review after this one; `None` when its series has ended.
     pub next: Option<NextReview>,
 }
 
 /// What the periodic half of one tick decides.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PeriodicPlan {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodicPlan<'a, K = PermitId> {
     /// Tasks to create, in the order they were granted capacity.
-    pub create: Vec<ReviewTask>,
+    pub create: Vec<ReviewTask<'a, K>>,
     /// Tasks held back by capacity: permit and occasion, still due for a later tick.
-    pub deferred: Vec<ReviewTask>,
+    pub deferred: Vec<ReviewTask<'a, K>>,
     /// Permits whose stored due date was stale (no occasion due after all): their fresh next review.
-    pub reschedule: Vec<(PermitId, Option<NextReview>)>,
+    pub reschedule: Vec<(K, Option<NextReview>)>,
     /// Due permits whose ground has no policy in the configuration: skipped, and reported.
-    pub without_policy: Vec<PermitId>,
+    pub without_policy: Vec<K>,
 }
 
-impl ReviewTask {
+impl<K> Default for PeriodicPlan<'_, K> {
+    fn default() -> Self {
+        PeriodicPlan {
+            create: Vec::new(),
+            deferred: Vec::new(),
+            reschedule: Vec::new(),
+            without_policy: Vec::new(),
+        }
+    }
+}
+
+impl ReviewTask<'_, &PermitId> {
     /// The task to create on `today` at the instant `at`: due on its occasion, with the
     /// occasion as its evidence.
     pub fn to_new_task(&self, today: NaiveDate, at: NaiveDateTime) -> NewTask {
         NewTask {
-            permit_id: self.permit_id.clone(),
+            permit_id: (*self.permit_id).clone(),
             cause: Cause::PeriodicReview,
             occasion: Occasion::Date(self.occasion),
-            unit: self.unit.clone(),
+            unit: self.unit.to_string(),
             priority: self.priority,
             reason: format!("Periodic review, occasion {}", self.occasion),
-            legal_basis: self.legal_basis.clone(),
+            legal_basis: self.legal_basis.to_string(),
             evidence: vec![Evidence::Occasion { occasion: self.occasion }],
             created_on: today,
             created_at: at,
@@ -83,38 +126,35 @@ impl ReviewTask {
 /// its unit has capacity left in `ledger`; the rest are deferred. Permits go in order of the
 /// oldest occasion they are owed a review for (ties by permit id): a deferred review keeps its
 /// place in the queue even though its task's occasion moves on.
-pub fn plan_periodic(
-    policy: &Policy,
+pub fn plan_periodic<'a, K: Ord>(
+    policy: &'a Policy,
     today: NaiveDate,
-    due: Vec<DuePermit>,
+    due: Vec<DuePermit<'a, K>>,
     ledger: &mut WeekLedger,
-) -> PeriodicPlan {
+) -> PeriodicPlan<'a, K> {
     let mut plan = PeriodicPlan::default();
     let mut candidates = Vec::with_capacity(due.len());
     for permit in due {
-        let Some(ground) = policy.grounds.get(&permit.ground) else {
+        let Some(ground) = policy.grounds.get(permit.ground) else {
             plan.without_policy.push(permit.permit_id);
             continue;
         };
         match latest_due_occasion(ground, permit.validity, today) {
-            Some(occasion) => {
-                let unit = permit.unit.clone().unwrap_or_else(|| ground.unit.clone());
-                candidates.push(ReviewTask {
-                    next: next_review(ground, permit.validity, Some(occasion)),
-                    permit_id: permit.permit_id,
-                    owed_since: permit.owed_since,
-                    occasion,
-                    unit,
-                    priority: ground.priority,
-                    legal_basis: ground.legal_basis.clone(),
-                });
-            }
+            Some(occasion) => candidates.push(ReviewTask {
+                next: next_review(ground, permit.validity, Some(occasion)),
+                permit_id: permit.permit_id,
+                owed_since: permit.owed_since,
+                occasion,
+                unit: permit.unit.unwrap_or(&ground.unit),
+                priority: ground.priority,
+                legal_basis: &ground.legal_basis,
+            }),
             None => plan.reschedule.push((permit.permit_id, next_review(ground, permit.validity, None))),
         }
     }
     candidates.sort_by(|a, b| (a.owed_since, &a.permit_id).cmp(&(b.owed_since, &b.permit_id)));
     for task in candidates {
-        if ledger.try_take(policy, &task.unit) {
+        if ledger.try_take(policy, task.unit) {
             plan.create.push(task);
         } else {
             plan.deferred.push(task);

@@ -4,6 +4,7 @@
 pub mod close_task;
 pub mod import;
 pub mod notify;
+pub mod plan;
 pub mod process_signals;
 pub mod sync_schedules;
 pub mod tick;

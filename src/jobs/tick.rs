@@ -9,9 +9,10 @@
 use crate::domain::audit::AuditEvent;
 use crate::domain::calendar::iso_week_bounds;
 use crate::domain::capacity::WeekLedger;
+use crate::domain::ids::PermitId;
 use crate::domain::policy::Policy;
 use crate::domain::task::NewTask;
-use crate::domain::tick::{plan_periodic, ReviewTask};
+use crate::domain::tick::{plan_periodic, DueReview, ReviewTask};
 use crate::jobs::process_signals::{process_signals, SignalReport};
 use crate::jobs::sync_schedules::sync_ground_schedules;
 use crate::storage::permits::{self, ReviewUpdate};
@@ -67,14 +68,14 @@ pub fn tick(
         let started = std::time::Instant::now();
         let due = permits::due_for_review(c, today)?;
         tracing::debug!(due = due.len(), seconds = started.elapsed().as_secs_f64(), "due permits read");
-        let plan = plan_periodic(policy, today, due, &mut ledger);
+        let plan = plan_periodic(policy, today, due.iter().map(DueReview::as_due).collect(), &mut ledger);
         create_reviews(c, &plan.create, today, now)?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "review tasks written");
         let stale: Vec<ReviewUpdate> = plan
             .reschedule
             .iter()
             .map(|(permit_id, next)| ReviewUpdate {
-                permit_id: permit_id.clone(),
+                permit_id: (*permit_id).clone(),
                 covered: None,
                 next: *next,
             })
@@ -91,16 +92,16 @@ pub fn tick(
     })
 }
 
-fn count_by_unit(counts: &mut BTreeMap<String, u32>, tasks: &[ReviewTask]) {
+fn count_by_unit(counts: &mut BTreeMap<String, u32>, tasks: &[ReviewTask<&PermitId>]) {
     for t in tasks {
-        *counts.entry(t.unit.clone()).or_default() += 1;
+        *counts.entry(t.unit.to_string()).or_default() += 1;
     }
 }
 
 /// Inserts review tasks, moves each permit's next review past its occasion, and audits both.
 fn create_reviews(
     c: &mut AnyConnection,
-    create: &[ReviewTask],
+    create: &[ReviewTask<&PermitId>],
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> anyhow::Result<()> {
@@ -111,7 +112,7 @@ fn create_reviews(
     let ids: HashMap<&str, _> = created.iter().map(|t| (t.permit_id.as_str(), t.id)).collect();
     let moved: Vec<ReviewUpdate> = create
         .iter()
-        .map(|t| ReviewUpdate { permit_id: t.permit_id.clone(), covered: Some(t.occasion), next: t.next })
+        .map(|t| ReviewUpdate { permit_id: (*t.permit_id).clone(), covered: Some(t.occasion), next: t.next })
         .collect();
     permits::set_next_reviews(c, &moved)?;
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "next reviews stored");

@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod digests;
+pub mod forecast;
 pub mod imports;
 mod permit_insert;
 pub mod permits;

@@ -9,7 +9,7 @@ use super::{AnyConnection, SQLITE_CHUNK};
 use crate::domain::ids::PermitId;
 use crate::domain::permit::{Permit, PermitStatus, ReviewState, Validity};
 use crate::domain::review::NextReview;
-use crate::domain::tick::DuePermit;
+use crate::domain::tick::DueReview;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -83,13 +83,13 @@ pub fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<
 
 /// Active permits whose next review is due by `today`: the index `permits_review_due` makes
 /// this cost what is due, not the size of the register.
-pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Result<Vec<DuePermit>> {
+pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Result<Vec<DueReview>> {
     let rows: Vec<DueRow> = p::permits
         .filter(p::review_due_on.le(today))
         .filter(p::status.eq(PermitStatus::Active.as_str()))
         .select((p::permit_id, p::ground, p::unit, p::valid_from, p::valid_until, p::review_occasion))
         .load(conn)?;
-    Ok(rows.into_iter().map(DuePermit::try_from).collect::<Result<_, _>>()?)
+    Ok(rows.into_iter().map(DueReview::try_from).collect::<Result<_, _>>()?)
 }
 
 /// The active permits of a ground: id, validity and the latest occasion that got a task.

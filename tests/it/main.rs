@@ -11,6 +11,7 @@ mod config;
 mod daemon;
 mod import;
 mod notify;
+mod plan;
 mod schema;
 mod signals;
 mod smtp_server;

@@ -15,7 +15,7 @@ mod task;
 pub use audit::{AuditRow, NewAuditRow};
 pub use digest::{DigestRow, NewDigestRow};
 pub use import::RejectRow;
-pub use permit::{DueRow, PermitRow};
+pub use permit::{DueRow, PermitRow, PlanRow};
 pub use signal::{NewSignalRow, SignalRow};
 pub use task::{evidence_json, parse_evidence, NewTaskRow, TaskRow};
 

@@ -4,7 +4,7 @@ use super::{RowReader, StoredDataError};
 use crate::domain::ids::{EmployerRef, PermitId, PersonId, PnHash};
 use crate::domain::permit::{Permit, ReviewState, Validity};
 use crate::domain::review::NextReview;
-use crate::domain::tick::DuePermit;
+use crate::domain::tick::DueReview;
 use crate::storage::schema::permits;
 use crate::storage::sqltime::{Day, MaybeDay, Stamp};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -125,11 +125,11 @@ pub struct DueRow {
     pub review_occasion: Option<NaiveDate>,
 }
 
-impl TryFrom<DueRow> for DuePermit {
+impl TryFrom<DueRow> for DueReview {
     type Error = StoredDataError;
     fn try_from(row: DueRow) -> Result<Self, StoredDataError> {
         let r = RowReader::new("permits", &row.permit_id);
-        Ok(DuePermit {
+        Ok(DueReview {
             permit_id: r.read("permit_id", PermitId::parse(&row.permit_id))?,
             unit: row.unit.map(|u| r.unit("unit", u)).transpose()?,
             ground: row.ground,
@@ -139,4 +139,30 @@ impl TryFrom<DueRow> for DuePermit {
                 .ok_or_else(|| r.fail("review_occasion", "empty while review_due_on is set"))?,
         })
     }
+}
+
+/// The columns `plan` reads of an active permit.
+#[derive(Debug, Clone, Queryable)]
+pub struct PlanRow {
+    /// Key.
+    pub permit_id: String,
+    /// Ground.
+    pub ground: String,
+    /// Own unit.
+    pub unit: Option<String>,
+    /// Valid from.
+    #[diesel(deserialize_as = Day)]
+    pub valid_from: NaiveDate,
+    /// Valid until.
+    #[diesel(deserialize_as = MaybeDay)]
+    pub valid_until: Option<NaiveDate>,
+    /// The stored next review's occasion.
+    #[diesel(deserialize_as = MaybeDay)]
+    pub review_occasion: Option<NaiveDate>,
+    /// When its task becomes due.
+    #[diesel(deserialize_as = MaybeDay)]
+    pub review_due_on: Option<NaiveDate>,
+    /// The latest occasion with a task.
+    #[diesel(deserialize_as = MaybeDay)]
+    pub last_review_occasion: Option<NaiveDate>,
 }

@@ -1,0 +1,155 @@
+//! What `plan` reads: the active register, streamed in permit id order into the compact
+//! [`Register`] of `domain::forecast` (ground and unit names interned, each permit named by its
+//! rank), and the counts the replay starts from. Reads only; the register's strings are never
+//! held.
+
+use super::rows::{PlanRow, RowReader};
+use super::schema::permits::dsl as p;
+use super::schema::tasks::dsl as t;
+use super::{schedules, AnyConnection};
+use crate::domain::calendar::iso_week_bounds;
+use crate::domain::forecast::{Register, SimPermit};
+use crate::domain::permit::{NextReview, PermitStatus};
+use crate::domain::task::Cause;
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use std::collections::{BTreeMap, HashMap};
+
+/// The active permits, in bytewise permit id order (the order a tick breaks ties in), with the
+/// schedule fingerprints their dates were computed with.
+pub fn register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
+    let active = PermitStatus::Active.as_str();
+    let count: i64 = p::permits.filter(p::status.eq(active)).count().get_result(conn)?;
+    let mut reader =
+        Interner { register: Register::default(), grounds: HashMap::new(), units: HashMap::new() };
+    reader.register.permits.reserve_exact(usize::try_from(count).unwrap_or(0));
+    let columns = (
+        p::permit_id,
+        p::ground,
+        p::unit,
+        p::valid_from,
+        p::valid_until,
+        p::review_occasion,
+        p::review_due_on,
+        p::last_review_occasion,
+    );
+    match conn {
+        // Row by row: libpq would otherwise hold the whole result. `COLLATE "C"` sorts bytewise
+        // whatever the database's collation, as Rust compares the ids.
+        AnyConnection::Postgresql(c) => {
+            let query = p::permits
+                .filter(p::status.eq(active))
+                .order(sql::<Text>("permit_id COLLATE \"C\""))
+                .select(columns);
+            for row in query.load_iter::<PlanRow, diesel::pg::PgRowByRowLoadingMode>(c)? {
+                reader.add(row?)?;
+            }
+        }
+        // SQLite steps the statement as rows are read; its text order is bytewise already.
+        AnyConnection::Sqlite(c) => {
+            let query = p::permits.filter(p::status.eq(active)).order(p::permit_id.asc()).select(columns);
+            for row in query.load_iter::<PlanRow, diesel::connection::DefaultLoadingMode>(c)? {
+                reader.add(row?)?;
+            }
+        }
+    }
+    reader.register.fingerprints = schedules::stored(conn)?.into_iter().collect();
+    Ok(reader.register)
+}
+
+/// Builds the register row by row, interning ground and unit names.
+struct Interner {
+    register: Register,
+    grounds: HashMap<String, u16>,
+    units: HashMap<String, u16>,
+}
+
+impl Interner {
+    fn add(&mut self, row: PlanRow) -> anyhow::Result<()> {
+        let r = RowReader::new("permits", &row.permit_id);
+        let next = match (row.review_occasion, row.review_due_on) {
+            (Some(occasion), Some(due_on)) => Some(NextReview { occasion, due_on }),
+            (None, None) => None,
+            _ => {
+                return Err(r
+                    .fail("review_due_on", "set without review_occasion, or the other way round")
+                    .into())
+            }
+        };
+        let ground = intern(&mut self.grounds, &mut self.register.grounds, row.ground)
+            .map_err(|e| r.fail("ground", e))?;
+        let unit = row
+            .unit
+            .map(|u| {
+                intern(&mut self.units, &mut self.register.units, r.unit("unit", u)?)
+                    .map_err(|e| r.fail("unit", e))
+            })
+            .transpose()?;
+        let rank = u32::try_from(self.register.permits.len())
+            .map_err(|_| r.fail("permit_id", "more than 4 billion permits"))?;
+        self.register.permits.push(SimPermit {
+            rank,
+            ground,
+            unit,
+            validity: crate::domain::permit::Validity {
+                valid_from: row.valid_from,
+                valid_until: row.valid_until,
+            },
+            next,
+            last_occasion: row.last_review_occasion,
+        });
+        Ok(())
+    }
+}
+
+/// The index of `name` in `names`, adding it the first time.
+fn intern(
+    index: &mut HashMap<String, u16>,
+    names: &mut Vec<String>,
+    name: String,
+) -> Result<u16, &'static str> {
+    if let Some(i) = index.get(&name) {
+        return Ok(*i);
+    }
+    let i = u16::try_from(names.len()).map_err(|_| "more than 65,535 distinct names")?;
+    names.push(name.clone());
+    index.insert(name, i);
+    Ok(i)
+}
+
+/// Tasks created per ISO week (by its Monday) and unit, in the weeks from `from` to `to`.
+pub fn created_by_week(
+    conn: &mut AnyConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<BTreeMap<NaiveDate, BTreeMap<String, u32>>> {
+    let (monday, sunday) = (iso_week_bounds(from).0, iso_week_bounds(to).1);
+    let rows: Vec<(String, NaiveDate, i64)> = t::tasks
+        .filter(t::created_on.between(monday, sunday))
+        .group_by((t::unit, t::created_on))
+        .select((t::unit, t::created_on, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out: BTreeMap<NaiveDate, BTreeMap<String, u32>> = BTreeMap::new();
+    for (unit, day, n) in rows {
+        *out.entry(iso_week_bounds(day).0).or_default().entry(unit).or_default() +=
+            u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    Ok(out)
+}
+
+/// Signal tasks (any cause but the periodic review) created per unit from `from` to `to`.
+pub fn signal_tasks_by_unit(
+    conn: &mut AnyConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> anyhow::Result<BTreeMap<String, u64>> {
+    let rows: Vec<(String, i64)> = t::tasks
+        .filter(t::created_on.between(from, to))
+        .filter(t::cause.ne(Cause::PERIODIC_REVIEW))
+        .group_by(t::unit)
+        .select((t::unit, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(u, n)| (u, u64::try_from(n).unwrap_or(0))).collect())
+}
