@@ -28,7 +28,7 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
         Command::Run => crate::app::run_blocking(settings, source),
         Command::Migrate => migrate(&settings),
         Command::CheckConfig(args) => check_config(&settings, args),
-        Command::Plan(args) => plan(&settings, cli.database.as_deref(), args),
+        Command::Plan(args) => plan(&settings, (cli.config.as_deref(), cli.database.as_deref()), args),
         Command::Report(args) => report(&settings, args),
         Command::Import(ImportCommand::Permits(args)) => import(&settings, args, ImportKind::Permits),
         Command::Import(ImportCommand::Signals(args)) => import(&settings, args, ImportKind::Signals),
@@ -52,11 +52,12 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Notify(args) => notify(&settings, args),
-        Command::Tasks { action: Some(TaskAction::Close { id, outcome, note }), .. } => {
+        Command::Tasks { action: Some(TaskAction::Close { id, outcome, note, now }), .. } => {
             let outcome = outcome.parse().map_err(UsageError)?;
-            let now = parse_now(None, settings.schedule.timezone)?;
+            let now = parse_now(now.as_deref(), settings.schedule.timezone)?;
             let mut conn = open(&settings)?;
-            crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, now)?;
+            let today = today_in(now, settings.schedule.timezone);
+            crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, (today, now))?;
             println!("task {id} closed: {outcome}");
             Ok(exit::OK)
         }
@@ -112,7 +113,9 @@ pub fn failure(e: &anyhow::Error) -> (String, i32) {
             }
         };
     }
-    if e.downcast_ref::<crate::jobs::plan::PlanError>().is_some() {
+    if e.downcast_ref::<crate::jobs::plan::PlanError>().is_some()
+        || e.downcast_ref::<crate::jobs::report::ReportError>().is_some()
+    {
         return (crate::errors::one_line(e), exit::USAGE);
     }
     if let Some(e) = e.downcast_ref::<CloseError>() {
@@ -208,7 +211,11 @@ fn date(flag: &str, text: &str) -> Result<chrono::NaiveDate, UsageError> {
         .ok_or_else(|| UsageError(format!("{flag} {text:?}: expected a date YYYY-MM-DD")))
 }
 
-fn plan(settings: &Settings, database: Option<&str>, args: PlanArgs) -> anyhow::Result<i32> {
+fn plan(
+    settings: &Settings,
+    (config, database): (Option<&std::path::Path>, Option<&str>),
+    args: PlanArgs,
+) -> anyhow::Result<i32> {
     use crate::jobs::plan::{self as job, PlanRequest};
     let (from, to) = (date("--from", &args.from)?, date("--to", &args.to)?);
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
@@ -219,7 +226,7 @@ fn plan(settings: &Settings, database: Option<&str>, args: PlanArgs) -> anyhow::
         signals_from_history: args.signals_from_history,
     };
     let mut conn = open(settings)?;
-    let view_of = |current, proposed, estimate| super::plan::PlanView {
+    let view_of = |current, proposed, estimate, proposed_policy| super::plan::PlanView {
         from,
         to,
         generated_at: now,
@@ -227,26 +234,36 @@ fn plan(settings: &Settings, database: Option<&str>, args: PlanArgs) -> anyhow::
         current,
         proposed,
         estimate,
+        proposed_policy,
     };
     let text = match &args.compare {
         None => {
             let (forecast, estimate) = job::plan(&mut conn, &settings.policy, req)?;
-            super::plan::render(&view_of(&forecast, None, estimate.as_ref()), args.format)?
+            super::plan::render(&view_of(&forecast, None, estimate.as_ref(), None), args.format)?
         }
         Some(path) => {
-            let other = crate::settings::load(Some(path), database)
+            let other = crate::settings::load_proposal(config, path, database)
                 .map_err(|e| ConfigError(format!("--compare {}: {}", path.display(), e.0)))?;
             let (now_f, then_f, estimate) = job::compare(&mut conn, &settings.policy, &other.policy, req)?;
             let source = path.display().to_string();
-            super::plan::render(&view_of(&now_f, Some((&then_f, source)), estimate.as_ref()), args.format)?
+            super::plan::render(
+                &view_of(&now_f, Some((&then_f, source)), estimate.as_ref(), Some(&other.policy)),
+                args.format,
+            )?
         }
     };
     print!("{text}");
     Ok(exit::OK)
 }
 
-fn report(_settings: &Settings, _args: ReportArgs) -> anyhow::Result<i32> {
-    Err(UsageError("report is not built yet".into()).into())
+fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<i32> {
+    let (from, to) = (date("--from", &args.from)?, date("--to", &args.to)?);
+    let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
+    let mut conn = open(settings)?;
+    let report =
+        crate::jobs::report::report(&mut conn, &settings.policy, (from, to), settings.schedule.timezone)?;
+    print!("{}", super::report::render(&report, &settings.policy, now, args.format)?);
+    Ok(exit::OK)
 }
 
 fn check_config(settings: &Settings, args: CheckConfigArgs) -> anyhow::Result<i32> {

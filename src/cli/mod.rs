@@ -6,6 +6,7 @@ mod commands;
 mod output;
 mod page;
 mod plan;
+mod report;
 mod time;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -262,5 +263,8 @@ pub enum TaskAction {
         /// The caseworker's reason (required; kept in the audit trail).
         #[arg(long)]
         note: String,
+        /// When it is closed: RFC 3339, or a date (12:00 local time); default now.
+        #[arg(long)]
+        now: Option<String>,
     },
 }

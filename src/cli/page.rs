@@ -87,15 +87,22 @@ const HEIGHT: f64 = 230.0;
 /// Room left of the plot for the value axis.
 const LEFT: f64 = 64.0;
 /// Room right of the plot.
-const RIGHT: f64 = 16.0;
+const RIGHT: f64 = 34.0;
 /// Room above the plot for the title and the legend.
 const TOP: f64 = 28.0;
 /// Room below the plot for the week labels.
 const BOTTOM: f64 = 40.0;
 
-/// A weekly chart of `series` over the weeks `labels`, with a title and a value axis from 0.
-pub fn chart(title: &str, labels: &[String], series: &[Series]) -> String {
-    let max = series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0).max(1);
+/// A weekly chart of `series` over the weeks `labels`, with a title, a value axis from 0, and
+/// `limits` drawn as grey dashed lines (a unit's weekly capacity).
+pub fn chart(title: &str, labels: &[String], series: &[Series], limits: &[(&str, u32)]) -> String {
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .chain(limits.iter().map(|l| l.1))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let top = nice_ceiling(max);
     let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
     let n = labels.len().max(1) as f64;
@@ -153,6 +160,18 @@ pub fn chart(title: &str, labels: &[String], series: &[Series]) -> String {
             points.join(" "),
             s.color,
             if s.dashed { " stroke-dasharray=\"7 5\"" } else { "" }
+        );
+    }
+    for (label, v) in limits {
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#6e7781\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#57606a\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT + 4.0,
+            y(*v) - 4.0,
+            escape(label),
+            y = y(*v)
         );
     }
     legend(&mut svg, series);

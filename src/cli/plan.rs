@@ -28,6 +28,15 @@ pub struct PlanView<'a> {
     pub proposed: Option<(&'a Forecast, String)>,
     /// The signal tasks reserved, when the figures are an estimate.
     pub estimate: Option<&'a SignalEstimate>,
+    /// The proposed policy (its capacities), with `--compare`.
+    pub proposed_policy: Option<&'a Policy>,
+}
+
+impl PlanView<'_> {
+    /// A unit's weekly capacity under the proposal.
+    fn proposed_capacity(&self, unit: &str) -> Option<u32> {
+        self.proposed_policy.and_then(|p| p.capacity(unit))
+    }
 }
 
 /// Renders `view` in `format`.
@@ -74,8 +83,18 @@ fn kind(view: &PlanView) -> String {
     }
 }
 
+/// The week the backlog stops growing, for scripts: a week, or `never`.
 fn stops(s: &Summary) -> String {
     s.stops_growing.map_or_else(|| "never".to_string(), week_label)
+}
+
+/// The same for people: `no backlog` when there never was one.
+fn stops_words(s: &Summary) -> String {
+    if s.peak_backlog == 0 {
+        "no backlog".to_string()
+    } else {
+        stops(s)
+    }
 }
 
 fn table(view: &PlanView) -> String {
@@ -118,10 +137,10 @@ fn table(view: &PlanView) -> String {
                 name,
                 now.created.to_string(),
                 now.peak_backlog.to_string(),
-                stops(&now),
+                stops_words(&now),
             ];
             if let Some(t) = then {
-                row.extend([t.created.to_string(), t.peak_backlog.to_string(), stops(&t)]);
+                row.extend([t.created.to_string(), t.peak_backlog.to_string(), stops_words(&t)]);
             }
             row
         })
@@ -248,7 +267,10 @@ fn html(view: &PlanView) -> String {
         );
     }
     body.push_str(&summary_table(view));
-    for (unit, now, then) in units(view) {
+    // Units the proposal changes come first: they are what the page is read for.
+    let mut rows = units(view);
+    rows.sort_by_key(|(_, now, then)| then.is_none_or(|t| t == *now));
+    for (unit, now, then) in rows {
         let name = view.policy.units.get(unit).map_or_else(|| unit.to_string(), |u| u.name.clone());
         let labels: Vec<String> = now.iter().map(|w| week_label(w.week)).collect();
         let (c_now, b_now): (Vec<u32>, Vec<u32>) = now.iter().map(|w| (w.created, w.backlog)).unzip();
@@ -276,12 +298,32 @@ fn html(view: &PlanView) -> String {
         }
         let _ = write!(
             body,
-            "<section class=\"unit\">\n<h2>{} <small>({})</small></h2>\n{}{}</section>\n",
+            "<section class=\"unit\">\n<h2>{} <small>({})</small></h2>\n",
             escape(&name),
-            escape(unit),
-            chart("Periodic review tasks created per week", &labels, &created),
-            chart("Backlog: reviews waiting for capacity at the week's end", &labels, &backlog)
+            escape(unit)
         );
+        if c_now.iter().chain(&c_then).chain(&b_now).chain(&b_then).all(|v| *v == 0) {
+            body.push_str("<p>No periodic reviews fall due for this unit in the period.</p>\n</section>\n");
+            continue;
+        }
+        let cap_now = view.policy.capacity(unit);
+        let cap_then = view.proposed.as_ref().and_then(|(_, _)| view.proposed_capacity(unit));
+        let mut limits = Vec::new();
+        if let Some(c) = cap_now {
+            limits.push(("weekly capacity", c));
+        }
+        if let Some(c) = cap_then.filter(|c| Some(*c) != cap_now) {
+            limits.push(("proposed capacity", c));
+        }
+        body += &chart("Periodic review tasks created per week", &labels, &created, &limits);
+        if b_now.iter().chain(&b_then).all(|v| *v == 0) {
+            body.push_str(
+                "<p>No backlog: every review that falls due fits the unit's weekly capacity.</p>\n",
+            );
+        } else {
+            body += &chart("Backlog: reviews waiting for capacity at the week's end", &labels, &backlog, &[]);
+        }
+        body.push_str("</section>\n");
     }
     body.push_str(DEFINITIONS);
     page::page(
@@ -293,28 +335,37 @@ fn html(view: &PlanView) -> String {
 
 fn summary_table(view: &PlanView) -> String {
     let compare = view.proposed.is_some();
-    let mut out = String::from("<h2>Summary</h2>\n<table>\n<tr><th class=\"text\">Unit</th><th>Tasks</th><th>Peak backlog</th><th class=\"text\">Backlog stops growing</th>");
+    let cap = |c: Option<u32>| c.map_or_else(|| "unlimited".to_string(), |c| c.to_string());
+    let mut out = String::from(
+        "<h2>Summary</h2>\n<table>\n<tr><th class=\"text\">Unit</th><th>Weekly capacity</th><th>Tasks</th><th>Peak backlog</th>\
+         <th class=\"text\">Backlog stops growing</th>",
+    );
     if compare {
-        out.push_str("<th>Proposed: tasks</th><th>Proposed: peak backlog</th><th class=\"text\">Proposed: stops growing</th>");
+        out.push_str(
+            "<th>Proposed: capacity</th><th>Proposed: tasks</th><th>Proposed: peak backlog</th>\
+             <th class=\"text\">Proposed: stops growing</th>",
+        );
     }
     out.push_str("</tr>\n");
     for (unit, name, now, then) in summaries(view) {
         let _ = write!(
             out,
-            "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td class=\"text\">{}</td>",
+            "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td>",
             escape(&name),
             escape(unit),
+            cap(view.policy.capacity(unit)),
             now.created,
             now.peak_backlog,
-            stops(&now)
+            stops_words(&now)
         );
         if let Some(t) = then {
             let _ = write!(
                 out,
-                "<td>{}</td><td>{}</td><td class=\"text\">{}</td>",
+                "<td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td>",
+                cap(view.proposed_capacity(unit)),
                 t.created,
                 t.peak_backlog,
-                stops(&t)
+                stops_words(&t)
             );
         }
         out.push_str("</tr>\n");

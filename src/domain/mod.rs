@@ -12,6 +12,7 @@ pub mod ids;
 pub mod import;
 pub mod permit;
 pub mod policy;
+pub mod report;
 pub mod review;
 pub mod signal;
 pub mod span;

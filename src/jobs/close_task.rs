@@ -6,7 +6,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::ids::TaskId;
 use crate::domain::task::Outcome;
 use crate::storage::{self, audit, in_pass, tasks, AnyConnection};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Why a task could not be closed.
 #[derive(Debug, thiserror::Error)]
@@ -27,13 +27,14 @@ pub enum CloseError {
     },
 }
 
-/// Closes task `id` with `outcome` and the caseworker's `note`.
+/// Closes task `id` with `outcome` and the caseworker's `note`, on the local date `today` at
+/// the instant `now`.
 pub fn close_task(
     conn: &mut AnyConnection,
     id: TaskId,
     outcome: Outcome,
     note: &str,
-    now: DateTime<Utc>,
+    (today, now): (NaiveDate, DateTime<Utc>),
 ) -> anyhow::Result<()> {
     if note.trim().is_empty() {
         return Err(CloseError::EmptyNote.into());
@@ -41,7 +42,7 @@ pub fn close_task(
     let now = storage::micros(now);
     in_pass(conn, "close task", |c| {
         let task = tasks::get(c, id)?.ok_or(CloseError::NoTask(id))?;
-        if !tasks::close(c, id, outcome, note.trim(), now)? {
+        if !tasks::close(c, id, outcome, note.trim(), (today, now))? {
             let outcome = task.outcome.map_or("no outcome", |o| o.as_str()).to_string();
             return Err(CloseError::AlreadyClosed { id, outcome }.into());
         }

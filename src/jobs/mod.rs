@@ -6,5 +6,6 @@ pub mod import;
 pub mod notify;
 pub mod plan;
 pub mod process_signals;
+pub mod report;
 pub mod sync_schedules;
 pub mod tick;

@@ -183,10 +183,32 @@ pub struct LogSettings {
 
 /// Loads and validates the settings. `config` is `--config`; `database` is `--database`.
 pub fn load(config: Option<&Path>, database: Option<&str>) -> Result<Settings, ConfigError> {
+    load_layers(config, None, database)
+}
+
+/// Loads a proposed configuration: `proposal` (a file or a folder) read on top of the
+/// configuration in force, so that a file holding only the keys that change is enough.
+pub fn load_proposal(
+    config: Option<&Path>,
+    proposal: &Path,
+    database: Option<&str>,
+) -> Result<Settings, ConfigError> {
+    load_layers(config, Some(proposal), database)
+}
+
+fn load_layers(
+    config: Option<&Path>,
+    proposal: Option<&Path>,
+    database: Option<&str>,
+) -> Result<Settings, ConfigError> {
     let mut builder =
         config::Config::builder().add_source(config::File::from_str(DEFAULT_TOML, config::FileFormat::Toml));
     let mut sources = vec!["built-in defaults".to_string()];
-    for file in config_files(config)? {
+    let mut files = config_files(config)?;
+    if let Some(proposal) = proposal {
+        files.extend(config_files(Some(proposal))?);
+    }
+    for file in files {
         sources.push(file.display().to_string());
         builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
     }

@@ -20,6 +20,17 @@ use std::collections::{BTreeMap, HashMap};
 /// The active permits, in bytewise permit id order (the order a tick breaks ties in), with the
 /// schedule fingerprints their dates were computed with.
 pub fn register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
+    // One pass over the table, never read again: a page cache would only hold memory.
+    super::set_cache(conn, PLAN_CACHE_KIB)?;
+    let register = read_register(conn);
+    super::set_cache(conn, super::SQLITE_CACHE_KIB)?;
+    register
+}
+
+/// The SQLite page cache while the register is streamed (KiB).
+const PLAN_CACHE_KIB: u32 = 2_048;
+
+fn read_register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
     let active = PermitStatus::Active.as_str();
     let count: i64 = p::permits.filter(p::status.eq(active)).count().get_result(conn)?;
     let mut reader =

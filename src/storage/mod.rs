@@ -17,6 +17,7 @@ pub mod forecast;
 pub mod imports;
 mod permit_insert;
 pub mod permits;
+pub mod report;
 pub mod rows;
 pub mod schedules;
 pub mod schema;

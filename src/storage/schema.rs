@@ -55,6 +55,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         digest_id -> Nullable<BigInt>,
         notified_at -> Nullable<Timestamp>,
+        closed_on -> Nullable<Date>,
     }
 }
 

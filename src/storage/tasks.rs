@@ -129,13 +129,13 @@ pub fn get(conn: &mut AnyConnection, id: TaskId) -> anyhow::Result<Option<Task>>
     Ok(row.map(Task::try_from).transpose()?)
 }
 
-/// Closes an open task; false if it was not open.
+/// Closes an open task at the instant `at`, on the local date `on`; false if it was not open.
 pub fn close(
     conn: &mut AnyConnection,
     id: TaskId,
     outcome: Outcome,
     note: &str,
-    at: NaiveDateTime,
+    (on, at): (NaiveDate, NaiveDateTime),
 ) -> QueryResult<bool> {
     let n = diesel::update(t::tasks.find(id.0).filter(t::state.eq(TaskState::Open.as_str())))
         .set((
@@ -143,6 +143,7 @@ pub fn close(
             t::outcome.eq(outcome.as_str()),
             t::note.eq(note),
             t::closed_at.eq(at),
+            t::closed_on.eq(crate::storage::sqltime::MaybeDay::from(Some(on))),
         ))
         .execute(conn)?;
     Ok(n == 1)

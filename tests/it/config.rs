@@ -146,3 +146,36 @@ fn an_unreachable_database_is_exit_one_with_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
 }
+
+#[test]
+fn check_config_with_a_date_warns_of_a_unit_whose_capacity_cannot_keep_up() {
+    // 30 study permits fall due within the week of 2027-03-01 against a capacity of 2 a week.
+    let env = Env::new(
+        Engine::Sqlite,
+        "[grounds.study]\nfirst_review_after = \"1 year\"\nreview_every = \"1 year\"\nlead_time = \"0 days\"\n[units.study]\nweekly_capacity = 0\n",
+    )
+    .unwrap();
+    let mut csv = crate::import::HEADER.to_string();
+    for i in 0..30 {
+        csv += &format!("S-{i},H-{i},,study,2026-03-0{},,active,,,\n", 1 + i % 6);
+    }
+    env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-12-01"]);
+    let out = env.ok(&["check-config", "--now", "2027-01-01"]);
+    let warning =
+        out.lines().find(|l| l.starts_with("warning: unit study")).unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        warning.contains("weekly capacity of 0") && warning.contains("0.6 periodic reviews"),
+        "{warning}"
+    );
+    assert!(!out.lines().any(|l| l.starts_with("warning: unit work")), "{out}");
+    let without = env.ok(&["check-config"]);
+    assert!(without.contains("capacity check skipped: give --now"), "{without}");
+    let unreadable = env
+        .command(&["check-config", "--now", "2027-01-01"])
+        .args(["--database", "postgres://nobody@127.0.0.1:1/none"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&unreadable.stdout);
+    assert_eq!(unreadable.status.code(), Some(0));
+    assert!(text.contains("capacity check skipped: cannot connect"), "{text}");
+}

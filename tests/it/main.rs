@@ -7,11 +7,14 @@
 
 mod helpers;
 
+mod browser;
 mod config;
 mod daemon;
 mod import;
 mod notify;
+mod pages;
 mod plan;
+mod report;
 mod schema;
 mod signals;
 mod smtp_server;

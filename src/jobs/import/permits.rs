@@ -207,7 +207,7 @@ impl<'a> Writer<'a> {
                         signals::link_number(c, old_hash, &before.person)?;
                     }
                     if before.status.is_active() && !permit.status.is_active() {
-                        events.extend(close_periodic(c, &permit.id, self.now)?);
+                        events.extend(close_periodic(c, &permit.id, (self.intake.opts.today, self.now))?);
                     }
                     permits::update(c, permit, review, self.now)?;
                 }
@@ -228,12 +228,12 @@ impl<'a> Writer<'a> {
 fn close_periodic(
     c: &mut AnyConnection,
     permit: &PermitId,
-    now: NaiveDateTime,
+    (today, now): (chrono::NaiveDate, NaiveDateTime),
 ) -> anyhow::Result<Vec<AuditEvent>> {
     let mut events = Vec::new();
     let cause = Cause::PeriodicReview;
     for (id, occasion) in tasks::open_of_cause(c, permit, &cause)? {
-        if tasks::close(c, id, Outcome::PermitInactive, INACTIVE_NOTE, now)? {
+        if tasks::close(c, id, Outcome::PermitInactive, INACTIVE_NOTE, (today, now))? {
             events.push(AuditEvent::task_closed(
                 permit.clone(),
                 now,

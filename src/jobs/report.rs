@@ -1,0 +1,69 @@
+//! `report`: what the follow-up produced in a period (docs/REFERENCE.md §7) — tasks created
+//! and closed, open and overdue at the end, days to close, signals, digests. Counts are
+//! storage's (`storage::report`), their meaning the domain's (`domain::report`).
+//!
+//! Reads only, so it is safe to run any number of times, also against a running daemon.
+
+use crate::domain::policy::Policy;
+use crate::domain::report::{days_to_close, weeks, Distribution, ReportCounts, Week};
+use crate::storage::{report as store, AnyConnection};
+use chrono::{Days, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use std::collections::BTreeMap;
+
+/// Why a report cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The period ends before it starts.
+    #[error("the period {from} to {to} must run forward")]
+    Period {
+        /// Its first day.
+        from: NaiveDate,
+        /// Its last day.
+        to: NaiveDate,
+    },
+}
+
+/// A report on the period `from`..=`to`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The first day.
+    pub from: NaiveDate,
+    /// The last day.
+    pub to: NaiveDate,
+    /// What storage counted.
+    pub counts: ReportCounts,
+    /// Days from creation to closing of the tasks closed in the period: per (unit, cause), and
+    /// per unit (cause `None`).
+    pub days_to_close: BTreeMap<(String, Option<String>), Distribution>,
+    /// Each unit's weeks: tasks created, tasks open at the week's end.
+    pub weeks: BTreeMap<String, Vec<Week>>,
+}
+
+/// The report on `from`..=`to`, local dates in `tz`.
+pub fn report(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    (from, to): (NaiveDate, NaiveDate),
+    tz: Tz,
+) -> anyhow::Result<Report> {
+    if to < from {
+        return Err(ReportError::Period { from, to }.into());
+    }
+    let sent = (local_midnight(tz, from), local_midnight(tz, to + Days::new(1)));
+    let counts = store::counts(conn, (from, to), sent)?;
+    let units: Vec<String> = policy.units.keys().cloned().collect();
+    Ok(Report {
+        from,
+        to,
+        days_to_close: days_to_close(&counts),
+        weeks: weeks(&counts, &units, from, to),
+        counts,
+    })
+}
+
+/// The UTC instant at which `day` begins in `tz` (the earliest, should midnight repeat).
+fn local_midnight(tz: Tz, day: NaiveDate) -> NaiveDateTime {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    tz.from_local_datetime(&midnight).earliest().map_or(midnight, |t| t.naive_utc())
+}
