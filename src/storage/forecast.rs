@@ -47,13 +47,12 @@ fn read_register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
         p::last_review_occasion,
     );
     match conn {
-        // Row by row: libpq would otherwise hold the whole result. `COLLATE "C"` sorts bytewise
-        // whatever the database's collation, as Rust compares the ids.
+        // Row by row: libpq would otherwise hold the whole result. The order must be bytewise,
+        // as Rust compares the ids: a database collated "C" gives it from the primary key's
+        // index; any other sorts with `COLLATE "C"`.
         AnyConnection::Postgresql(c) => {
-            let query = p::permits
-                .filter(p::status.eq(active))
-                .order(sql::<Text>("permit_id COLLATE \"C\""))
-                .select(columns);
+            let order = if bytewise_collation(c)? { "permit_id" } else { "permit_id COLLATE \"C\"" };
+            let query = p::permits.filter(p::status.eq(active)).order(sql::<Text>(order)).select(columns);
             for row in query.load_iter::<PlanRow, diesel::pg::PgRowByRowLoadingMode>(c)? {
                 reader.add(row?)?;
             }
@@ -68,6 +67,20 @@ fn read_register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
     }
     reader.register.fingerprints = schedules::stored(conn)?.into_iter().collect();
     Ok(reader.register)
+}
+
+/// Whether the database's default collation orders text bytewise (`C`, `POSIX`, or glibc's
+/// `C.UTF-8`, which orders by code point, as UTF-8's bytes do).
+fn bytewise_collation(c: &mut diesel::PgConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Collation {
+        #[diesel(sql_type = Text)]
+        datcollate: String,
+    }
+    let found: Collation =
+        diesel::sql_query("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            .get_result(c)?;
+    Ok(matches!(found.datcollate.as_str(), "C" | "POSIX" | "C.UTF-8" | "C.utf8"))
 }
 
 /// Builds the register row by row, interning ground and unit names.
