@@ -21,9 +21,17 @@ through the lead time (valid_from = occasion - first_review_after, in calendar m
 row has its first occasion later than D + 14 days (valid_from between D - first_review_after + ~15
 days and D + 60 days), so nothing else is due by D. With the default F = 0 nothing is due by D.
 
-The persons (ids, personal numbers, grounds, employers, institutions) depend only on `--seed` and the
-row number, not on the dates or `--due-*`: `gen_signals.py --persons N --seed S` rebuilds them
-without reading the file. Standard library only.
+`--catch-up-fraction G --catch-up-days N`: a further round(G * count) rows have their first
+occasion between D + 15 and D + N + 14 days, so that a first tick on D + N (a daemon that was down
+for N days) finds round((F + G) * count) reviews due; every other row is then later than that.
+
+`--second-permits P`: about P% of the rows are a further permit of the previous row's holder
+(the same person id and personal number, a ground of their own), as holders who move from study
+to work or renew on another ground; give `gen_signals.py` the same P.
+
+The persons (ids, personal numbers, grounds, employers, institutions) depend only on `--seed`,
+`--second-permits` and the row number, not on the dates or `--due-*`: `gen_signals.py --persons N
+--seed S` rebuilds them without reading the file. Standard library only.
 """
 
 import argparse
@@ -139,8 +147,9 @@ class Persons:
     """The persons of a generated register: row i belongs to person i; everything depends on
     (seed, i) only, so `gen_signals.py` can rebuild any person without the file."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, second_permits=0):
         self.seed = seed
+        self.second_permits = second_permits
         self.salt = mix64(seed * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019)
         self.offset = self.salt % SPACE
         self.k1, self.k2, self.k3 = (mix64(self.salt + n) | 1 for n in (1, 2, 3))
@@ -155,6 +164,13 @@ class Persons:
         serial = (serial + ((day * self.k3) >> 40)) % SERIALS
         return day, serial
 
+    def holder(self, i):
+        """The row whose person holds row i: i itself, or for a further permit the holder of
+        the row before."""
+        while i > 0 and mix64(self.salt ^ (i * 0xD1B54A32D192ED03)) % 100 < self.second_permits:
+            i -= 1
+        return i
+
     def person(self, i):
         """(person_id, personal_number or "", ground, employer_org_no or "", institution or "")."""
         h = mix64(self.salt ^ (i * 0x9E3779B97F4A7C15))
@@ -162,13 +178,15 @@ class Persons:
         for limit, ground in GROUND_MIX:
             if g < limit:
                 break
-        if (h >> 10) % 100 < 85:
-            pn = personal_number(*self._index(i), (h >> 17) % 100 < 2)
+        who = self.holder(i)
+        hw = mix64(self.salt ^ (who * 0x9E3779B97F4A7C15))
+        if (hw >> 10) % 100 < 85:
+            pn = personal_number(*self._index(who), (hw >> 17) % 100 < 2)
         else:
             pn = ""
         emp = self.employers[(h >> 24) % EMPLOYERS] if ground == "work" else ""
         inst = INSTITUTIONS[(h >> 48) % len(INSTITUTIONS)] if ground == "study" else ""
-        return "P-%d" % (100000 + i), pn, ground, emp, inst
+        return "P-%d" % (100000 + who), pn, ground, emp, inst
 
     def unknown_personal_number(self, k):
         """A valid personal number that no row of a register with fewer than SPACE - k rows has."""
@@ -193,27 +211,36 @@ def validity(vf, ground):
     return vf.isoformat(), vu
 
 
-def date_choices(due_on):
-    """Per ground: the (valid_from, valid_until) pairs of due rows and of the other rows."""
-    due, later = {}, {}
+def occasions_between(ground, low, high):
+    """The (valid_from, valid_until) pairs of `ground` whose first occasion is after `low` and on
+    or before `high`."""
+    first = GROUNDS[ground][0]
+    opts = []
+    for k in range(1, (high - low).days + 1):
+        vf = add_months(low + timedelta(days=k), -first)
+        if low < add_months(vf, first) <= high:  # clamping can move it: keep only exact ones
+            opts.append(validity(vf, ground))
+    return sorted(set(opts))
+
+
+def date_choices(due_on, catch_up_days):
+    """Per ground: the (valid_from, valid_until) pairs of due rows, of catch-up rows (due by
+    due_on + catch_up_days) and of the other rows."""
+    due, catch_up, later = {}, {}, {}
     lead = timedelta(days=LEAD_DAYS)
+    last_due = due_on + timedelta(days=catch_up_days)
     for ground, (first, _) in GROUNDS.items():
-        opts = []
-        for k in range(1, LEAD_DAYS + 1):
-            vf = add_months(due_on + timedelta(days=k), -first)
-            o = add_months(vf, first)
-            if due_on < o <= due_on + lead:  # clamping can move it: keep only exact ones
-                opts.append(validity(vf, ground))
-        due[ground] = sorted(set(opts))
+        due[ground] = occasions_between(ground, due_on, due_on + lead)
+        catch_up[ground] = occasions_between(ground, due_on + lead, last_due + lead) or due[ground]
         assert due[ground], ground
-        # the first valid_from whose first occasion minus the lead time is after due_on; later
-        # ones are too, since adding months is monotonic
-        vf = add_months(due_on, -first)
-        while add_months(vf, first) - lead <= due_on:
+        # the first valid_from whose first occasion minus the lead time is after the last tick
+        # date; later ones are too, since adding months is monotonic
+        vf = add_months(last_due, -first)
+        while add_months(vf, first) - lead <= last_due:
             vf += timedelta(days=1)
-        last = due_on + timedelta(days=60)
+        last = last_due + timedelta(days=60)
         later[ground] = [validity(vf + timedelta(days=n), ground) for n in range((last - vf).days + 1)]
-    return due, later
+    return due, catch_up, later
 
 
 # ---- output --------------------------------------------------------------------------------------
@@ -221,20 +248,27 @@ def date_choices(due_on):
 HEADER = "permit_id,person_id,personal_number,ground,valid_from,valid_until,status,unit,employer_org_no,institution\n"
 
 
-def rows(count, seed, due_fraction, due_on):
+def rows(count, seed, due_fraction, due_on, catch_up=(0.0, 0), second_permits=0):
     """Yield (permit_id, person_id, personal_number, ground, valid_from, valid_until, employer, institution)."""
-    persons = Persons(seed)
+    persons = Persons(seed, second_permits)
     rng = random.Random(seed)
     rand = rng.random
-    due_dates, later_dates = date_choices(due_on)
+    due_dates, catch_up_dates, later_dates = date_choices(due_on, catch_up[1])
     n_due = round(due_fraction * count)
-    acc = 0
+    n_catch = round(catch_up[0] * count)
+    acc = acc_c = 0
     for i in range(count):
         pid, pn, ground, emp, inst = persons.person(i)
-        # exactly n_due rows, spread evenly: row i is due when floor((i+1)n/c) steps up
-        nxt = (i + 1) * n_due // count
-        choices = due_dates[ground] if nxt != acc else later_dates[ground]
-        acc = nxt
+        # exactly n_due rows (and n_catch more), spread evenly: a row is due when
+        # floor((i+1)n/c) steps up
+        nxt, nxt_c = (i + 1) * n_due // count, (i + 1) * n_catch // count
+        if nxt != acc:
+            choices = due_dates[ground]
+        elif nxt_c != acc_c:
+            choices = catch_up_dates[ground]
+        else:
+            choices = later_dates[ground]
+        acc, acc_c = nxt, nxt_c
         vf, vu = choices[int(rand() * len(choices))]
         yield "UT-%s-%d" % (vf[:4], 100000 + i), pid, pn, ground, vf, vu, emp, inst
 
@@ -280,13 +314,23 @@ def main():
                     help="share of rows whose first review is due by --due-on (default 0)")
     ap.add_argument("--due-on", type=date.fromisoformat, default=date(2027, 3, 1),
                     help="the tick date the due rows are due by (default 2027-03-01)")
+    ap.add_argument("--catch-up-fraction", type=float, default=0.0,
+                    help="share of further rows due by --due-on + --catch-up-days (default 0)")
+    ap.add_argument("--catch-up-days", type=int, default=30, help="days of the catch-up (default 30)")
+    ap.add_argument("--second-permits", type=int, default=0,
+                    help="percent of rows that are a further permit of the previous row's holder (default 0)")
     ap.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     a = ap.parse_args()
+    if not 0 <= a.second_permits < 100:
+        ap.error("--second-permits must be a percentage below 100")
+    if a.due_fraction + a.catch_up_fraction > 1.0 or a.catch_up_fraction < 0:
+        ap.error("--due-fraction and --catch-up-fraction must add up to at most 1")
     if not 0 <= a.count < SPACE // 2:
         ap.error(f"--count must be between 0 and {SPACE // 2}")
     if not 0.0 <= a.due_fraction <= 1.0:
         ap.error("--due-fraction must be between 0 and 1")
-    it = rows(a.count, a.seed, a.due_fraction, a.due_on)
+    catch_up = (a.catch_up_fraction, a.catch_up_days if a.catch_up_fraction > 0 else 0)
+    it = rows(a.count, a.seed, a.due_fraction, a.due_on, catch_up, a.second_permits)
     out = open(sys.stdout.fileno(), "w", encoding="utf-8", buffering=1 << 20, closefd=False)
     try:
         (write_csv if a.format == "csv" else write_jsonl)(out, it)

@@ -105,9 +105,9 @@ class FileSource:
 class GeneratedSource:
     """The persons of `gen_permits.py --count N --seed S`, rebuilt on demand."""
 
-    def __init__(self, count, seed):
+    def __init__(self, count, seed, second_permits=0):
         self.count = count
-        self.persons = Persons(seed)
+        self.persons = Persons(seed, second_permits)
         self.next_fresh = 0
 
     def pick(self, rng, ground):
@@ -191,12 +191,14 @@ def main():
     ap.add_argument("--date", type=date.fromisoformat, default=date(2027, 3, 1),
                     help="the delivery date: occurred_on falls in the 7 days before it (default 2027-03-01)")
     ap.add_argument("--id-prefix", help="signal id prefix (default gen-DATE)")
+    ap.add_argument("--second-permits", type=int, default=0,
+                    help="with --persons: the --second-permits the register was generated with")
     ap.add_argument("--unknown-fraction", type=float, default=0.05)
     ap.add_argument("--person-id-fraction", type=float, default=0.10)
     a = ap.parse_args()
     if a.persons is not None and not 0 < a.persons < SPACE // 2:
         ap.error(f"--persons must be between 1 and {SPACE // 2}")
-    source = FileSource(a.permits, a.permits_format) if a.permits else GeneratedSource(a.persons, a.seed)
+    source = FileSource(a.permits, a.permits_format) if a.permits else GeneratedSource(a.persons, a.seed, a.second_permits)
     prefix = a.id_prefix or f"gen-{a.date.isoformat()}"
     out = open(sys.stdout.fileno(), "w", encoding="utf-8", buffering=1 << 20, closefd=False)
     dumps = json.JSONEncoder(ensure_ascii=False).encode
