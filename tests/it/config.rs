@@ -92,6 +92,9 @@ const BAD: &[(&str, &[&str])] = &[
     ("[log]\nformat = \"xml\"\n", &["log.format"]),
     ("[grounds.space]\nreview_every = \"1 year\"\n", &["grounds", "first_review_after"]),
     ("this is not toml", &["10-test.toml"]),
+    ("[mail]\ncase_url = \"http://case.example/{permit_id}\"\n", &["mail.case_url", "https://"]),
+    ("[units.study]\ncase_url = \"https://case.example/permits/\"\n", &["units.study.case_url", "{permit_id}"]),
+    ("[mail]\noverdue_list_limit = -1\n", &["overdue_list_limit"]),
 ];
 
 #[test]

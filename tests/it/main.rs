@@ -7,9 +7,12 @@
 
 mod helpers;
 
+mod browser;
 mod config;
 mod daemon;
+mod digest;
 mod import;
+mod mime;
 mod notify;
 mod schema;
 mod signals;
