@@ -8,6 +8,7 @@
 mod helpers;
 
 mod browser;
+mod cli;
 mod config;
 mod daemon;
 mod digest;
