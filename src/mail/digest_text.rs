@@ -12,8 +12,8 @@ use super::digest::{
 use std::fmt::Write as _;
 
 /// The longest line, in bytes: what a fixed-width mail client shows without scrolling, and
-/// under lettre's 76-byte limit for an unencoded part.
-const WIDTH: usize = 72;
+/// the most lettre sends unencoded (it wants each line, with its newline, under 76 bytes).
+const WIDTH: usize = 74;
 
 /// Left margin of the tables.
 const MARGIN: &str = "  ";
@@ -34,7 +34,7 @@ pub(super) fn text(input: &DigestInput, tasks: &[&DigestTask]) -> String {
     let _ = writeln!(out, "{}", wrap(&summary(input, tasks), "", WIDTH));
     for (priority, group) in groups(tasks) {
         let _ = writeln!(out, "\n{} ({})", heading(priority).to_uppercase(), group.len());
-        out.push_str(&cols.row(["TASK", "PERMIT", "DUE", "CAUSE"]));
+        out.push_str(&cols.row(["TASK", "PERMIT", "DUE"], "", "CAUSE"));
         for task in group {
             new_task(&mut out, input, &cols, task);
         }
@@ -51,7 +51,7 @@ fn new_task(out: &mut String, input: &DigestInput, cols: &Columns, task: &Digest
         let _ = write!(cause, " ({note})");
     }
     let (id, due) = (task.id.to_string(), task.due_on.to_string());
-    out.push_str(&cols.row([&id, task.permit_id.as_str(), &due, &cause]));
+    out.push_str(&cols.row([&id, task.permit_id.as_str(), &due], "", &cause));
     let under = cols.under_permit();
     if let Some(specifics) = &task.headline.specifics {
         let _ = writeln!(out, "{}", wrap(specifics, &under, WIDTH));
@@ -75,12 +75,11 @@ fn overdue(out: &mut String, input: &DigestInput, cols: &Columns) {
     };
     let width = input.overdue.iter().map(|t| days(t).len()).max().unwrap_or(0).max("OVERDUE".len());
     let columns = |overdue: &str, priority: &str| format!("{overdue:<width$}{GAP}{priority:<8}{GAP}");
-    let head = columns("OVERDUE", "PRIORITY") + "CAUSE";
-    out.push_str(&cols.row(["TASK", "PERMIT", "DUE", &head]));
+    out.push_str(&cols.row(["TASK", "PERMIT", "DUE"], &columns("OVERDUE", "PRIORITY"), "CAUSE"));
     for task in input.overdue {
-        let rest = columns(&days(task), task.priority.as_str()) + &task.headline.cause;
         let (id, due) = (task.id.to_string(), task.due_on.to_string());
-        out.push_str(&cols.row([&id, task.permit_id.as_str(), &due, &rest]));
+        let fixed = columns(&days(task), task.priority.as_str());
+        out.push_str(&cols.row([&id, task.permit_id.as_str(), &due], &fixed, &task.headline.cause));
         if let Some(url) = input.case_url {
             let _ = writeln!(out, "{}Case: {}", cols.under_permit(), url.link(task.permit_id.as_str()));
         }
@@ -127,13 +126,14 @@ impl Columns {
         Columns { id, permit }
     }
 
-    /// A row, ending in a newline: margin, padded id, permit and date, then the last cell,
-    /// wrapped under itself when the row would be wider than [`WIDTH`].
-    fn row(&self, [id, permit, due, rest]: [&str; 4]) -> String {
+    /// A row, ending in a newline: margin, padded id, permit and date, the `fixed` cells as
+    /// they are, then the last cell, wrapped under itself when the row would be wider than
+    /// [`WIDTH`].
+    fn row(&self, [id, permit, due]: [&str; 3], fixed: &str, last: &str) -> String {
         let (w1, w2) = (self.id, self.permit);
-        let start = format!("{MARGIN}{id:<w1$}{GAP}{permit:<w2$}{GAP}{due:<DATE_WIDTH$}{GAP}");
+        let start = format!("{MARGIN}{id:<w1$}{GAP}{permit:<w2$}{GAP}{due:<DATE_WIDTH$}{GAP}{fixed}");
         let hanging = " ".repeat(start.chars().count());
-        let wrapped = wrap(rest, &hanging, WIDTH);
+        let wrapped = wrap(last, &hanging, WIDTH);
         format!("{start}{}\n", wrapped.trim_start())
     }
 
@@ -204,6 +204,19 @@ mod tests {
         assert!(text.contains("\n  and 2 more; every open task of the unit is listed by\n    permit-followup tasks --unit study\n"), "{text}");
         let none = super::super::digest::DigestInput { overdue_total: 0, ..input(&new, &[], None) };
         assert!(render(&none).text.contains("OVERDUE (0)\n  None: every open task"));
+    }
+
+    #[test]
+    fn an_overdue_row_wraps_its_cause_under_the_cause_column() {
+        let (new, mut overdue) = sample();
+        overdue[0].permit_id = crate::domain::ids::PermitId::parse("UT-2022-112202/2-ext").unwrap();
+        let text = render(&input(&new, &overdue, None)).text;
+        assert!(text.lines().all(|l| l.len() <= WIDTH), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let head = lines.iter().position(|l| l.contains("PRIORITY  CAUSE")).unwrap();
+        let at = lines[head].find("CAUSE").unwrap();
+        assert_eq!(lines[head + 1].find("Periodic"), Some(at), "{text}");
+        assert_eq!(lines[head + 2].find("review"), Some(at), "{text}");
     }
 
     #[test]
