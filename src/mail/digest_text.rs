@@ -12,8 +12,8 @@ use super::digest::{
 use std::fmt::Write as _;
 
 /// The longest line, in bytes: what a fixed-width mail client shows without scrolling, and
-/// the most lettre sends unencoded (it wants each line, with its newline, under 76 bytes).
-const WIDTH: usize = 74;
+/// the most lettre sends unencoded (it wants each line, with its CRLF, under 76 bytes).
+const WIDTH: usize = 73;
 
 /// Left margin of the tables.
 const MARGIN: &str = "  ";

@@ -114,15 +114,32 @@ pub(super) fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
 }
 
 /// A part's body as `8bit` — the text as it is, so no quoted-printable soft break ever splits a
-/// word or a column, and the `.eml` reads as the mail does — or as `base64` when 8bit cannot
-/// carry it (a line over 998 bytes). Either way lettre picks it from the text alone, so every
-/// attempt gives the same bytes. A non-ASCII 8bit part needs a server that offers 8BITMIME,
-/// as every current one does.
+/// word or a column, and the `.eml` reads as the mail does — or as `base64` when lettre will
+/// not send it unencoded (a line of 76 bytes or more, with its CRLF). The choice follows from
+/// the text alone, so every attempt gives the same bytes. A non-ASCII 8bit part needs a server
+/// that offers 8BITMIME, as every current one does.
 fn unbroken(text: &str) -> Body {
-    Body::new_with_encoding(text.to_string(), ContentTransferEncoding::EightBit).unwrap_or_else(|_| {
-        Body::new_with_encoding(text.to_string(), ContentTransferEncoding::Base64)
-            .unwrap_or_else(|_| Body::new(text.to_string()))
+    let text = crlf(text);
+    Body::new_with_encoding(text.clone(), ContentTransferEncoding::EightBit).unwrap_or_else(|_| {
+        Body::new_with_encoding(text.clone(), ContentTransferEncoding::Base64)
+            .unwrap_or_else(|_| Body::new(text))
     })
+}
+
+/// `text` with CRLF line ends. lettre adds the missing CRs itself, but one insertion at a time
+/// — quadratic in the size of the part, seconds for a digest of thousands of tasks — and leaves
+/// the CRs that are there alone.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut previous = '\0';
+    for c in text.chars() {
+        if c == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
 }
 
 /// A Message-ID is `left@right` in printable ASCII, without `<`, `>` or spaces.
@@ -187,6 +204,12 @@ mod tests {
         let text = String::from_utf8(build(&long).unwrap().formatted()).unwrap();
         assert!(text.contains("Content-Transfer-Encoding: base64\r\n"), "{text}");
         assert!(text.lines().all(|l| l.len() <= 998));
+    }
+
+    #[test]
+    fn line_ends_become_crlf_once() {
+        assert_eq!(crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
+        assert_eq!(crlf("\n\n"), "\r\n\r\n");
     }
 
     #[test]
