@@ -41,39 +41,9 @@ pub fn report(s: &Settings) -> String {
     out + &policy(&s.policy)
 }
 
-/// The tables of the policy in force.
+/// The tables of the policy in force, then a line per income rule.
 fn policy(p: &Policy) -> String {
-    let mut out = String::from("\ngrounds:\n");
-    let rows: Vec<Vec<String>> = p
-        .grounds
-        .iter()
-        .map(|(name, g)| {
-            vec![
-                name.clone(),
-                g.first_review_after.to_string(),
-                g.review_every.to_string(),
-                g.lead_time.to_string(),
-                g.unit.clone(),
-                g.priority.to_string(),
-                g.legal_basis.clone(),
-            ]
-        })
-        .collect();
-    out += &table(
-        &["GROUND", "FIRST REVIEW AFTER", "EVERY", "LEAD TIME", "UNIT", "PRIORITY", "LEGAL BASIS"],
-        &rows,
-    );
-    out.push_str("\nunits:\n");
-    let rows: Vec<Vec<String>> = p
-        .units
-        .iter()
-        .map(|(key, u)| {
-            let cap = u.weekly_capacity.map_or("unlimited".to_string(), |c| c.to_string());
-            let link = p.digest.case_urls.get(key).map_or_else(|| NONE.to_string(), |u| u.to_string());
-            vec![key.clone(), u.name.clone(), cap, u.email.len().to_string(), link]
-        })
-        .collect();
-    out += &table(&["UNIT", "NAME", "WEEKLY CAPACITY", "ADDRESSES", "CASE LINK"], &rows);
+    let mut out = String::from("\ngrounds:\n") + &grounds(p) + "\nunits:\n" + &units(p);
     let _ = writeln!(out, "\nsignals (unmatched after {}):", p.unmatched_after);
     let rows: Vec<Vec<String>> = p
         .signals
@@ -94,6 +64,38 @@ fn policy(p: &Policy) -> String {
         let _ = writeln!(out, "\n{kind}: {}", income_rule(r.min_monthly_sek.as_ref(), r.check_employer));
     }
     out
+}
+
+fn grounds(p: &Policy) -> String {
+    let rows: Vec<Vec<String>> = p
+        .grounds
+        .iter()
+        .map(|(name, g)| {
+            vec![
+                name.clone(),
+                g.first_review_after.to_string(),
+                g.review_every.to_string(),
+                g.lead_time.to_string(),
+                g.unit.clone(),
+                g.priority.to_string(),
+                g.legal_basis.clone(),
+            ]
+        })
+        .collect();
+    table(&["GROUND", "FIRST REVIEW AFTER", "EVERY", "LEAD TIME", "UNIT", "PRIORITY", "LEGAL BASIS"], &rows)
+}
+
+fn units(p: &Policy) -> String {
+    let rows: Vec<Vec<String>> = p
+        .units
+        .iter()
+        .map(|(key, u)| {
+            let cap = u.weekly_capacity.map_or("unlimited".to_string(), |c| c.to_string());
+            let link = p.digest.case_urls.get(key).map_or_else(|| NONE.to_string(), |u| u.to_string());
+            vec![key.clone(), u.name.clone(), cap, u.email.len().to_string(), link]
+        })
+        .collect();
+    table(&["UNIT", "NAME", "WEEKLY CAPACITY", "ADDRESSES", "CASE LINK"], &rows)
 }
 
 /// `threshold 27360 SEK for permits granted from 2023-11-01, 28480 SEK from 2024-06-01;
