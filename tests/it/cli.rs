@@ -103,4 +103,13 @@ fn check_config_shows_every_section_it_validates() {
         out.lines().any(|l| l.starts_with("work ") && l.ends_with("https://case.example/p/{permit_id}")),
         "{out}"
     );
+    // mail.case_url for every unit but one that turns it off with "".
+    let both = "[mail]\ncase_url = \"https://c.example/{permit_id}\"\n[units.study]\ncase_url = \"\"\n";
+    let out = Env::new(Engine::Sqlite, both).unwrap().ok(&["check-config"]);
+    assert!(out.contains("case links for 5 of 6 unit(s)"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("study ") && l.ends_with(" -")), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("family ") && l.ends_with("https://c.example/{permit_id}")),
+        "{out}"
+    );
 }
