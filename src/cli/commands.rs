@@ -71,7 +71,11 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 },
                 permit: list.permit,
             };
-            let tasks = storage::tasks::list(&mut open(&settings)?, &filter)?;
+            let mut conn = open(&settings)?;
+            if let Some(unit) = &filter.unit {
+                check_unit(&mut conn, &settings, unit)?;
+            }
+            let tasks = storage::tasks::list(&mut conn, &filter)?;
             print!("{}", output::tasks(&tasks, list.format)?);
             Ok(exit::OK)
         }
@@ -121,7 +125,8 @@ pub fn failure(e: &anyhow::Error) -> (String, i32) {
     if let Some(e) = e.downcast_ref::<CloseError>() {
         let line = match e {
             CloseError::EmptyNote => "--note must give the caseworker's reason".to_string(),
-            other => other.to_string(),
+            CloseError::NoTask(_) => format!("{e}; `permit-followup tasks --state all` lists every task"),
+            CloseError::AlreadyClosed { .. } => format!("{e}; its outcome is kept"),
         };
         return (line, exit::USAGE);
     }
@@ -147,6 +152,25 @@ pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
         storage::migrate(&mut conn)?;
     }
     Ok(conn)
+}
+
+/// `tasks --unit U` of a unit that is neither configured nor on any task is a usage error
+/// rather than an empty list. A unit removed from the configuration whose tasks remain is
+/// listed: those tasks wait for it (`notify` reports them).
+fn check_unit(conn: &mut AnyConnection, settings: &Settings, unit: &str) -> anyhow::Result<()> {
+    if settings.policy.units.contains_key(unit) {
+        return Ok(());
+    }
+    let any = storage::tasks::Filter { unit: Some(unit.to_string()), ..storage::tasks::Filter::default() };
+    if !storage::tasks::list(conn, &any)?.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<&str> = settings.policy.units.keys().map(String::as_str).collect();
+    Err(UsageError(format!(
+        "unknown unit {unit:?}: no [units.{unit}] in the configuration and no task of it (units: {})",
+        known.join(", ")
+    ))
+    .into())
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<i32> {
@@ -267,7 +291,7 @@ fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<i32> {
 }
 
 fn check_config(settings: &Settings, args: CheckConfigArgs) -> anyhow::Result<i32> {
-    print!("{}", output::policy(settings));
+    print!("{}", super::check_config::report(settings));
     let Some(now) = args.now.as_deref() else {
         println!(
             "\ncapacity check skipped: give --now DATE to hold capacities against the register's demand"

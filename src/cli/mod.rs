@@ -2,6 +2,7 @@
 //! command in [`commands`], what they print in `output`. The CLI is what maps a job's result
 //! to words and exit statuses; the jobs know nothing of flags or exit codes.
 
+mod check_config;
 mod commands;
 mod output;
 mod page;

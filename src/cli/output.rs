@@ -1,5 +1,6 @@
-//! What commands print: aligned tables for people, JSON for scripts. Nothing here ever holds a
-//! personal number (storage has none to give).
+//! What commands print: aligned tables for people, each a header row, its rows and a count
+//! line, and JSON for scripts. Nothing here ever holds a personal number (storage has none to
+//! give).
 
 use super::OutputFormat;
 use crate::domain::audit::AuditEvent;
@@ -8,8 +9,10 @@ use crate::domain::signal::{Signal, Subject};
 use crate::domain::task::Task;
 use crate::jobs::notify::NotifyReport;
 use crate::jobs::tick::TickReport;
-use crate::settings::{MailTransport, Settings};
 use std::fmt::Write;
+
+/// An empty cell in the middle of a row, so that the columns still split on spaces.
+pub(super) const NONE: &str = "-";
 
 /// Left-aligned columns separated by two spaces.
 pub(super) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -117,12 +120,13 @@ pub fn tasks(tasks: &[Task], format: OutputFormat) -> anyhow::Result<String> {
                 t.unit.clone(),
                 t.priority.to_string(),
                 t.due_on.to_string(),
-                t.outcome.map_or_else(|| t.state.as_str().to_string(), |o| o.to_string()),
+                t.state.as_str().to_string(),
+                t.outcome.map_or_else(|| NONE.to_string(), |o| o.to_string()),
                 t.reason.clone(),
             ]
         })
         .collect();
-    Ok(table(&["ID", "PERMIT", "CAUSE", "UNIT", "PRIORITY", "DUE", "STATE", "REASON"], &cells)
+    Ok(table(&["ID", "PERMIT", "CAUSE", "UNIT", "PRIORITY", "DUE", "STATE", "OUTCOME", "REASON"], &cells)
         + &format!("{} task(s)\n", tasks.len()))
 }
 
@@ -238,12 +242,13 @@ pub fn rejects(rejects: &[Reject], format: OutputFormat) -> anyhow::Result<Strin
                 r.import_id.to_string(),
                 format!("{}:{}", r.file, r.line),
                 r.field.clone(),
-                r.record_key.clone().unwrap_or_default(),
+                r.record_key.clone().unwrap_or_else(|| NONE.to_string()),
                 r.reason.clone(),
             ]
         })
         .collect();
-    Ok(table(&["IMPORT", "WHERE", "FIELD", "RECORD", "REASON"], &cells))
+    Ok(table(&["IMPORT", "WHERE", "FIELD", "RECORD", "REASON"], &cells)
+        + &format!("{} reject(s)\n", rejects.len()))
 }
 
 /// `history`.
@@ -258,73 +263,7 @@ pub fn history(events: &[AuditEvent]) -> String {
             ]
         })
         .collect();
-    table(&["AT (UTC)", "EVENT", "DETAIL"], &cells)
-}
-
-/// `check-config`: where the configuration came from and the policy in force.
-pub fn policy(s: &Settings) -> String {
-    let mut out = String::from("configuration is valid\n");
-    let _ = writeln!(out, "sources: {}", s.sources.join(", "));
-    let engine = s.database.engine.describe();
-    let _ = writeln!(out, "database: {engine} (migrate on start: {})", s.database.migrate_on_start);
-    let _ = writeln!(
-        out,
-        "schedule: tick \"{}\", digest \"{}\", in {}",
-        s.schedule.tick, s.schedule.digest, s.schedule.timezone
-    );
-    let mail = match &s.mail.transport {
-        MailTransport::File(dir) => format!("files in {}", dir.display()),
-        MailTransport::Smtp(smtp) => format!("SMTP {}:{} (tls {:?})", smtp.host, smtp.port, smtp.tls),
-    };
-    let _ = writeln!(out, "mail: {mail}, from {}", s.mail.from);
-    let p = &s.policy;
-    out.push_str("\ngrounds:\n");
-    let rows: Vec<Vec<String>> = p
-        .grounds
-        .iter()
-        .map(|(name, g)| {
-            vec![
-                name.clone(),
-                g.first_review_after.to_string(),
-                g.review_every.to_string(),
-                g.lead_time.to_string(),
-                g.unit.clone(),
-                g.priority.to_string(),
-                g.legal_basis.clone(),
-            ]
-        })
-        .collect();
-    out += &table(
-        &["GROUND", "FIRST REVIEW AFTER", "EVERY", "LEAD TIME", "UNIT", "PRIORITY", "LEGAL BASIS"],
-        &rows,
-    );
-    out.push_str("\nunits:\n");
-    let rows: Vec<Vec<String>> = p
-        .units
-        .iter()
-        .map(|(key, u)| {
-            let cap = u.weekly_capacity.map_or("unlimited".to_string(), |c| c.to_string());
-            vec![key.clone(), u.name.clone(), cap, u.email.len().to_string()]
-        })
-        .collect();
-    out += &table(&["UNIT", "NAME", "WEEKLY CAPACITY", "ADDRESSES"], &rows);
-    let _ = writeln!(out, "\nsignals (unmatched after {}):", p.unmatched_after);
-    let rows: Vec<Vec<String>> = p
-        .signals
-        .iter()
-        .map(|(kind, r)| {
-            let grounds = r.grounds.as_ref().map_or("*".to_string(), |g| g.join(","));
-            vec![
-                kind.clone(),
-                grounds,
-                r.priority.to_string(),
-                r.due_within.to_string(),
-                r.legal_basis.clone(),
-            ]
-        })
-        .collect();
-    out += &table(&["KIND", "GROUNDS", "PRIORITY", "DUE WITHIN", "LEGAL BASIS"], &rows);
-    out
+    table(&["AT (UTC)", "EVENT", "DETAIL"], &cells) + &format!("{} event(s)\n", events.len())
 }
 
 /// `check-config --now`: the units whose capacity cannot keep up with their periodic reviews.

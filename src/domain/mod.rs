@@ -6,8 +6,10 @@
 pub mod audit;
 pub mod calendar;
 pub mod capacity;
+pub mod case_url;
 pub mod digest;
 pub mod forecast;
+pub mod headline;
 pub mod ids;
 pub mod import;
 pub mod permit;

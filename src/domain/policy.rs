@@ -1,6 +1,8 @@
-//! Policy: what each ground, unit and signal kind asks for. Built once from the configuration
-//! (see `settings`), then read by every rule; nothing here knows where it came from.
+//! Policy: what each ground, unit and signal kind asks for, and what digests show. Built once
+//! from the configuration (see `settings`), then read by every rule; nothing here knows where
+//! it came from.
 
+use super::case_url::CaseUrl;
 use super::span::Span;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -144,6 +146,19 @@ pub struct Policy {
     pub signals: BTreeMap<String, SignalRule>,
     /// A signal whose person has no permit this long after receipt becomes `unmatched`.
     pub unmatched_after: Span,
+    /// What the units' digests show besides their new tasks.
+    pub digest: DigestPolicy,
+}
+
+/// What a unit's digest shows besides its new tasks (docs/REFERENCE.md §6.2): links to the case
+/// system and how long its Overdue section may grow.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DigestPolicy {
+    /// The link template of each unit that has one: `[units.U].case_url`, else `mail.case_url`.
+    pub case_urls: BTreeMap<String, CaseUrl>,
+    /// The Overdue section lists at most this many tasks (`mail.overdue_list_limit`), then says
+    /// how many more there are.
+    pub overdue_list_limit: usize,
 }
 
 impl Policy {

@@ -9,12 +9,18 @@
 //! the same message (same Message-ID) again, never a different one. One unit's failure does not
 //! stop the others.
 //!
+//! A digest lists each new task with its id, permit id, cause in words and the specifics of its
+//! stored reason, due date, priority and legal basis, and the unit's open overdue tasks as of
+//! `today` (most overdue first, up to the policy's `overdue_list_limit`, then how many more),
+//! with links when the unit has a case link template (docs/REFERENCE.md §6.2).
+//!
 //! A digest the server refuses permanently (a 5xx reply) or that cannot be built stays pending
 //! but is *refused*: it is not tried again on every run, only once the mail settings or the
 //! unit's addresses differ from those it was refused under, or when the caller asks.
 
 use crate::domain::audit::AuditEvent;
 use crate::domain::digest::{Digest, NewDigest};
+use crate::domain::headline::Headline;
 use crate::domain::policy::Policy;
 use crate::domain::task::Task;
 use crate::mail::digest::{render, DigestInput, DigestTask};
@@ -168,44 +174,67 @@ fn prepare(
     }
     let mut problems = Vec::new();
     for (unit, tasks) in by_unit {
-        let Some(config) = policy.units.get(&unit) else {
+        if !policy.units.contains_key(&unit) {
             let why = format!("no [units.{unit}] in the configuration; its {} task(s) wait", tasks.len());
             tracing::error!(unit = %unit, "{why}");
             problems.push((unit, why));
             continue;
-        };
-        let lines: Vec<DigestTask> = tasks
-            .iter()
-            .map(|t| DigestTask {
-                permit_id: t.permit_id.to_string(),
-                cause: t.cause.to_string(),
-                due_on: t.due_on,
-                priority: t.priority,
-            })
-            .collect();
-        let overdue = u64::try_from(digests::open_overdue(c, &unit, today)?).unwrap_or(0);
-        let rendered = render(&DigestInput {
-            unit_name: &config.name,
-            unit_key: &unit,
-            tasks: &lines,
-            open_overdue: overdue,
-            today,
-        });
-        let digest = NewDigest {
-            unit: unit.clone(),
-            message_id: new_message_id(0, from),
-            recipients: config.email.clone(),
-            subject: rendered.subject,
-            text: rendered.text,
-            html: rendered.html,
-            task_count: u32::try_from(tasks.len()).unwrap_or(u32::MAX),
-            created_at: at,
-        };
+        }
+        let digest = write_digest(c, policy, from, &unit, &tasks, today, at)?;
         let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
         let id = digests::create(c, &digest, &ids)?;
         digests::set_message_id(c, id, &new_message_id(id, from))?;
     }
     Ok(problems)
+}
+
+/// Renders the digest of `unit`'s new `tasks`, with its overdue ones as of `today`.
+fn write_digest(
+    c: &mut AnyConnection,
+    policy: &Policy,
+    from: &str,
+    unit: &str,
+    tasks: &[Task],
+    today: NaiveDate,
+    at: NaiveDateTime,
+) -> anyhow::Result<NewDigest> {
+    let config = &policy.units[unit];
+    let (overdue, overdue_total) = digests::open_overdue(c, unit, today, policy.digest.overdue_list_limit)?;
+    let shown = |list: &[Task]| list.iter().map(|t| digest_task(t, policy)).collect::<Vec<_>>();
+    let (new, overdue) = (shown(tasks), shown(&overdue));
+    let rendered = render(&DigestInput {
+        unit_name: &config.name,
+        unit_key: unit,
+        tasks: &new,
+        overdue: &overdue,
+        overdue_total,
+        case_url: policy.digest.case_urls.get(unit),
+        today,
+    });
+    Ok(NewDigest {
+        unit: unit.to_string(),
+        message_id: new_message_id(0, from),
+        recipients: config.email.clone(),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        task_count: u32::try_from(tasks.len()).unwrap_or(u32::MAX),
+        created_at: at,
+    })
+}
+
+/// A task as a digest shows it: ids, the cause in words and the reason's specifics, dates,
+/// priority and legal basis — nothing that names or identifies the holder.
+fn digest_task(task: &Task, policy: &Policy) -> DigestTask {
+    DigestTask {
+        id: task.id,
+        permit_id: task.permit_id.clone(),
+        headline: Headline::of(&task.cause, &task.reason, policy),
+        due_on: task.due_on,
+        priority: task.priority,
+        legal_basis: task.legal_basis.clone(),
+        created_on: task.created_on,
+    }
 }
 
 fn outgoing(digest: &Digest, from: &str) -> OutgoingMail {

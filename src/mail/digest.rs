@@ -1,23 +1,33 @@
-//! The digest a unit receives: its new follow-up tasks as a subject, a `text/plain` body and
-//! an HTML body. Rendering is a pure function of its input, so the text is snapshot-tested;
-//! the input carries permit ids, causes, dates and priorities only, never a name, person id
-//! or personal number, and nothing here adds any.
+//! The digest a unit receives (docs/REFERENCE.md §6.2): its new follow-up tasks grouped by
+//! priority, its open overdue tasks, and a footer, as a subject, a `text/plain` part
+//! (`digest_text`) and an HTML part (`digest_html`) that say the same. Rendering is a pure
+//! function of [`DigestInput`], so both parts are snapshot-tested. The input carries task and
+//! permit ids, causes, reasons, dates, priorities and legal bases only — never a name, person
+//! id or personal number — and nothing here adds any.
 
+use crate::domain::case_url::CaseUrl;
+use crate::domain::headline::Headline;
+use crate::domain::ids::{PermitId, TaskId};
 use crate::domain::policy::Priority;
 use chrono::NaiveDate;
-use std::fmt::Write as _;
 
-/// One new task, as a digest shows it.
+/// One task, as a digest shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestTask {
+    /// The task's id, which `tasks close` takes.
+    pub id: TaskId,
     /// The permit the task concerns.
-    pub permit_id: String,
-    /// `periodic_review` or the signal kind.
-    pub cause: String,
+    pub permit_id: PermitId,
+    /// The cause in words and what the stored reason adds.
+    pub headline: Headline,
     /// When the task is due.
     pub due_on: NaiveDate,
     /// How urgent the task is.
     pub priority: Priority,
+    /// The legal provision the task rests on.
+    pub legal_basis: String,
+    /// The local date the task was created on.
+    pub created_on: NaiveDate,
 }
 
 /// Everything one unit's digest says.
@@ -27,263 +37,289 @@ pub struct DigestInput<'a> {
     pub unit_name: &'a str,
     /// The unit's key (`U` of `[units.U]`), as `tasks --unit` takes it.
     pub unit_key: &'a str,
-    /// The tasks not yet notified, in any order.
+    /// The tasks no digest listed yet, in any order.
     pub tasks: &'a [DigestTask],
-    /// How many of the unit's open tasks are past their due date.
-    pub open_overdue: u64,
-    /// The day the digest is written.
+    /// The first of the unit's open overdue tasks, as many as the Overdue section lists.
+    pub overdue: &'a [DigestTask],
+    /// How many open overdue tasks the unit has in all.
+    pub overdue_total: u64,
+    /// The unit's link template, if it has one.
+    pub case_url: Option<&'a CaseUrl>,
+    /// The day the digest is written: "overdue" means due before it.
     pub today: NaiveDate,
 }
 
 /// A digest ready to be put in a mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedDigest {
-    /// `N new follow-up tasks for UNIT-NAME`.
+    /// `N new follow-up tasks for UNIT-NAME`, and how many are urgent or overdue.
     pub subject: String,
-    /// The `text/plain` part: one line a task, highest priority first.
+    /// The `text/plain` part, in columns for a fixed-width font.
     pub text: String,
-    /// The `text/html` part: the same as a table.
+    /// The `text/html` part: the same, with inline styles only.
     pub html: String,
 }
 
 /// Priorities in the order a digest lists them.
-const PRIORITY_ORDER: [Priority; 4] = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low];
+pub(super) const PRIORITY_ORDER: [Priority; 4] =
+    [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low];
 
-/// What the footer says, in both parts.
-const PRIVACY_NOTE: &str = "This mail lists permit ids only, never names, person ids or personal numbers.";
+/// What the footer says of personal data, in both parts.
+pub(super) const PRIVACY_NOTE: &str =
+    "This mail lists task and permit ids only, never names, person ids or personal numbers.";
+
+/// The outcomes a caseworker may close a task with, as `tasks close` takes them.
+pub(super) const OUTCOMES: &str = "no_action|revocation_initiated|referred";
 
 /// Renders a unit's digest.
 pub fn render(input: &DigestInput) -> RenderedDigest {
     let tasks = sorted(input.tasks);
-    RenderedDigest { subject: subject(input), text: text(input, &tasks), html: html(input, &tasks) }
+    RenderedDigest {
+        subject: subject(input),
+        text: super::digest_text::text(input, &tasks),
+        html: super::digest_html::html(input, &tasks),
+    }
 }
 
-/// The subject, worded as docs/REFERENCE.md §6 has it, whatever the count, so that mail filters
-/// written against the contract match.
-fn subject(input: &DigestInput) -> String {
-    format!("{} new follow-up tasks for {}", input.tasks.len(), input.unit_name)
+/// `1 new follow-up task for UNIT-NAME`, `3 new follow-up tasks for UNIT-NAME (1 urgent, 4
+/// overdue)`: the count of new tasks, then how many of them are urgent and how many of the
+/// unit's open tasks are overdue, each only when there are any. A mail filter written against
+/// the first part keeps matching.
+pub(super) fn subject(input: &DigestInput) -> String {
+    let mut subject = title(input);
+    let urgent = input.tasks.iter().filter(|t| t.priority == Priority::Urgent).count();
+    let mut notes = Vec::new();
+    if urgent > 0 {
+        notes.push(format!("{urgent} urgent"));
+    }
+    if input.overdue_total > 0 {
+        notes.push(format!("{} overdue", input.overdue_total));
+    }
+    if !notes.is_empty() {
+        subject.push_str(&format!(" ({})", notes.join(", ")));
+    }
+    subject
 }
 
-/// The tasks by priority (highest first), then due date, then permit id.
-fn sorted(tasks: &[DigestTask]) -> Vec<&DigestTask> {
+/// The summary under the title, in both parts: the day, how many new tasks of each priority,
+/// how many of the unit's open tasks are overdue.
+pub(super) fn summary(input: &DigestInput, tasks: &[&DigestTask]) -> String {
+    let counts: Vec<String> = groups(tasks).iter().map(|(p, g)| format!("{} {p}", g.len())).collect();
+    let new = if counts.is_empty() {
+        "No new tasks.".to_string()
+    } else {
+        format!("By priority: {}.", counts.join(", "))
+    };
+    let overdue = match input.overdue_total {
+        0 => "No open task of the unit is overdue.".to_string(),
+        1 => "1 open task of the unit is overdue.".to_string(),
+        n => format!("{n} open tasks of the unit are overdue."),
+    };
+    format!("{}. {new} {overdue}", input.today)
+}
+
+/// The title of both parts: the subject without its notes in brackets.
+pub(super) fn title(input: &DigestInput) -> String {
+    let n = input.tasks.len();
+    format!("{n} new follow-up {} for {}", plural(n, "task", "tasks"), input.unit_name)
+}
+
+/// The tasks by priority (urgent first), then due date — so overdue ones first — then permit
+/// and task id.
+pub(super) fn sorted(tasks: &[DigestTask]) -> Vec<&DigestTask> {
     let mut tasks: Vec<&DigestTask> = tasks.iter().collect();
     tasks.sort_by(|a, b| {
-        (a.priority, a.due_on, &a.permit_id, &a.cause).cmp(&(b.priority, b.due_on, &b.permit_id, &b.cause))
+        (a.priority, a.due_on, &a.permit_id, a.id).cmp(&(b.priority, b.due_on, &b.permit_id, b.id))
     });
     tasks
 }
 
-/// The tasks of one priority, in order.
-fn group<'t>(tasks: &[&'t DigestTask], priority: Priority) -> Vec<&'t DigestTask> {
-    tasks.iter().copied().filter(|t| t.priority == priority).collect()
+/// The non-empty priority groups of sorted tasks, in [`PRIORITY_ORDER`].
+pub(super) fn groups<'t>(tasks: &[&'t DigestTask]) -> Vec<(Priority, Vec<&'t DigestTask>)> {
+    PRIORITY_ORDER
+        .into_iter()
+        .map(|p| (p, tasks.iter().copied().filter(|t| t.priority == p).collect::<Vec<_>>()))
+        .filter(|(_, g)| !g.is_empty())
+        .collect()
 }
 
-/// A priority's heading, e.g. `High priority`.
-fn heading(priority: Priority) -> &'static str {
+/// A priority group's heading.
+pub(super) fn heading(priority: Priority) -> &'static str {
     match priority {
-        Priority::Urgent => "Urgent priority",
+        Priority::Urgent => "Urgent",
         Priority::High => "High priority",
         Priority::Normal => "Normal priority",
         Priority::Low => "Low priority",
     }
 }
 
-/// The greeting line of both parts.
-fn greeting(input: &DigestInput) -> String {
+/// `3 days overdue` when the task is due before `today`.
+pub(super) fn overdue_note(task: &DigestTask, today: NaiveDate) -> Option<String> {
+    let days = (today - task.due_on).num_days();
+    (days > 0)
+        .then(|| format!("{days} {} overdue", plural(usize::try_from(days).unwrap_or(2), "day", "days")))
+}
+
+/// How many overdue tasks the Overdue section leaves out.
+pub(super) fn overdue_left_out(input: &DigestInput) -> u64 {
+    input.overdue_total.saturating_sub(u64::try_from(input.overdue.len()).unwrap_or(u64::MAX))
+}
+
+/// The footer's sentence on what the digest covers: the unit, and the days the new tasks were
+/// created on.
+pub(super) fn period(input: &DigestInput) -> String {
+    let first = input.tasks.iter().map(|t| t.created_on).min();
+    let last = input.tasks.iter().map(|t| t.created_on).max();
+    let unit = input.unit_name;
+    match (first, last) {
+        (Some(a), Some(b)) if a == b => format!(
+            "This digest lists the tasks created for {unit} on {a} that no earlier digest listed, and the unit's overdue tasks on {}.",
+            input.today
+        ),
+        (Some(a), Some(b)) => format!(
+            "This digest lists the tasks created for {unit} from {a} to {b} that no earlier digest listed, and the unit's overdue tasks on {}.",
+            input.today
+        ),
+        _ => format!("This digest lists the overdue tasks of {unit} on {}.", input.today),
+    }
+}
+
+/// The footer's sentence on who receives the mail.
+pub(super) fn recipients_note(input: &DigestInput) -> String {
     format!(
-        "New follow-up tasks for {} on {}, highest priority first.",
-        input.unit_name,
-        input.today.format("%Y-%m-%d")
+        "It goes to the addresses of [units.{}] email in permit-followup's configuration; to change who receives it, ask the service's operators to change that list.",
+        input.unit_key
     )
 }
 
-/// The overdue line of both parts.
-fn overdue_line(input: &DigestInput) -> String {
-    format!("Open overdue tasks in this unit: {}", input.open_overdue)
-}
-
-/// The `text/plain` body. A task line is exactly `PERMIT_ID  CAUSE  due DUE_DATE  PRIORITY`,
-/// unpadded, so that scripts can split it on two spaces.
-fn text(input: &DigestInput, tasks: &[&DigestTask]) -> String {
-    let mut out = String::new();
-    // Writing to a String cannot fail.
-    let _ = writeln!(out, "Hello,\n\n{}", greeting(input));
-    if tasks.is_empty() {
-        out.push_str("\nNo new tasks.\n");
-    }
-    for priority in PRIORITY_ORDER {
-        let group = group(tasks, priority);
-        if group.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\n{} ({})", heading(priority), group.len());
-        for t in group {
-            let _ = writeln!(
-                out,
-                "{}  {}  due {}  {}",
-                t.permit_id,
-                t.cause,
-                t.due_on.format("%Y-%m-%d"),
-                t.priority
-            );
-        }
-    }
-    let _ = writeln!(out, "\n{}", overdue_line(input));
-    let _ = write!(
-        out,
-        "\n{PRIVACY_NOTE}\nLook a task up in the case system, or with\n    \
-         permit-followup tasks --permit PERMIT_ID\nand all of this unit's open tasks with\n    \
-         permit-followup tasks --unit {} --state open\n",
-        input.unit_key
-    );
-    out
-}
-
-/// The `text/html` body: the same content as a table, every text escaped.
-fn html(input: &DigestInput, tasks: &[&DigestTask]) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n</head>\n\
-         <body>\n<p>{}</p>\n",
-        escape(&subject(input)),
-        escape(&greeting(input))
-    );
-    if tasks.is_empty() {
-        out.push_str("<p>No new tasks.</p>\n");
+fn plural<'w>(n: usize, one: &'w str, many: &'w str) -> &'w str {
+    if n == 1 {
+        one
     } else {
-        out.push_str(
-            "<table>\n<thead><tr><th>Permit</th><th>Cause</th><th>Due</th><th>Priority</th></tr></thead>\n<tbody>\n",
-        );
-        for t in tasks {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&t.permit_id),
-                escape(&t.cause),
-                t.due_on.format("%Y-%m-%d"),
-                t.priority
-            );
-        }
-        out.push_str("</tbody>\n</table>\n");
+        many
     }
-    let _ = write!(
-        out,
-        "<p>{}</p>\n<p>{}<br>\nLook a task up in the case system, or with \
-         <code>permit-followup tasks --permit PERMIT_ID</code>; all of this unit's open tasks with \
-         <code>permit-followup tasks --unit {} --state open</code>.</p>\n</body>\n</html>\n",
-        escape(&overdue_line(input)),
-        escape(PRIVACY_NOTE),
-        escape(input.unit_key)
-    );
-    out
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn date(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    pub fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
     }
 
-    fn task(permit_id: &str, cause: &str, due_on: &str, priority: Priority) -> DigestTask {
-        DigestTask { permit_id: permit_id.into(), cause: cause.into(), due_on: date(due_on), priority }
+    pub fn task(
+        id: i64,
+        permit: &str,
+        cause: &str,
+        specifics: Option<&str>,
+        due_on: &str,
+        priority: Priority,
+    ) -> DigestTask {
+        DigestTask {
+            id: TaskId(id),
+            permit_id: PermitId::parse(permit).unwrap(),
+            headline: Headline { cause: cause.into(), specifics: specifics.map(str::to_string) },
+            due_on: date(due_on),
+            priority,
+            legal_basis: "UtlL 7 kap. 7 §".into(),
+            created_on: date("2026-11-20"),
+        }
     }
 
-    fn sample() -> Vec<DigestTask> {
-        vec![
-            task("UT-2026-0003", "periodic_review", "2026-12-07", Priority::Normal),
-            task("UT-2026-0001", "emigrated", "2026-12-04", Priority::High),
-            task("UT-2026-0002", "periodic_review", "2026-12-01", Priority::Normal),
-            task("UT-2026-0009", "deceased", "2026-11-30", Priority::Urgent),
-            task("UT-2026-0004", "periodic_review", "2026-12-01", Priority::Normal),
-            task("UT-2026-0005", "income_reported", "2026-12-20", Priority::Low),
-        ]
+    /// Six new tasks of four priorities (one overdue), and two of the unit's four overdue tasks.
+    pub fn sample() -> (Vec<DigestTask>, Vec<DigestTask>) {
+        let income = Some("24350 SEK reported for 2026-10, below the threshold of 28480 SEK");
+        let mut new = vec![
+            task(103, "UT-2026-0003", "Periodic review", None, "2026-12-07", Priority::Normal),
+            task(101, "UT-2026-0001", "Registered as emigrated", None, "2026-12-04", Priority::High),
+            task(102, "UT-2026-0002", "Periodic review", None, "2026-11-21", Priority::Normal),
+            task(109, "UT-2026-0009", "Registered as deceased", None, "2026-11-30", Priority::Urgent),
+            task(104, "UT-2026-0004", "Periodic review", None, "2026-12-01", Priority::Normal),
+            task(105, "UT-2026-0005", "Income below the threshold", income, "2026-12-20", Priority::Low),
+        ];
+        new[5].created_on = date("2026-11-23");
+        let overdue = vec![
+            task(7, "UT-2025-0700", "Periodic review", None, "2025-12-02", Priority::Normal),
+            task(102, "UT-2026-0002", "Periodic review", None, "2026-11-21", Priority::Normal),
+        ];
+        (new, overdue)
     }
 
-    fn input<'a>(unit_name: &'a str, tasks: &'a [DigestTask]) -> DigestInput<'a> {
-        DigestInput { unit_name, unit_key: "study", tasks, open_overdue: 3, today: date("2026-11-23") }
+    pub fn input<'a>(
+        tasks: &'a [DigestTask],
+        overdue: &'a [DigestTask],
+        url: Option<&'a CaseUrl>,
+    ) -> DigestInput<'a> {
+        DigestInput {
+            unit_name: "Study permits unit",
+            unit_key: "study",
+            tasks,
+            overdue,
+            overdue_total: 4,
+            case_url: url,
+            today: date("2026-11-23"),
+        }
     }
 
     #[test]
-    fn the_text_body_reads_as_the_snapshot() {
-        let tasks = sample();
-        insta::assert_snapshot!(render(&input("Study permits unit", &tasks)).text);
-    }
-
-    #[test]
-    fn the_subject_counts_the_tasks_and_names_the_unit() {
-        let tasks = sample();
+    fn the_subject_pluralises_and_says_how_many_are_urgent_or_overdue() {
+        let (new, overdue) = sample();
         assert_eq!(
-            render(&input("Study permits unit", &tasks)).subject,
-            "6 new follow-up tasks for Study permits unit"
+            subject(&input(&new, &overdue, None)),
+            "6 new follow-up tasks for Study permits unit (1 urgent, 4 overdue)"
+        );
+        let one = input(&new[..1], &[], None);
+        assert_eq!(
+            subject(&DigestInput { overdue_total: 0, ..one }),
+            "1 new follow-up task for Study permits unit"
         );
         assert_eq!(
-            render(&input("Work permits unit", &tasks[..1])).subject,
-            "1 new follow-up tasks for Work permits unit"
+            subject(&input(&new[3..4], &[], None)),
+            "1 new follow-up task for Study permits unit (1 urgent, 4 overdue)"
         );
-    }
-
-    #[test]
-    fn tasks_are_listed_by_priority_then_due_date_then_permit_id() {
-        let tasks = sample();
-        let text = render(&input("Study permits unit", &tasks)).text;
-        let ids: Vec<&str> =
-            text.lines().filter(|l| l.contains("  due ")).filter_map(|l| l.split("  ").next()).collect();
         assert_eq!(
-            ids,
-            ["UT-2026-0009", "UT-2026-0001", "UT-2026-0002", "UT-2026-0004", "UT-2026-0003", "UT-2026-0005"]
+            subject(&DigestInput { overdue_total: 1, ..input(&new[..2], &[], None) }),
+            "2 new follow-up tasks for Study permits unit (1 overdue)"
         );
-        let html = render(&input("Study permits unit", &tasks)).html;
-        let positions: Vec<usize> =
-            ids.iter().filter_map(|id| html.find(&format!("<td>{id}</td>"))).collect();
-        assert_eq!(positions.len(), 6);
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "HTML rows out of order: {positions:?}");
     }
 
     #[test]
-    fn each_task_line_reads_permit_cause_due_date_priority_with_two_spaces() {
-        let tasks = sample();
-        let text = render(&input("Study permits unit", &tasks)).text;
-        assert!(text.lines().any(|l| l == "UT-2026-0001  emigrated  due 2026-12-04  high"));
-        assert!(text.lines().any(|l| l == "Open overdue tasks in this unit: 3"));
+    fn tasks_go_by_priority_then_due_date_so_overdue_ones_lead_their_group() {
+        let (new, _) = sample();
+        let ids: Vec<i64> = sorted(&new).iter().map(|t| t.id.0).collect();
+        assert_eq!(ids, [109, 101, 102, 104, 103, 105]);
+        let today = date("2026-11-23");
+        assert_eq!(overdue_note(&new[2], today).as_deref(), Some("2 days overdue"));
+        assert_eq!(
+            overdue_note(&task(1, "A", "x", None, "2026-11-22", Priority::Low), today).as_deref(),
+            Some("1 day overdue")
+        );
+        assert_eq!(overdue_note(&new[0], today), None);
+        assert_eq!(
+            overdue_note(&task(1, "A", "x", None, "2026-11-23", Priority::Low), today),
+            None,
+            "due today is not overdue"
+        );
     }
 
     #[test]
-    fn html_escapes_every_text() {
-        let tasks = [task("A<1>&\"'", "<script>", "2026-12-01", Priority::High)];
-        let rendered = render(&input("R&D <unit>", &tasks));
-        let html = rendered.html;
-        assert!(html.contains("<td>A&lt;1&gt;&amp;&quot;&#39;</td>"), "{html}");
-        assert!(html.contains("<td>&lt;script&gt;</td>"));
-        assert!(html.contains("R&amp;D &lt;unit&gt;"));
-        assert!(!html.contains("<script>") && !html.contains("<unit>"));
-        // The text part is not HTML: it keeps the characters as they are.
-        assert!(rendered.text.contains("A<1>&\"'  <script>  due 2026-12-01  high"));
-    }
-
-    #[test]
-    fn an_empty_digest_still_renders() {
-        let rendered = render(&input("Study permits unit", &[]));
-        assert_eq!(rendered.subject, "0 new follow-up tasks for Study permits unit");
-        assert!(rendered.text.contains("No new tasks."));
-        assert!(rendered.html.contains("No new tasks."));
+    fn the_summary_and_footer_say_what_the_digest_covers() {
+        let (new, overdue) = sample();
+        let i = input(&new, &overdue, None);
+        assert_eq!(
+            summary(&i, &sorted(&new)),
+            "2026-11-23. By priority: 1 urgent, 1 high, 3 normal, 1 low. 4 open tasks of the unit are overdue."
+        );
+        assert_eq!(title(&i), "6 new follow-up tasks for Study permits unit");
+        assert!(
+            period(&i).contains("created for Study permits unit from 2026-11-20 to 2026-11-23"),
+            "{}",
+            period(&i)
+        );
+        assert_eq!(overdue_left_out(&i), 2);
+        let none = DigestInput { overdue_total: 0, ..input(&[], &[], None) };
+        assert_eq!(summary(&none, &[]), "2026-11-23. No new tasks. No open task of the unit is overdue.");
+        assert!(period(&none).contains("overdue tasks of Study permits unit on 2026-11-23"));
     }
 }

@@ -52,7 +52,7 @@ mod tests {
             message_id: message_id.into(),
             from: "permit-followup@localhost".into(),
             to: vec!["study-unit@localhost".into()],
-            subject: "1 new follow-up tasks for Study permits unit".into(),
+            subject: "1 new follow-up task for Study permits unit".into(),
             text: text.into(),
             html: "<p>UT-1</p>".into(),
             date: chrono::Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap(),

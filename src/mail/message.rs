@@ -3,8 +3,8 @@
 //! building it twice gives the very same bytes, and a retry resends the very same message.
 
 use super::{OutgoingMail, SendError};
-use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -108,9 +108,38 @@ pub(super) fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
     }
     let body = MultiPart::alternative()
         .boundary(boundary(&mail.message_id))
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text.clone()))
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html.clone()));
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(unbroken(&mail.text)))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(unbroken(&mail.html)));
     builder.multipart(body).map_err(|e| invalid(e.to_string()))
+}
+
+/// A part's body as `8bit` — the text as it is, so no quoted-printable soft break ever splits a
+/// word or a column, and the `.eml` reads as the mail does — or as `base64` when lettre will
+/// not send it unencoded (a line of 76 bytes or more, with its CRLF). The choice follows from
+/// the text alone, so every attempt gives the same bytes. A non-ASCII 8bit part needs a server
+/// that offers 8BITMIME, as every current one does.
+fn unbroken(text: &str) -> Body {
+    let text = crlf(text);
+    Body::new_with_encoding(text.clone(), ContentTransferEncoding::EightBit).unwrap_or_else(|_| {
+        Body::new_with_encoding(text.clone(), ContentTransferEncoding::Base64)
+            .unwrap_or_else(|_| Body::new(text))
+    })
+}
+
+/// `text` with CRLF line ends. lettre adds the missing CRs itself, but one insertion at a time
+/// — quadratic in the size of the part, seconds for a digest of thousands of tasks — and leaves
+/// the CRs that are there alone.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    let mut previous = '\0';
+    for c in text.chars() {
+        if c == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
 }
 
 /// A Message-ID is `left@right` in printable ASCII, without `<`, `>` or spaces.
@@ -162,6 +191,25 @@ mod tests {
         assert!(text.contains("Auto-Submitted: auto-generated\r\n"));
         assert!(text.contains("multipart/alternative"));
         assert!(text.contains("boundary=\"=_pf-digest-7.00ff_permit-followup\""), "{text}");
+    }
+
+    #[test]
+    fn parts_go_out_as_8bit_text_unless_a_line_is_too_long_for_it() {
+        let text = String::from_utf8(build(&mail()).unwrap().formatted()).unwrap();
+        assert_eq!(text.matches("Content-Transfer-Encoding: 8bit\r\n").count(), 2, "{text}");
+        assert!(text.contains("\r\nUT-1  emigrated  due 2026-12-04  high\r\nåäö\r\n"), "{text}");
+        assert!(!text.contains("quoted-printable"));
+        let mut long = mail();
+        long.html = format!("<p>{}</p>\n", "x".repeat(1200));
+        let text = String::from_utf8(build(&long).unwrap().formatted()).unwrap();
+        assert!(text.contains("Content-Transfer-Encoding: base64\r\n"), "{text}");
+        assert!(text.lines().all(|l| l.len() <= 998));
+    }
+
+    #[test]
+    fn line_ends_become_crlf_once() {
+        assert_eq!(crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
+        assert_eq!(crlf("\n\n"), "\r\n\r\n");
     }
 
     #[test]

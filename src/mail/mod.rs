@@ -1,6 +1,7 @@
 //! Mail: digests leave through one [`Mailer`], to an SMTP server or as `.eml` files in a folder.
 //!
-//! What a digest says is [`digest::render`], a pure function; this module only delivers an
+//! What a digest says is [`digest::render`], a pure function (its text part in `digest_text`,
+//! its HTML part in `digest_html`); this module only delivers an
 //! [`OutgoingMail`]. A mail is a pure function of its fields too — the `Message-ID`, the `Date`
 //! and the MIME boundary all come from them — so a caller that stores the Message-ID and date
 //! with the digest before the first attempt resends the very same message on every retry, and
@@ -10,6 +11,8 @@
 //! or an address.
 
 pub mod digest;
+mod digest_html;
+mod digest_text;
 mod file;
 mod message;
 mod smtp;

@@ -4,6 +4,7 @@
 //! `config/default.toml`, compiled in), the configuration file or folder, the environment
 //! (`PERMIT_FOLLOWUP__SECTION__KEY`), then `--database`. Every error names the key.
 
+mod digest;
 mod raw;
 mod validate;
 

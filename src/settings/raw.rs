@@ -44,6 +44,8 @@ pub struct RawMail {
     pub from: String,
     pub retry_seconds: u64,
     pub smtp: RawSmtp,
+    pub case_url: Option<String>,
+    pub overdue_list_limit: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +95,7 @@ pub struct RawUnit {
     pub name: String,
     pub email: Vec<String>,
     pub weekly_capacity: Option<Capacity>,
+    pub case_url: Option<String>,
 }
 
 /// `weekly_capacity`: a number, or "unlimited".

@@ -193,6 +193,7 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
             },
         );
     }
+    policy.digest = super::digest::digest_policy(raw)?;
     Ok(policy)
 }
 

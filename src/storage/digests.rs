@@ -25,14 +25,27 @@ pub fn unsent_tasks(conn: &mut AnyConnection) -> anyhow::Result<Vec<Task>> {
     super::tasks::read(rows)
 }
 
-/// Open tasks of `unit` due before `today`.
-pub fn open_overdue(conn: &mut AnyConnection, unit: &str, today: NaiveDate) -> QueryResult<i64> {
-    t::tasks
-        .filter(t::unit.eq(unit))
-        .filter(t::state.eq(TaskState::Open.as_str()))
-        .filter(t::due_on.lt(today))
-        .count()
-        .get_result(conn)
+/// The open tasks of `unit` due before `today`: the first `limit` of them, most overdue first
+/// (then by id), and how many there are in all.
+pub fn open_overdue(
+    conn: &mut AnyConnection,
+    unit: &str,
+    today: NaiveDate,
+    limit: usize,
+) -> anyhow::Result<(Vec<Task>, u64)> {
+    let overdue = || {
+        t::tasks
+            .filter(t::unit.eq(unit))
+            .filter(t::state.eq(TaskState::Open.as_str()))
+            .filter(t::due_on.lt(today))
+    };
+    let total: i64 = overdue().count().get_result(conn)?;
+    let rows: Vec<TaskRow> = overdue()
+        .order((t::due_on.asc(), t::id.asc()))
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select(TaskRow::as_select())
+        .load(conn)?;
+    Ok((super::tasks::read(rows)?, u64::try_from(total).unwrap_or(0)))
 }
 
 /// Stores a digest and binds its tasks to it; returns its id.

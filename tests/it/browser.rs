@@ -1,10 +1,164 @@
-//! A real browser for the pages: Debian's headless chromium loads an HTML file, and the test
-//! gets the document as chromium built it, every console message (a page without scripts has
-//! none, so any one is a failure), and optionally a screenshot. `scripts/ensure-chromium`
-//! installs chromium where it is missing; `.ci/run` calls it.
+//! A page as its reader's browser sees it: Debian's headless Chromium (installed by
+//! `scripts/ensure-chromium`) dumps the DOM it built and takes screenshots, and a strict
+//! tokenizer checks that our markup is well-formed, so that "the browser fixed it up" is a
+//! test failure rather than a rendering surprise in someone's mail client. For the `plan` and
+//! `report` pages, [`render`] also gathers every console message (a page without scripts has
+//! none, so any one is a failure).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Where Debian puts Chromium.
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The longest a Chromium run may take before the test gives up on it.
+const CHROMIUM_TIMEOUT: &str = "60";
+
+/// Elements that have no end tag in HTML (Chromium writes them as `<br>`).
+const VOID: [&str; 6] = ["br", "meta", "img", "hr", "input", "link"];
+
+/// Headless Chromium with a fresh profile, without any network of its own.
+pub struct Browser {
+    profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// The browser, or a failure that says how to install it.
+    pub fn new() -> Browser {
+        assert!(
+            Path::new(CHROMIUM).exists(),
+            "{CHROMIUM} is missing: run scripts/ensure-chromium (it installs Debian's chromium)"
+        );
+        Browser { profile: tempfile::tempdir().expect("profile folder") }
+    }
+
+    fn run(&self, page: &Path, width: u32, height: u32, extra: &[&str]) -> Vec<u8> {
+        let out = Command::new("timeout")
+            .arg(CHROMIUM_TIMEOUT)
+            .arg(CHROMIUM)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+            .args(["--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            .arg(format!("--user-data-dir={}", self.profile.path().display()))
+            .args(["--hide-scrollbars", &format!("--window-size={width},{height}")])
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("run chromium");
+        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+
+    /// The DOM Chromium built from the page, serialised, after its scripts ran.
+    pub fn dom(&self, page: &Path, width: u32) -> String {
+        String::from_utf8(self.run(page, width, 800, &["--dump-dom"])).expect("UTF-8 DOM")
+    }
+
+    /// A PNG of the page at `width` × `height`, in the dark colour scheme when `dark`.
+    pub fn screenshot(&self, page: &Path, width: u32, height: u32, dark: bool, png: &Path) {
+        let target = format!("--screenshot={}", png.display());
+        let mut extra = vec![target.as_str()];
+        if dark {
+            extra.push("--force-dark-mode");
+        }
+        self.run(page, width, height, &extra);
+        let bytes = std::fs::read(png).expect("chromium wrote the screenshot");
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+        let png_width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        assert_eq!(png_width, width, "the screenshot is {png_width} px wide");
+    }
+}
+
+/// The start tags inside `<body>`, in document order. `strict`: every element must be closed
+/// (void ones as `<br />`), every `&` start an entity and no `>` stand in text — how we write
+/// markup; otherwise void elements need no `/`, as Chromium serialises them.
+pub fn body_tags(html: &str, strict: bool) -> Result<Vec<String>, String> {
+    let mut open: Vec<String> = Vec::new();
+    let mut tags = Vec::new();
+    let mut rest = html.trim_start();
+    if let Some(after) = rest.strip_prefix("<!DOCTYPE html>") {
+        rest = after;
+    }
+    while let Some(lt) = rest.find('<') {
+        check_text(&rest[..lt], strict)?;
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = &after[after.find("-->").ok_or("an unclosed comment")? + 3..];
+            continue;
+        }
+        let end = tag_end(rest).ok_or_else(|| format!("an unclosed tag: {}", &rest[..rest.len().min(40)]))?;
+        let tag = &rest[1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            match open.pop() {
+                Some(top) if top == name.trim() => {}
+                top => return Err(format!("</{name}> closes {top:?}")),
+            }
+            continue;
+        }
+        let name: String =
+            tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+        let closed = tag.ends_with('/') || (!strict && VOID.contains(&name.as_str()));
+        if strict && VOID.contains(&name.as_str()) && !closed {
+            return Err(format!("<{tag}> is not closed with />"));
+        }
+        if open.iter().any(|t| t == "body") {
+            tags.push(name.clone());
+        }
+        if !closed {
+            open.push(name);
+        }
+    }
+    check_text(rest, strict)?;
+    if open.is_empty() {
+        Ok(tags)
+    } else {
+        Err(format!("unclosed elements at the end: {open:?}"))
+    }
+}
+
+/// The `>` that ends the tag at the start of `s`, outside quoted attribute values.
+fn tag_end(s: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn check_text(text: &str, strict: bool) -> Result<(), String> {
+    if !strict {
+        return Ok(());
+    }
+    if text.contains('>') {
+        return Err(format!("an unescaped > in text: {text:?}"));
+    }
+    for (i, _) in text.match_indices('&') {
+        let entity: String = text[i + 1..].chars().take_while(|c| *c != ';').take(8).collect();
+        let known = ["amp", "lt", "gt", "quot", "#39"].contains(&entity.as_str());
+        if !known || !text[i + 1..].starts_with(&format!("{entity};")) {
+            return Err(format!("a bare & in text: {:?}", &text[i..text.len().min(i + 12)]));
+        }
+    }
+    Ok(())
+}
+
+/// A copy of `html` in `dir` that, once loaded, puts the page's width and height in its
+/// title, for [`Browser::dom`] to read; and the page itself beside it.
+pub fn pages(dir: &Path, html: &str) -> (PathBuf, PathBuf) {
+    let page = dir.join("digest.html");
+    std::fs::write(&page, html).expect("write the page");
+    let script = "<script>document.title = 'size ' + document.documentElement.scrollWidth + 'x' + \
+                  document.documentElement.scrollHeight;</script>";
+    let measured = dir.join("measured.html");
+    std::fs::write(&measured, html.replace("</body>", &format!("{script}\n</body>")))
+        .expect("write the page");
+    (page, measured)
+}
 
 /// What chromium made of a page.
 pub struct Rendered {
@@ -15,7 +169,7 @@ pub struct Rendered {
 }
 
 /// The chromium binary: `$CHROMIUM`, else Debian's.
-fn chromium() -> PathBuf {
+fn chromium_path() -> PathBuf {
     let path = PathBuf::from(std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()));
     assert!(path.exists(), "{} is missing: run scripts/ensure-chromium (or set CHROMIUM)", path.display());
     path
@@ -23,7 +177,7 @@ fn chromium() -> PathBuf {
 
 /// The flags of a quiet, sandboxed-off headless run on this machine's closed network.
 fn command(profile: &Path) -> Command {
-    let mut c = Command::new(chromium());
+    let mut c = Command::new(chromium_path());
     c.args([
         "--headless",
         "--no-sandbox",
@@ -74,4 +228,21 @@ pub fn assert_self_contained(html: &str) {
     }
     let outside = html.replace("http://www.w3.org/2000/svg", "");
     assert!(!outside.contains("http://") && !outside.contains("https://"), "the page links outside");
+}
+
+#[test]
+fn the_markup_check_refuses_what_a_browser_would_repair() {
+    let ok = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\" /></head><body><p>a &amp; b<br />c</p></body></html>";
+    assert_eq!(body_tags(ok, true).unwrap(), ["p", "br"]);
+    assert_eq!(body_tags("<html><body><p>a<br>b</p></body></html>", false).unwrap(), ["p", "br"]);
+    for bad in [
+        "<html><body><p>unclosed</body></html>",
+        "<html><body><table><tr><td>x</tr></table></body></html>",
+        "<html><body><p>a<br>b</p></body></html>",
+        "<html><body><p>R&D</p></body></html>",
+        "<html><body><p title=\"x>y</p></body></html>",
+        "<html><body><p>1 > 0</p></body></html>",
+    ] {
+        assert!(body_tags(bad, true).is_err(), "{bad} passed");
+    }
 }

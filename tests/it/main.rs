@@ -8,9 +8,12 @@
 mod helpers;
 
 mod browser;
+mod cli;
 mod config;
 mod daemon;
+mod digest;
 mod import;
+mod mime;
 mod notify;
 mod pages;
 mod plan;

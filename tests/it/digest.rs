@@ -1,0 +1,163 @@
+//! A unit manager's morning mail, from the example register and feeds through the real binary:
+//! every task says what, why, when and where to open it; overdue work is listed; the parts
+//! decode as a mail client decodes them; the HTML part renders in Chromium at 600 px, light and
+//! dark, from markup the browser had no need to repair; and no personal number or person id is
+//! in any mail.
+
+use crate::both_engines;
+use crate::browser::{body_tags, pages, Browser};
+use crate::helpers::{repo, Engine, Env};
+use crate::mime::Mail;
+
+/// Work links to a case system; the others do not. Three overdue tasks listed at most.
+const CONFIG: &str =
+    "[mail]\noverdue_list_limit = 3\n[units.work]\ncase_url = \"https://case.example/permits/{permit_id}\"\n";
+
+/// The day of the morning run.
+const TODAY: &str = "2026-11-23";
+
+/// Imports the examples on the 20th, ticks and sends the digests on the 23rd; the mails with
+/// their subjects.
+fn morning(env: &Env) -> Vec<(String, Mail)> {
+    env.ok(&["import", "permits", repo("examples/permits.csv").to_str().unwrap(), "--now", "2026-11-20"]);
+    for feed in
+        ["signals-income-2026-10.jsonl", "signals-navet-2026-11-20.jsonl", "signals-study-ht2026.jsonl"]
+    {
+        env.ok(&[
+            "import",
+            "signals",
+            repo(&format!("examples/{feed}")).to_str().unwrap(),
+            "--now",
+            "2026-11-20",
+        ]);
+    }
+    env.ok(&["tick", "--now", TODAY]);
+    assert!(env.ok(&["notify", "--now", TODAY]).contains("sent 6 of 6"));
+    let mut mails: Vec<(String, Mail)> = std::fs::read_dir(env.path("outbox"))
+        .unwrap()
+        .map(|e| Mail::parse(&std::fs::read(e.unwrap().path()).unwrap()))
+        .map(|m| (m.header("Subject").unwrap().to_string(), m))
+        .collect();
+    mails.sort_by(|a, b| a.0.cmp(&b.0));
+    mails
+}
+
+/// The mail of the unit named `unit` (its `[units.U].name`).
+fn mail<'m>(mails: &'m [(String, Mail)], unit: &str) -> &'m Mail {
+    let name = format!(" for {unit}");
+    &mails.iter().find(|(s, _)| s.contains(&name)).unwrap_or_else(|| panic!("no mail for {unit}")).1
+}
+
+both_engines!(
+    fn every_task_of_a_morning_digest_says_what_why_when_and_where(engine) {
+        let env = Env::new(engine, CONFIG).unwrap();
+        let mails = morning(&env);
+        let work = mail(&mails, "Work permits unit");
+        assert_eq!(work.header("Subject"), Some("18 new follow-up tasks for Work permits unit (12 overdue)"));
+        assert_eq!(work.part("text/plain").encoding, "8bit", "no quoted-printable breaks");
+        let (text, html) = (work.body("text/plain"), work.body("text/html"));
+        let tasks: Vec<serde_json::Value> =
+            serde_json::from_str(&env.ok(&["tasks", "--unit", "work", "--format", "json"])).unwrap();
+        assert_eq!(tasks.len(), 18);
+        for t in &tasks {
+            let (id, permit, due) = (t["id"].to_string(), t["permit_id"].as_str().unwrap(), t["due_on"].as_str().unwrap());
+            let row = text.lines().find(|l| l.split_whitespace().take(3).eq([id.as_str(), permit, due]));
+            assert!(row.is_some(), "no row for task {id} ({permit}, due {due}):\n{text}");
+            assert!(html.contains(&format!("<a href=\"https://case.example/permits/{permit}\">{permit}</a>")), "{permit}");
+            assert!(html.contains(&format!(">task {id}<")), "task {id} in the HTML part");
+            assert!(text.contains(&format!("Legal basis: {}", t["legal_basis"].as_str().unwrap())));
+        }
+        for words in [
+            "Income below the threshold",
+            "24350 SEK reported for 2026-10, below the threshold of 28480 SEK",
+            "Income from another employer",
+            "Employment ended (3 days overdue)",
+            "Case: https://case.example/permits/UT-2025-132604",
+            "OVERDUE (12)",
+            "and 9 more; every open task of the unit is listed by",
+        ] {
+            assert!(text.contains(words), "{words:?} missing:\n{text}");
+        }
+        let study = mail(&mails, "Study permits unit");
+        let text = study.body("text/plain");
+        assert!(text.contains("permit-followup tasks --permit PERMIT_ID") && !text.contains("Case:"), "{text}");
+        assert!(!study.body("text/html").contains("<a "), "no links without a template");
+        let protection = mail(&mails, "Protection unit (subsidiary protection)");
+        insta::assert_snapshot!("subsidiary_protection_digest", scrubbed(protection));
+    }
+);
+
+both_engines!(
+    fn no_mail_holds_a_personal_number_or_a_person_id(engine) {
+        let env = Env::new(engine, CONFIG).unwrap();
+        let mails = morning(&env);
+        let mut sources = std::fs::read_to_string(repo("examples/permits.csv")).unwrap();
+        for feed in ["signals-income-2026-10.jsonl", "signals-navet-2026-11-20.jsonl", "signals-study-ht2026.jsonl"] {
+            sources += &std::fs::read_to_string(repo(&format!("examples/{feed}"))).unwrap();
+        }
+        let digits: String = sources.chars().map(|c| if c.is_ascii_digit() { c } else { ' ' }).collect();
+        let numbers: Vec<&str> = digits.split_whitespace().filter(|n| n.len() == 8).collect();
+        assert!(numbers.len() > 50, "the examples' personal numbers (dates of birth) were found");
+        for (to, m) in &mails {
+            for body in [m.body("text/plain"), m.body("text/html")] {
+                let flat: String = body.chars().filter(|c| !matches!(c, '-' | '+')).collect();
+                for n in &numbers {
+                    // A personal number's date with its four last digits, in the 12- or 10-digit form.
+                    for date in [*n, &n[2..]] {
+                        let leak = flat.match_indices(date).any(|(i, _)| {
+                            let tail: String = flat[i + date.len()..].chars().take(4).collect();
+                            tail.len() == 4 && tail.chars().all(|c| c.is_ascii_digit())
+                        });
+                        assert!(!leak, "a personal number in the mail {to:?}");
+                    }
+                }
+                assert!(!body.contains("P-1"), "a person id in the mail {to:?}");
+            }
+        }
+    }
+);
+
+#[test]
+fn the_html_part_renders_in_chromium_at_600_px_light_and_dark_from_markup_it_had_no_need_to_repair() {
+    let env = Env::new(Engine::Sqlite, CONFIG).unwrap();
+    let html = mail(&morning(&env), "Work permits unit").body("text/html").to_string();
+    assert!(!html.contains("<style") && !html.contains("<script"), "inline styles only");
+    let ours = body_tags(&html, true).unwrap_or_else(|e| panic!("broken markup: {e}\n{html}"));
+    let browser = Browser::new();
+    let (page, measured) = pages(env.dir.path(), &html);
+    let dom = browser.dom(&measured, 600);
+    let theirs = body_tags(&dom, false).unwrap_or_else(|e| panic!("Chromium's DOM: {e}"));
+    let theirs: Vec<String> = theirs.into_iter().filter(|t| t != "script").collect();
+    assert_eq!(theirs, ours, "Chromium built another tree than the markup says");
+    let size =
+        dom.split("<title>size ").nth(1).and_then(|s| s.split('<').next()).expect("the page measured itself");
+    let (width, height) = size.split_once('x').unwrap();
+    let (width, height): (u32, u32) = (width.parse().unwrap(), height.parse().unwrap());
+    assert!(width <= 600, "wider than 600 px: {width} px");
+    for dark in [false, true] {
+        let png = env.path(if dark { "digest-dark.png" } else { "digest.png" });
+        browser.screenshot(&page, 600, height, dark, &png);
+        // `scripts/digest-picture` keeps these pictures in docs/.
+        if let Ok(target) = std::env::var("PERMIT_FOLLOWUP_DIGEST_PNG_DIR") {
+            std::fs::copy(&png, std::path::Path::new(&target).join(png.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// A mail with what changes from run to run — Message-ID, Date, MIME boundary — replaced.
+fn scrubbed(m: &Mail) -> String {
+    let mut out = String::new();
+    for (name, value) in &m.headers {
+        let value = match name.as_str() {
+            "Message-ID" => "<[message-id]>".to_string(),
+            "Date" => "[date]".to_string(),
+            "Content-Type" => value.split(';').next().unwrap_or(value).to_string() + "; boundary=[boundary]",
+            _ => value.clone(),
+        };
+        out += &format!("{name}: {value}\n");
+    }
+    for p in &m.parts {
+        out += &format!("\n--- {} ({})\n{}\n", p.content_type, p.encoding, p.body);
+    }
+    out
+}

@@ -1,0 +1,108 @@
+//! Reads a digest's `.eml` back as a mail client would: its headers, and its two parts decoded
+//! from whatever transfer encoding they went out in (7bit, 8bit or base64; quoted-printable is
+//! refused, since digests never use it).
+
+/// One part of a `multipart/alternative` mail, decoded.
+#[derive(Debug)]
+pub struct Part {
+    pub content_type: String,
+    pub encoding: String,
+    pub body: String,
+}
+
+/// A mail: its header lines (unfolded) and its parts.
+#[derive(Debug)]
+pub struct Mail {
+    pub headers: Vec<(String, String)>,
+    pub parts: Vec<Part>,
+}
+
+impl Mail {
+    /// Parses raw bytes as written by the file transport or received over SMTP.
+    pub fn parse(raw: &[u8]) -> Mail {
+        let raw = String::from_utf8(raw.to_vec()).expect("a digest is UTF-8").replace("\r\n", "\n");
+        let (head, body) = raw.split_once("\n\n").expect("headers, a blank line, a body");
+        let headers = header_lines(head);
+        let content_type = value(&headers, "Content-Type").expect("Content-Type");
+        let boundary =
+            content_type.split("boundary=").nth(1).expect("a boundary").trim_matches('"').to_string();
+        let parts = body
+            .split(&format!("--{boundary}"))
+            .skip(1)
+            .filter(|p| !p.starts_with("--"))
+            .map(|p| part(p.trim_start_matches('\n')))
+            .collect();
+        Mail { headers, parts }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        value(&self.headers, name)
+    }
+
+    /// The decoded body of the part of this content type (`text/plain`, `text/html`).
+    pub fn body(&self, content_type: &str) -> &str {
+        &self.part(content_type).body
+    }
+
+    /// The part of this content type.
+    pub fn part(&self, content_type: &str) -> &Part {
+        self.parts.iter().find(|p| p.content_type.starts_with(content_type)).expect("the part")
+    }
+}
+
+fn header_lines(head: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            out.last_mut().expect("a folded line follows a header").1.push_str(line);
+        } else if let Some((name, value)) = line.split_once(':') {
+            out.push((name.to_string(), value.trim().to_string()));
+        }
+    }
+    out
+}
+
+fn value<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+fn part(text: &str) -> Part {
+    let (head, body) = text.split_once("\n\n").expect("part headers, a blank line, a body");
+    let headers = header_lines(head);
+    let content_type = value(&headers, "Content-Type").unwrap_or("text/plain").to_string();
+    let encoding = value(&headers, "Content-Transfer-Encoding").unwrap_or("7bit").to_ascii_lowercase();
+    let body = body.strip_suffix('\n').unwrap_or(body);
+    let body = match encoding.as_str() {
+        "7bit" | "8bit" => body.to_string(),
+        "base64" => String::from_utf8(base64(body)).expect("UTF-8 inside base64").replace("\r\n", "\n"),
+        other => panic!("a digest part went out as {other}"),
+    };
+    Part { content_type, encoding, body }
+}
+
+/// Decodes base64, ignoring line breaks.
+fn base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {:?}", char::from(c)),
+    };
+    let digits: Vec<u8> =
+        text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | (u32::from(*d) << (18 - 6 * i)));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+#[test]
+fn base64_decodes_as_written() {
+    assert_eq!(base64("aGVsbG8="), b"hello");
+    assert_eq!(base64("w6XDpMO2\r\nIQ=="), "åäö!".as_bytes());
+}
