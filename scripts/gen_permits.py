@@ -256,16 +256,18 @@ def rows(count, seed, due_fraction, due_on, catch_up=(0.0, 0), second_permits=0)
     due_dates, catch_up_dates, later_dates = date_choices(due_on, catch_up[1])
     n_due = round(due_fraction * count)
     n_catch = round(catch_up[0] * count)
-    acc = acc_c = 0
+    acc = acc_c = owed = 0
     for i in range(count):
         pid, pn, ground, emp, inst = persons.person(i)
         # exactly n_due rows (and n_catch more), spread evenly: a row is due when
-        # floor((i+1)n/c) steps up
+        # floor((i+1)n/c) steps up; a catch-up row that falls on a due row goes to the next
         nxt, nxt_c = (i + 1) * n_due // count, (i + 1) * n_catch // count
+        owed += nxt_c - acc_c
         if nxt != acc:
             choices = due_dates[ground]
-        elif nxt_c != acc_c:
+        elif owed > 0:
             choices = catch_up_dates[ground]
+            owed -= 1
         else:
             choices = later_dates[ground]
         acc, acc_c = nxt, nxt_c
