@@ -28,6 +28,10 @@ async fn main() -> anyhow::Result<()> {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0);
-    println!("cron_peer: {jobs} jobs registered in {:.2} s; peak {} MiB", registered.as_secs_f64(), peak_kib / 1024);
+    println!(
+        "cron_peer: {jobs} jobs registered in {:.2} s; peak {} MiB",
+        registered.as_secs_f64(),
+        peak_kib / 1024
+    );
     Ok(())
 }

@@ -63,8 +63,9 @@ pub fn tick(
         report.rescheduled_grounds = sync_ground_schedules(c, policy)?;
         report.signals = process_signals(c, policy, today, now)?;
         report.signal_tasks = report.signals.tasks.clone();
-        let (monday, sunday) = iso_week_bounds(today);
-        let mut ledger = WeekLedger::from_counts(tasks::created_per_unit(c, monday, sunday)?);
+        let monday = iso_week_bounds(today).0;
+        let week = tasks::created_in_weeks(c, monday, monday)?.remove(&monday).unwrap_or_default();
+        let mut ledger = WeekLedger::from_counts(week);
         let started = std::time::Instant::now();
         let due = permits::due_for_review(c, today)?;
         tracing::debug!(due = due.len(), seconds = started.elapsed().as_secs_f64(), "due permits read");

@@ -149,18 +149,7 @@ pub fn created_by_week(
     from: NaiveDate,
     to: NaiveDate,
 ) -> anyhow::Result<BTreeMap<NaiveDate, BTreeMap<String, u32>>> {
-    let (monday, sunday) = (iso_week_bounds(from).0, iso_week_bounds(to).1);
-    let rows: Vec<(String, NaiveDate, i64)> = t::tasks
-        .filter(t::created_on.between(monday, sunday))
-        .group_by((t::unit, t::created_on))
-        .select((t::unit, t::created_on, diesel::dsl::count_star()))
-        .load(conn)?;
-    let mut out: BTreeMap<NaiveDate, BTreeMap<String, u32>> = BTreeMap::new();
-    for (unit, day, n) in rows {
-        *out.entry(iso_week_bounds(day).0).or_default().entry(unit).or_default() +=
-            u32::try_from(n).unwrap_or(u32::MAX);
-    }
-    Ok(out)
+    Ok(super::tasks::created_in_weeks(conn, iso_week_bounds(from).0, iso_week_bounds(to).0)?)
 }
 
 /// Signal tasks (any cause but the periodic review) created per unit from `from` to `to`.

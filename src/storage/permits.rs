@@ -135,6 +135,10 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
             let occasions: Vec<Option<NaiveDate>> =
                 updates.iter().map(|u| u.next.map(|n| n.occasion)).collect();
             let due: Vec<Option<NaiveDate>> = updates.iter().map(|u| u.next.map(|n| n.due_on)).collect();
+            // One primary-key lookup per permit: the planner would otherwise hash-join the
+            // arrays against a scan of the whole register once they hold thousands of rows.
+            diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(c)?;
+            diesel::sql_query("SET LOCAL enable_mergejoin = off").execute(c)?;
             diesel::sql_query(
                 "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
                  last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
@@ -146,6 +150,8 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
             .bind::<Array<Nullable<Date>>, _>(occasions)
             .bind::<Array<Nullable<Date>>, _>(due)
             .execute(c)?;
+            diesel::sql_query("SET LOCAL enable_hashjoin = on").execute(c)?;
+            diesel::sql_query("SET LOCAL enable_mergejoin = on").execute(c)?;
         }
         // Cheaper on SQLite than parsing a 4,000-parameter statement anew per thousand.
         AnyConnection::Sqlite(c) => {

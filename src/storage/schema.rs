@@ -136,6 +136,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    week_tasks (unit, week) {
+        unit -> Text,
+        week -> Date,
+        tasks -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     permits,
     ground_schedules,
@@ -147,6 +155,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     signals,
     digests,
     pass_lock,
+    week_tasks,
 );
 
 diesel::table! {

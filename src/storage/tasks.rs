@@ -72,24 +72,57 @@ pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Cr
             }
         }
     }
-    Ok(found
+    let created: Vec<Created> = found
         .into_iter()
         .map(|(id, permit_id, cause, occasion)| Created { id: TaskId(id), permit_id, cause, occasion })
-        .collect())
+        .collect();
+    count_in_weeks(conn, tasks, &created)?;
+    Ok(created)
 }
 
-/// Tasks created per unit between two dates (inclusive): this week's use of capacity.
-pub fn created_per_unit(
+/// Adds the tasks just created to their unit's count of the ISO week they were created in.
+fn count_in_weeks(conn: &mut AnyConnection, tasks: &[NewTask], created: &[Created]) -> QueryResult<()> {
+    use super::schema::week_tasks::dsl as w;
+    use diesel::upsert::excluded;
+    let keys: std::collections::HashSet<(&str, &str, &str)> =
+        created.iter().map(|c| (c.permit_id.as_str(), c.cause.as_str(), c.occasion.as_str())).collect();
+    let mut counts: BTreeMap<(&str, NaiveDate), i64> = BTreeMap::new();
+    for t in tasks {
+        let occasion = t.occasion.to_string();
+        if keys.contains(&(t.permit_id.as_str(), t.cause.as_str(), occasion.as_str())) {
+            *counts
+                .entry((t.unit.as_str(), crate::domain::calendar::iso_week_bounds(t.created_on).0))
+                .or_default() += 1;
+        }
+    }
+    for ((unit, week), n) in counts {
+        let row = (w::unit.eq(unit), w::week.eq(week), w::tasks.eq(n));
+        crate::on_engine!(conn, c => diesel::insert_into(w::week_tasks)
+            .values(row)
+            .on_conflict((w::unit, w::week))
+            .do_update()
+            .set(w::tasks.eq(w::tasks + excluded(w::tasks)))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Tasks created per unit in the ISO weeks whose Mondays are `from` to `to`: a week's use of
+/// capacity, read from the weekly counts the inserts keep (a handful of rows, whatever the
+/// week created).
+pub fn created_in_weeks(
     conn: &mut AnyConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<BTreeMap<String, u32>> {
-    let rows: Vec<(String, i64)> = t::tasks
-        .filter(t::created_on.between(from, to))
-        .group_by(t::unit)
-        .select((t::unit, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(u, n)| (u, u32::try_from(n).unwrap_or(u32::MAX))).collect())
+) -> QueryResult<BTreeMap<NaiveDate, BTreeMap<String, u32>>> {
+    use super::schema::week_tasks::dsl as w;
+    let rows: Vec<(String, NaiveDate, i64)> =
+        w::week_tasks.filter(w::week.between(from, to)).select((w::unit, w::week, w::tasks)).load(conn)?;
+    let mut out: BTreeMap<NaiveDate, BTreeMap<String, u32>> = BTreeMap::new();
+    for (unit, week, n) in rows {
+        out.entry(week).or_default().insert(unit, u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    Ok(out)
 }
 
 /// Which tasks to list.

@@ -218,7 +218,8 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         audit_events,
         signals,
         digests,
-        pass_lock
+        pass_lock,
+        week_tasks
     )
 }
 

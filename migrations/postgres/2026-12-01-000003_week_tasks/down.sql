@@ -1,0 +1,1 @@
+DROP TABLE week_tasks;
