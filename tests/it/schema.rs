@@ -192,9 +192,18 @@ where
     T::AllColumns: DeclaredColumns,
     T::PrimaryKey: diesel::Column,
 {
+    declared_with_key::<T>(&[<T::PrimaryKey as diesel::Column>::NAME])
+}
+
+/// A table whose primary key has several columns, named here in order.
+fn declared_with_key<T>(key: &[&str]) -> DeclaredTable
+where
+    T: diesel::Table,
+    T::AllColumns: DeclaredColumns,
+{
     DeclaredTable {
         columns: <T::AllColumns as DeclaredColumns>::list(),
-        primary_key: vec![<T::PrimaryKey as diesel::Column>::NAME.to_string()],
+        primary_key: key.iter().map(|k| k.to_string()).collect(),
     }
 }
 
@@ -208,7 +217,7 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
             BTreeMap::from([$((stringify!($t).to_string(), declared::<s::$t::table>())),+])
         };
     }
-    tables!(
+    let mut tables = tables!(
         permits,
         ground_schedules,
         person_numbers,
@@ -218,9 +227,10 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         audit_events,
         signals,
         digests,
-        pass_lock,
-        week_tasks
-    )
+        pass_lock
+    );
+    tables.insert("week_tasks".into(), declared_with_key::<s::week_tasks::table>(&["unit", "week"]));
+    tables
 }
 
 /// The kinds a declared SQLite type can hold: dates are ISO text, timestamps UTC text, and an
