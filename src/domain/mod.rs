@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod capacity;
+pub mod cron;
 pub mod digest;
 pub mod forecast;
 pub mod ids;
