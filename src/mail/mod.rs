@@ -12,6 +12,9 @@
 pub mod digest;
 mod file;
 mod message;
+#[cfg(test)]
+#[path = "../../tests/it/silent.rs"]
+mod silent_server;
 mod smtp;
 #[cfg(test)]
 #[path = "../../tests/it/smtp_server.rs"]
@@ -98,6 +101,10 @@ pub enum SendError {
         /// What went wrong.
         reason: String,
     },
+    /// The daemon was stopping and broke the attempt off; nothing is known to have been
+    /// delivered, and the digest stays pending for the next start.
+    #[error("sending was interrupted: the daemon is stopping")]
+    Interrupted,
     /// The `.eml` file could not be written.
     #[error("cannot write mail file {}: {source}", path.display())]
     File {
@@ -119,6 +126,7 @@ impl SendError {
             SendError::Unreachable { .. }
             | SendError::TlsUnavailable { .. }
             | SendError::Protocol { .. }
+            | SendError::Interrupted
             | SendError::File { .. } => false,
         }
     }
@@ -135,8 +143,7 @@ impl Mailer {
         }
     }
 
-    /// The mailer `[mail]` asks for. An SMTP mailer connects only when it first sends, and must
-    /// be created inside the Tokio runtime.
+    /// The mailer `[mail]` asks for. An SMTP mailer connects only when it sends.
     pub fn new(settings: &MailSettings) -> anyhow::Result<Mailer> {
         Ok(match &settings.transport {
             MailTransport::File(dir) => Mailer::File(dir.clone()),

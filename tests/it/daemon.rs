@@ -1,5 +1,6 @@
 //! The daemon through the binary: catch-up tick at start, scheduled ticks, SIGTERM finishing
-//! the running pass and exiting 0.
+//! the running pass and exiting 0; and what stops it at start (a schema it may not migrate, an
+//! SQLite file it cannot open), at once and with one line, where waiting would not help.
 
 use crate::both_engines;
 use crate::helpers::Env;
@@ -45,3 +46,26 @@ both_engines!(
         assert_eq!(env.tasks().len(), 3, "scheduled ticks after the catch-up created nothing more");
     }
 );
+
+both_engines!(
+    fn a_schema_that_may_not_be_migrated_stops_the_daemon_with_one_line(engine) {
+        let env = Env::new(engine, "[database]\nmigrate_on_start = false\n").unwrap();
+        let started = Instant::now();
+        let r = env.run(&["run"]);
+        assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+        assert_eq!(r.code(), 1, "{}", r.stderr());
+        let last = r.stderr().lines().last().unwrap_or("").to_string();
+        assert!(last.contains("is not up to date: run `permit-followup migrate`"), "{}", r.stderr());
+    }
+);
+
+#[test]
+fn an_sqlite_file_that_cannot_be_opened_stops_the_daemon_at_once() {
+    let env = Env::new(crate::helpers::Engine::Sqlite, "").unwrap();
+    std::fs::write(env.path("not-a-folder"), "").unwrap();
+    let url = format!("sqlite://{}", env.path("not-a-folder/x.db").display());
+    let out = env.command_at(&url, &["run"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.lines().last().unwrap_or("").contains("cannot create"), "{stderr}");
+}
