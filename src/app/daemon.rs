@@ -18,6 +18,7 @@ use crate::jobs::tick::TickReport;
 use crate::mail::{Mailer, OutgoingMail, SendError};
 use crate::scheduler::PassGate;
 use crate::settings::Settings;
+use crate::storage::digests;
 use crate::storage::gauges::{self, OpenTasks};
 use crate::storage::lead::{self, Lead};
 use crate::storage::AnyConnection;
@@ -57,6 +58,9 @@ struct TickDone {
     report: TickReport,
     finished: DateTime<Utc>,
     gauges: Result<Counts, String>,
+    /// Digests waiting to be sent again (not refused): left by a failed `notify`, a crash, or
+    /// an instance that died while sending.
+    digests_waiting: bool,
 }
 
 /// The counts behind the gauges.
@@ -97,27 +101,36 @@ impl Daemon {
         *self.settings.write().await = Arc::new(settings);
     }
 
-    /// One tick, as the schedule runs it: errors are logged, never raised.
-    pub async fn tick_pass(&self) {
-        self.gate.run(self.tick_once()).await;
+    /// One tick, as the schedule runs it: errors are logged, never raised. Digests left pending
+    /// by anyone are then retried, so a digest an instance died sending goes out from another.
+    pub async fn tick_pass(self: &Arc<Self>) {
+        if self.gate.run(self.tick_once()).await == Some(true) {
+            self.retry_digests();
+        }
     }
 
-    async fn tick_once(&self) {
+    /// Runs the tick; true when digests wait to be sent again.
+    async fn tick_once(&self) -> bool {
         let settings = self.settings().await;
         let started = Instant::now();
         let s = settings.clone();
         let result = self.db.run(move |c| tick_here(c, &s)).await;
         let took = started.elapsed();
         match result {
-            Ok(Some(done)) => self.tick_ran(&done, &settings, took),
+            Ok(Some(done)) => {
+                self.tick_ran(&done, &settings, took);
+                done.digests_waiting
+            }
             Ok(None) => {
                 self.health.tick_done(Utc::now());
                 record::tick_outcome(&self.metrics, Outcome::Skipped, took);
                 tracing::debug!("tick skipped: another instance is running it");
+                false
             }
             Err(e) => {
                 record::tick_outcome(&self.metrics, Outcome::Failed, took);
                 tracing::error!(error = %one_line(&e), seconds = took.as_secs_f64(), "tick failed; the next tick catches up");
+                false
             }
         }
     }
@@ -253,7 +266,8 @@ fn tick_here(c: &mut AnyConnection, s: &Settings) -> anyhow::Result<Option<TickD
     let gauges = gauges::open_tasks(c, today)
         .and_then(|open| Ok(Counts { open, signals: gauges::signals_by_state(c)? }))
         .map_err(|e| e.to_string());
-    Ok(Some(TickDone { report, finished: Utc::now(), gauges }))
+    let digests_waiting = digests::pending(c)?.iter().any(|d| d.refused_under.is_none());
+    Ok(Some(TickDone { report, finished: Utc::now(), gauges, digests_waiting }))
 }
 
 /// The digest run, if this instance leads it. Each send is broken off when the daemon stops

@@ -69,3 +69,29 @@ fn an_sqlite_file_that_cannot_be_opened_stops_the_daemon_at_once() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.lines().last().unwrap_or("").contains("cannot create"), "{stderr}");
 }
+
+both_engines!(
+    fn a_digest_left_pending_by_a_failed_notify_goes_out_from_the_daemons_next_tick(engine) {
+        let smtp = |port: u16| {
+            format!(
+                "[schedule]\ntick = \"* * * * * *\"\ndigest = \"0 0 7 1 1 *\"\n[mail]\ntransport = \"smtp\"\nretry_seconds = 1\n\
+                 [mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\ntimeout_seconds = 5\n"
+            )
+        };
+        let env = Env::new(engine, &smtp(crate::process::free_port())).unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        env.ok(&["tick"]);
+        assert_eq!(env.run(&["notify"]).code(), 1, "the mail server is down");
+        let server = crate::smtp_server::TestServer::start(None);
+        env.write_config(&smtp(server.port));
+        let mut daemon = crate::process::Daemon::start(env.command(&["run"]));
+        let start = Instant::now();
+        while server.received().mails.len() < 3 {
+            assert!(start.elapsed() < Duration::from_secs(20), "the pending digests stayed:\n{}", daemon.log());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        daemon.signal("-TERM");
+        assert_eq!(daemon.wait_exit(Duration::from_secs(20)).code(), Some(0), "{}", daemon.log());
+        assert_eq!(server.received().mails.len(), 3, "a digest went twice");
+    }
+);
