@@ -7,11 +7,12 @@
 //! It flags cases for a human; it never decides one. The contract is docs/REFERENCE.md; the
 //! design, docs/ARCHITECTURE.md.
 //!
-//! Dependencies point one way: `cli` → `app` → (`scheduler`, `jobs`) → (`storage`, `mail`,
-//! `privacy`) → `settings` → `domain`. The rules live in [`domain`] as pure functions of typed
+//! Dependencies point one way: `cli` → `app` → (`scheduler`, `jobs`, `admin`) → (`storage`,
+//! `mail`, `privacy`) → `settings` → `domain`. The rules live in [`domain`] as pure functions of typed
 //! values and `today`, so `plan` replays them without a database; [`storage`] alone knows the
 //! two engines; [`jobs`] are the use cases, one a file, each safe to run twice.
 
+pub mod admin;
 pub mod app;
 pub mod cli;
 pub mod domain;

@@ -141,7 +141,7 @@ pub fn failure(e: &anyhow::Error) -> (String, i32) {
 /// Connects, and migrates when `database.migrate_on_start` allows (else asks for `migrate`).
 pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
     let engine = &settings.database.engine;
-    let mut conn = storage::connect(engine)?;
+    let mut conn = storage::connect_with(engine, &settings.database.timeouts)?;
     if storage::needs_migration(&mut conn)? {
         if !settings.database.migrate_on_start {
             anyhow::bail!(
@@ -175,7 +175,7 @@ fn check_unit(conn: &mut AnyConnection, settings: &Settings, unit: &str) -> anyh
 
 fn migrate(settings: &Settings) -> anyhow::Result<i32> {
     let engine = &settings.database.engine;
-    let mut conn = storage::connect(engine)?;
+    let mut conn = storage::connect_with(engine, &settings.database.timeouts)?;
     let applied = storage::migrate(&mut conn)?;
     crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     println!("{}: {} migration(s) applied, schema up to date", engine.describe(), applied.len());
@@ -186,7 +186,6 @@ fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
     let today = today_in(now, settings.schedule.timezone);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    // lettre's SMTP pool starts and stops tasks: create and drop the mailer inside the runtime.
     let _inside = runtime.enter();
     let mailer = crate::mail::Mailer::new(&settings.mail)?;
     let mut conn = open(settings)?;

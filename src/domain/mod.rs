@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod capacity;
 pub mod case_url;
+pub mod cron;
 pub mod digest;
 pub mod forecast;
 pub mod headline;

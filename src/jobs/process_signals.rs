@@ -32,6 +32,8 @@ pub struct SignalReport {
     pub unmatched: u32,
     /// Tasks created, by unit.
     pub tasks: BTreeMap<String, u32>,
+    /// Tasks created, by signal kind (the task's cause) and then unit.
+    pub tasks_by_kind: BTreeMap<String, BTreeMap<String, u32>>,
     /// Signals added to an open task as evidence.
     pub attached: u32,
 }
@@ -111,6 +113,8 @@ fn write(
         if let Some(id) = id_of(i) {
             events.push(AuditEvent::task_created(task, id));
             *report.tasks.entry(task.unit.clone()).or_default() += 1;
+            let kind = report.tasks_by_kind.entry(task.cause.as_str().to_string()).or_default();
+            *kind.entry(task.unit.clone()).or_default() += 1;
         }
     }
     for (i, signal) in &d.attached_to_new {

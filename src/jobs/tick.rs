@@ -88,7 +88,8 @@ pub fn tick(
             tracing::warn!(permits = plan.without_policy.len(), first = %first, "due permits of grounds missing from the configuration were skipped");
             report.without_policy = u32::try_from(plan.without_policy.len()).unwrap_or(u32::MAX);
         }
-        tracing::info!(%today, created = report.created(), deferred = report.deferred_total(), "tick finished");
+        // The daemon logs the tick's one line (with its duration); the job's own is for debugging.
+        tracing::debug!(%today, created = report.created(), deferred = report.deferred_total(), "tick pass written");
         Ok(report)
     })
 }

@@ -85,8 +85,23 @@ impl Header for AutoSubmitted {
     }
 }
 
-/// Builds the multipart/alternative message of a mail.
+/// How the parts' bodies travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Transfer {
+    /// The text as it is (see [`unbroken`]): what every current server takes.
+    EightBit,
+    /// ASCII only, for a server that does not offer 8BITMIME: lettre picks 7bit,
+    /// quoted-printable or base64 for each part.
+    SevenBit,
+}
+
+/// Builds the multipart/alternative message of a mail, its parts in 8bit.
 pub(super) fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
+    build_as(mail, Transfer::EightBit)
+}
+
+/// Builds the multipart/alternative message of a mail, its parts sent as `transfer` says.
+pub(super) fn build_as(mail: &OutgoingMail, transfer: Transfer) -> Result<Message, SendError> {
     let invalid = |reason: String| SendError::Invalid { message_id: mail.message_id.clone(), reason };
     check_message_id(&mail.message_id).map_err(invalid)?;
     let from: Mailbox =
@@ -106,10 +121,14 @@ pub(super) fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
             to.parse().map_err(|e| invalid(format!("recipient {} of {}: {e}", i + 1, mail.to.len())))?;
         builder = builder.to(to);
     }
+    let part = |text: &str| match transfer {
+        Transfer::EightBit => unbroken(text),
+        Transfer::SevenBit => Body::new(crlf(text)),
+    };
     let body = MultiPart::alternative()
         .boundary(boundary(&mail.message_id))
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(unbroken(&mail.text)))
-        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(unbroken(&mail.html)));
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(part(&mail.text)))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(part(&mail.html)));
     builder.multipart(body).map_err(|e| invalid(e.to_string()))
 }
 
@@ -117,7 +136,8 @@ pub(super) fn build(mail: &OutgoingMail) -> Result<Message, SendError> {
 /// word or a column, and the `.eml` reads as the mail does — or as `base64` when lettre will
 /// not send it unencoded (a line of 76 bytes or more, with its CRLF). The choice follows from
 /// the text alone, so every attempt gives the same bytes. A non-ASCII 8bit part needs a server
-/// that offers 8BITMIME, as every current one does.
+/// that offers 8BITMIME, as every current one does; for one that does not, the SMTP transport
+/// builds the mail again with [`Transfer::SevenBit`].
 fn unbroken(text: &str) -> Body {
     let text = crlf(text);
     Body::new_with_encoding(text.clone(), ContentTransferEncoding::EightBit).unwrap_or_else(|_| {
@@ -191,6 +211,19 @@ mod tests {
         assert!(text.contains("Auto-Submitted: auto-generated\r\n"));
         assert!(text.contains("multipart/alternative"));
         assert!(text.contains("boundary=\"=_pf-digest-7.00ff_permit-followup\""), "{text}");
+    }
+
+    #[test]
+    fn a_seven_bit_build_is_ascii_and_decodes_to_the_same_text() {
+        let message = build_as(&mail(), Transfer::SevenBit).unwrap().formatted();
+        assert!(message.is_ascii());
+        let text = String::from_utf8(message).unwrap();
+        assert!(!text.contains("Content-Transfer-Encoding: 8bit"), "{text}");
+        assert!(text.contains("Message-ID: <digest-7.00ff@permit-followup>\r\n"), "{text}");
+        assert_eq!(
+            text,
+            String::from_utf8(build_as(&mail(), Transfer::SevenBit).unwrap().formatted()).unwrap()
+        );
     }
 
     #[test]

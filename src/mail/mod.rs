@@ -15,6 +15,9 @@ mod digest_html;
 mod digest_text;
 mod file;
 mod message;
+#[cfg(test)]
+#[path = "../../tests/it/silent.rs"]
+mod silent_server;
 mod smtp;
 #[cfg(test)]
 #[path = "../../tests/it/smtp_server.rs"]
@@ -101,6 +104,10 @@ pub enum SendError {
         /// What went wrong.
         reason: String,
     },
+    /// The daemon was stopping and broke the attempt off; nothing is known to have been
+    /// delivered, and the digest stays pending for the next start.
+    #[error("sending was interrupted: the daemon is stopping")]
+    Interrupted,
     /// The `.eml` file could not be written.
     #[error("cannot write mail file {}: {source}", path.display())]
     File {
@@ -122,6 +129,7 @@ impl SendError {
             SendError::Unreachable { .. }
             | SendError::TlsUnavailable { .. }
             | SendError::Protocol { .. }
+            | SendError::Interrupted
             | SendError::File { .. } => false,
         }
     }
@@ -138,8 +146,7 @@ impl Mailer {
         }
     }
 
-    /// The mailer `[mail]` asks for. An SMTP mailer connects only when it first sends, and must
-    /// be created inside the Tokio runtime.
+    /// The mailer `[mail]` asks for. An SMTP mailer connects only when it sends.
     pub fn new(settings: &MailSettings) -> anyhow::Result<Mailer> {
         Ok(match &settings.transport {
             MailTransport::File(dir) => Mailer::File(dir.clone()),
@@ -150,10 +157,11 @@ impl Mailer {
     /// Delivers one mail: `Ok` once the server accepted it for every recipient, or the file is
     /// in place. Safe to repeat: the same `mail` gives the same message, and the same file.
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
-        let message = message::build(mail)?;
         match self {
-            Mailer::File(dir) => file::write_eml(dir, &mail.message_id, message.formatted()).await,
-            Mailer::Smtp(smtp) => smtp.send(message).await,
+            Mailer::File(dir) => {
+                file::write_eml(dir, &mail.message_id, message::build(mail)?.formatted()).await
+            }
+            Mailer::Smtp(smtp) => smtp.send(mail).await,
         }
     }
 

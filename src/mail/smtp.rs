@@ -1,45 +1,63 @@
-//! The SMTP transport: lettre's pooled async client, set up from `[mail.smtp]`, and the
-//! translation of its errors into [`SendError`]s that name the server and never a password.
+//! The SMTP transport: lettre's async client, set up from `[mail.smtp]`, and the translation
+//! of its errors into [`SendError`]s that name the server and never a password.
 //! `tls = "required"` means STARTTLS or nothing: lettre refuses to go on in clear text when the
 //! server does not offer it, before any credentials or mail are sent.
+//!
+//! No wait is unbounded: `mail.smtp.timeout_seconds` bounds each step (connecting, the greeting,
+//! every command) and the whole conversation of one message, so a server that accepts the
+//! connection and then says nothing costs one timeout, never a hang. Each message has a
+//! connection of its own: a conversation cut off by the timeout takes its connection with it,
+//! where a pool would hand the half-finished one (and its late replies) to the next message.
 
-use super::SendError;
+use super::message::{self, Transfer};
+use super::{OutgoingMail, SendError};
 use crate::settings::{SmtpSettings, SmtpTls};
 use anyhow::Context as _;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::Tls;
-use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::error::Error as _;
 use std::time::Duration;
 
-/// Connections kept open: digests go out one unit after another, so two are plenty.
-const POOL_MAX_SIZE: u32 = 2;
+/// How one conversation ended, when not with the mail accepted.
+enum Attempt {
+    /// The message has non-ASCII bytes and the server does not offer 8BITMIME.
+    NoEightBitMime,
+    Failed(SendError),
+}
 
-/// An idle connection is closed after this long, well before servers usually drop it.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+impl Attempt {
+    fn into_error(self, server: &str) -> SendError {
+        match self {
+            Attempt::Failed(e) => e,
+            Attempt::NoEightBitMime => SendError::Protocol {
+                server: server.to_string(),
+                reason: "the server does not offer 8BITMIME, and the 7-bit mail still had \
+                         non-ASCII bytes"
+                    .to_string(),
+            },
+        }
+    }
+}
 
-/// A pooled SMTP client and the server it talks to.
+/// An SMTP client and the server it talks to.
 #[derive(Debug)]
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Boxed: without a pool the client holds its whole configuration inline.
+    transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
     /// `host:port`, for messages.
     server: String,
     /// The user it logs in as, if any.
     user: Option<String>,
     tls: SmtpTls,
-    /// The command timeout, for messages.
+    /// The bound on each step and on a whole conversation.
     timeout: Duration,
 }
 
 impl SmtpMailer {
-    /// Sets up the client; connects only on the first send. Must run inside a Tokio runtime
-    /// (the pool starts a clean-up task).
+    /// Sets up the client; it connects for each message it sends.
     pub fn new(smtp: &SmtpSettings) -> anyhow::Result<SmtpMailer> {
         let server = format!("{}:{}", smtp.host, smtp.port);
-        tokio::runtime::Handle::try_current().with_context(|| {
-            format!("the SMTP client for {server} must be created inside the Tokio runtime")
-        })?;
         let builder = match smtp.tls {
             SmtpTls::Required => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host),
             SmtpTls::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
@@ -48,20 +66,49 @@ impl SmtpMailer {
             }
         }
         .with_context(|| format!("cannot set up TLS for mail server {server}"))?;
-        let mut builder = builder
-            .port(smtp.port)
-            .timeout(Some(smtp.timeout))
-            .pool_config(PoolConfig::new().max_size(POOL_MAX_SIZE).idle_timeout(POOL_IDLE_TIMEOUT));
+        let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
         if let Some((user, password)) = &smtp.credentials {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
         }
         let user = smtp.credentials.as_ref().map(|(user, _)| user.clone());
-        Ok(SmtpMailer { transport: builder.build(), server, user, tls: smtp.tls, timeout: smtp.timeout })
+        Ok(SmtpMailer {
+            transport: Box::new(builder.build()),
+            server,
+            user,
+            tls: smtp.tls,
+            timeout: smtp.timeout,
+        })
     }
 
-    /// Sends one message; `Ok` once the server has accepted it for every recipient.
-    pub(super) async fn send(&self, message: Message) -> Result<(), SendError> {
-        self.transport.send(message).await.map(|_| ()).map_err(|e| self.classify(&e))
+    /// Sends one mail; `Ok` once the server has accepted it for every recipient, an error
+    /// after at most `timeout` from the first byte to the last reply. Its parts go out in 8bit;
+    /// a server that does not offer 8BITMIME (lettre refuses before MAIL FROM, so nothing was
+    /// sent) gets the same mail again in 7-bit encodings, within the same bound.
+    pub(super) async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let sent = match self.send_before(deadline, message::build_as(mail, Transfer::EightBit)?).await {
+            Err(Attempt::NoEightBitMime) => {
+                self.send_before(deadline, message::build_as(mail, Transfer::SevenBit)?).await
+            }
+            sent => sent,
+        };
+        sent.map_err(|attempt| attempt.into_error(&self.server))
+    }
+
+    /// One conversation, over by `deadline`.
+    async fn send_before(&self, deadline: tokio::time::Instant, message: Message) -> Result<(), Attempt> {
+        match tokio::time::timeout_at(deadline, self.transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_client() && e.to_string().contains("8BITMIME") => Err(Attempt::NoEightBitMime),
+            Ok(Err(e)) => Err(Attempt::Failed(self.classify(&e))),
+            Err(_) => Err(Attempt::Failed(SendError::Unreachable {
+                server: self.server.clone(),
+                reason: format!(
+                    "the conversation did not finish within {} s (mail.smtp.timeout_seconds)",
+                    self.timeout.as_secs()
+                ),
+            })),
+        }
     }
 
     /// Where and how it delivers: server, TLS mode and user (never the password).
@@ -112,6 +159,7 @@ impl SmtpMailer {
 mod tests {
     use super::*;
     use crate::mail::digest;
+    use crate::mail::silent_server::{Silent, Step};
     use crate::mail::test_server::TestServer;
     use crate::mail::{Mailer, OutgoingMail};
     use crate::settings::{MailSettings, MailTransport, Secret};
@@ -258,14 +306,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn an_smtp_mailer_outside_the_runtime_is_an_error_not_a_panic() {
+    #[tokio::test]
+    async fn a_server_without_8bitmime_gets_the_same_mail_in_seven_bit() {
+        let old = Silent::without_8bitmime(Step::Never);
+        let mut smtp = smtp_settings(old.port, SmtpTls::None);
+        smtp.timeout = Duration::from_secs(5);
         let settings = MailSettings {
-            transport: MailTransport::Smtp(smtp_settings(25, SmtpTls::None)),
-            from: "a@b".into(),
-            retry: std::time::Duration::from_secs(60),
+            transport: MailTransport::Smtp(smtp),
+            from: "permit-followup@localhost".into(),
+            retry: Duration::from_secs(60),
         };
-        let err = Mailer::new(&settings).unwrap_err();
-        assert!(err.to_string().contains("127.0.0.1:25"), "{err}");
+        let mut mail = digest_mail(&["study-unit@localhost"]);
+        mail.text.push_str("Enheten för studier\n");
+        Mailer::new(&settings).unwrap().send(&mail).await.unwrap();
+
+        // The first connection stopped at MAIL FROM; the second carried the mail.
+        assert_eq!(old.connections(), 2);
+        let data = old.data();
+        assert!(data.iter().all(|line| line.is_ascii()), "{data:?}");
+        assert!(data.iter().any(|line| line.starts_with("Message-ID: <")), "{data:?}");
+        assert!(!data.iter().any(|line| line.contains("8bit")), "{data:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_server_that_falls_silent_at_any_step_costs_one_timeout_and_names_itself() {
+        let sends = Step::ALL.into_iter().map(|name| async move {
+            let silent = Silent::start(name);
+            let port = silent.port;
+            let mut smtp = smtp_settings(port, SmtpTls::None);
+            smtp.timeout = Duration::from_secs(1);
+            let settings = MailSettings {
+                transport: MailTransport::Smtp(smtp),
+                from: "permit-followup@localhost".into(),
+                retry: Duration::from_secs(60),
+            };
+            let started = std::time::Instant::now();
+            let err = Mailer::new(&settings)
+                .unwrap()
+                .send(&digest_mail(&["study-unit@localhost"]))
+                .await
+                .unwrap_err();
+            (name, port, started.elapsed(), err, silent.connections())
+        });
+        for (name, port, took, err, connections) in futures_join(sends).await {
+            assert_eq!(connections, 1, "silent at {name:?}: one attempt, one connection");
+            assert!(took < Duration::from_millis(2_500), "silent at {name:?}: {took:?}");
+            assert!(
+                matches!(err, SendError::Unreachable { .. }) && !err.is_permanent(),
+                "silent at {name:?}: {err:?}"
+            );
+            let message = err.to_string();
+            assert!(message.contains(&format!("127.0.0.1:{port}")), "silent at {name:?}: {message}");
+            assert!(!message.contains('\n'), "silent at {name:?}: {message}");
+        }
+    }
+
+    /// Runs the futures side by side (the steps' timeouts overlap) and returns their outputs.
+    async fn futures_join<F: std::future::Future + Send + 'static>(
+        futures: impl Iterator<Item = F>,
+    ) -> Vec<F::Output>
+    where
+        F::Output: Send + 'static,
+    {
+        let handles: Vec<_> = futures.map(tokio::spawn).collect();
+        let mut out = Vec::new();
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
+        out
     }
 }

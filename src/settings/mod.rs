@@ -4,6 +4,7 @@
 //! `config/default.toml`, compiled in), the configuration file or folder, the environment
 //! (`PERMIT_FOLLOWUP__SECTION__KEY`), then `--database`. Every error names the key.
 
+mod credential;
 mod digest;
 mod raw;
 mod validate;
@@ -13,7 +14,9 @@ use chrono_tz::Tz;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+pub use credential::CREDENTIALS_ENV;
 pub use validate::validate;
 
 /// The shipped configuration, which is also the built-in default of every key.
@@ -55,6 +58,32 @@ pub struct DatabaseSettings {
     pub engine: Engine,
     /// Migrate when `run` starts.
     pub migrate_on_start: bool,
+    /// How long a connection waits for the server.
+    pub timeouts: DatabaseTimeouts,
+}
+
+/// How long a connection waits, so that a slow or stuck database gives an error instead of a
+/// hang (`database.*_timeout_seconds`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseTimeouts {
+    /// PostgreSQL: establishing the connection.
+    pub connect: Duration,
+    /// PostgreSQL: one statement.
+    pub statement: Duration,
+    /// A pass waiting for another process's pass (the pass lock): PostgreSQL's lock timeout,
+    /// SQLite's busy timeout.
+    pub lock: Duration,
+}
+
+impl Default for DatabaseTimeouts {
+    /// The shipped values (config/default.toml).
+    fn default() -> Self {
+        DatabaseTimeouts {
+            connect: Duration::from_secs(10),
+            statement: Duration::from_secs(300),
+            lock: Duration::from_secs(120),
+        }
+    }
 }
 
 /// Where the data lives, read from `database.url`.
@@ -87,6 +116,7 @@ impl Engine {
         match self {
             Engine::Sqlite(p) => format!("SQLite file {}", p.display()),
             Engine::Postgres(url) => {
+                let url = url.split('?').next().unwrap_or(url);
                 let host = url.rsplit('@').next().unwrap_or(url);
                 let host = host.split("://").last().unwrap_or(host);
                 format!("PostgreSQL at {host}")

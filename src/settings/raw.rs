@@ -26,6 +26,9 @@ pub struct RawSettings {
 pub struct RawDatabase {
     pub url: String,
     pub migrate_on_start: bool,
+    pub connect_timeout_seconds: u64,
+    pub statement_timeout_seconds: u64,
+    pub lock_timeout_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,14 +1,17 @@
 //! Raw settings → typed settings. Each check names the key it failed on.
 
+use super::credential;
 use super::raw::{Capacity, RawSettings, RawThreshold};
 use super::{
-    ConfigError, DatabaseSettings, LogSettings, MailSettings, MailTransport, ScheduleSettings, Secret,
-    Settings, SmtpSettings, SmtpTls,
+    ConfigError, DatabaseSettings, DatabaseTimeouts, LogSettings, MailSettings, MailTransport,
+    ScheduleSettings, Secret, Settings, SmtpSettings, SmtpTls,
 };
+use crate::domain::cron::CronSchedule;
 use crate::domain::policy::{GroundPolicy, Policy, Priority, SignalRule, Threshold, Unit};
 use crate::domain::span::Span;
 use chrono::NaiveDate;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 fn err(key: &str, why: impl std::fmt::Display) -> ConfigError {
     ConfigError(format!("{key}: {why}"))
@@ -24,20 +27,31 @@ fn priority(key: &str, text: &str) -> Result<Priority, ConfigError> {
 
 /// Checks a 6-field cron expression the way the scheduler will read it.
 pub fn check_cron(key: &str, expr: &str) -> Result<(), ConfigError> {
-    if expr.split_whitespace().count() != 6 {
-        return Err(err(key, format!("{expr:?} must have 6 fields (sec min hour day month weekday)")));
-    }
-    croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expr)
-        .map(|_| ())
-        .map_err(|e| err(key, format!("invalid cron expression {expr:?}: {e}")))
+    CronSchedule::parse(expr).map(|_| ()).map_err(|e| err(key, e))
 }
 
-/// Turns the merged raw configuration into [`Settings`].
+/// A whole number of seconds, at least one.
+fn seconds(key: &str, n: u64) -> Result<Duration, ConfigError> {
+    if n == 0 {
+        return Err(err(key, "must be at least 1 (seconds)"));
+    }
+    Ok(Duration::from_secs(n))
+}
+
+fn database_timeouts(raw: &RawSettings) -> Result<DatabaseTimeouts, ConfigError> {
+    let d = &raw.database;
+    Ok(DatabaseTimeouts {
+        connect: seconds("database.connect_timeout_seconds", d.connect_timeout_seconds)?,
+        statement: seconds("database.statement_timeout_seconds", d.statement_timeout_seconds)?,
+        lock: seconds("database.lock_timeout_seconds", d.lock_timeout_seconds)?,
+    })
+}
+
+/// Turns the merged raw configuration into [`Settings`]. A path key written `credential:NAME`
+/// is read from `$CREDENTIALS_DIRECTORY` (systemd's `LoadCredential=`).
 pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
+    let credentials = credential::directory();
+    let credentials = credentials.as_deref();
     // Engine::parse never repeats a PostgreSQL URL, which may hold a password.
     let engine = super::Engine::parse(raw.database.url.trim()).map_err(|e| err("database.url", e))?;
     let timezone =
@@ -57,21 +71,23 @@ pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     };
     tracing_subscriber::EnvFilter::try_new(&raw.log.level)
         .map_err(|e| err("log.level", format!("{:?}: {e}", raw.log.level)))?;
-    let mail = mail(&raw)?;
+    let mail = mail(&raw, credentials)?;
     let policy = policy(&raw)?;
+    let timeouts = database_timeouts(&raw)?;
+    let privacy_key_file = credential::resolve("privacy.key_file", &raw.privacy.key_file, credentials)?;
     Ok(Settings {
-        database: DatabaseSettings { engine, migrate_on_start: raw.database.migrate_on_start },
+        database: DatabaseSettings { engine, migrate_on_start: raw.database.migrate_on_start, timeouts },
         schedule: ScheduleSettings { timezone, tick: raw.schedule.tick, digest: raw.schedule.digest },
         mail,
         admin_listen,
         log: LogSettings { json, level: raw.log.level },
-        privacy_key_file: PathBuf::from(&raw.privacy.key_file),
+        privacy_key_file,
         policy,
         sources: Vec::new(),
     })
 }
 
-fn mail(raw: &RawSettings) -> Result<MailSettings, ConfigError> {
+fn mail(raw: &RawSettings, credentials: Option<&Path>) -> Result<MailSettings, ConfigError> {
     let m = &raw.mail;
     if !m.from.contains('@') {
         return Err(err("mail.from", format!("{:?} is not an email address", m.from)));
@@ -91,7 +107,9 @@ fn mail(raw: &RawSettings) -> Result<MailSettings, ConfigError> {
             let credentials = if s.username.is_empty() {
                 None
             } else {
-                Some((s.username.clone(), read_secret("mail.smtp.password_file", &s.password_file)?))
+                let key = "mail.smtp.password_file";
+                let file = credential::resolve(key, &s.password_file, credentials)?;
+                Some((s.username.clone(), read_secret(key, &file)?))
             };
             MailTransport::Smtp(SmtpSettings {
                 host: s.host.clone(),
@@ -110,11 +128,11 @@ fn mail(raw: &RawSettings) -> Result<MailSettings, ConfigError> {
     })
 }
 
-fn read_secret(key: &str, path: &str) -> Result<Secret, ConfigError> {
-    if path.is_empty() {
+fn read_secret(key: &str, path: &Path) -> Result<Secret, ConfigError> {
+    if path.as_os_str().is_empty() {
         return Err(err(key, "a username is set, so a password file is needed"));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| err(key, format!("{path}: {e}")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| err(key, format!("{}: {e}", path.display())))?;
     Ok(Secret::new(text.lines().next().unwrap_or("").to_string()))
 }
 

@@ -14,7 +14,9 @@ pub mod audit;
 pub mod bulk;
 pub mod digests;
 pub mod forecast;
+pub mod gauges;
 pub mod imports;
+pub mod lead;
 mod permit_insert;
 pub mod permits;
 pub mod report;
@@ -25,7 +27,7 @@ pub mod signals;
 pub mod sqltime;
 pub mod tasks;
 
-pub use crate::settings::Engine;
+pub use crate::settings::{DatabaseTimeouts, Engine};
 
 use anyhow::{anyhow, Context};
 use diesel::prelude::*;
@@ -60,9 +62,17 @@ pub use on_engine;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// How long an SQLite connection waits for another process's pass before failing (ms). An
-/// import of a million permits holds the lock for seconds, so this is generous.
-const SQLITE_BUSY_TIMEOUT_MS: u32 = 120_000;
+/// PostgreSQL TCP keep-alive: a connection idle this long (s) is probed, every
+/// `PG_KEEPALIVE_INTERVAL_S` up to `PG_KEEPALIVE_COUNT` times, so a server that vanished without
+/// closing the connection (a partition, a dead host) is noticed within about a minute.
+const PG_KEEPALIVE_IDLE_S: u32 = 30;
+/// See [`PG_KEEPALIVE_IDLE_S`].
+const PG_KEEPALIVE_INTERVAL_S: u32 = 10;
+/// See [`PG_KEEPALIVE_IDLE_S`].
+const PG_KEEPALIVE_COUNT: u32 = 3;
+/// How long (ms) data sent to PostgreSQL may stay unacknowledged before the connection is
+/// dropped: bounds a write to a server that stopped answering at the TCP level.
+const PG_TCP_USER_TIMEOUT_MS: u32 = 60_000;
 
 /// SQLite page cache per connection (KiB). A tick reads one table page per due permit and
 /// writes it again when it moves the permit's next review: with 10,000 due, the pages must stay
@@ -92,8 +102,15 @@ fn set_cache(conn: &mut AnyConnection, kib: u32) -> QueryResult<()> {
     Ok(())
 }
 
-/// Opens a connection (creating an SQLite file's folder) and sets the engine's session options.
+/// Opens a connection with the shipped timeouts (config/default.toml); see [`connect_with`].
 pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
+    connect_with(engine, &DatabaseTimeouts::default())
+}
+
+/// Opens a connection (creating an SQLite file's folder) and sets the engine's session options,
+/// among them the bounds on every wait: on PostgreSQL the connect, statement and lock timeouts
+/// and TCP keep-alives, on SQLite the busy timeout (the wait for another process's pass).
+pub fn connect_with(engine: &Engine, timeouts: &DatabaseTimeouts) -> anyhow::Result<AnyConnection> {
     match engine {
         Engine::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -102,7 +119,7 @@ pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
             let mut c = SqliteConnection::establish(&path.to_string_lossy())
                 .with_context(|| format!("cannot open {}", engine.describe()))?;
             for pragma in [
-                format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"),
+                format!("PRAGMA busy_timeout = {}", timeouts.lock.as_millis()),
                 "PRAGMA journal_mode = WAL".to_string(),
                 "PRAGMA synchronous = NORMAL".to_string(),
                 "PRAGMA foreign_keys = ON".to_string(),
@@ -113,12 +130,46 @@ pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
             Ok(AnyConnection::Sqlite(c))
         }
         Engine::Postgres(url) => {
-            let c = PgConnection::establish(url).map_err(|e| {
+            let unreachable = |e: &dyn std::fmt::Display| {
                 anyhow!("cannot connect to {}: {}", engine.describe(), first_line(&e.to_string()))
-            })?;
+            };
+            let mut c = PgConnection::establish(&pg_conninfo(url, timeouts)).map_err(|e| unreachable(&e))?;
+            for (setting, value) in
+                [("statement_timeout", timeouts.statement), ("lock_timeout", timeouts.lock)]
+            {
+                diesel::sql_query(format!("SET {setting} = {}", value.as_millis()))
+                    .execute(&mut c)
+                    .map_err(|e| unreachable(&e))?;
+            }
             Ok(AnyConnection::Postgresql(c))
         }
     }
+}
+
+/// The URL with the connect timeout and keep-alives added, unless the URL sets them itself.
+fn pg_conninfo(url: &str, timeouts: &DatabaseTimeouts) -> String {
+    let given = url.split_once('?').map_or("", |(_, query)| query);
+    let has = |key: &str| given.split('&').any(|p| p.split('=').next() == Some(key));
+    let mut out = url.to_string();
+    for (key, value) in [
+        ("connect_timeout", timeouts.connect.as_secs().max(1).to_string()),
+        ("keepalives", "1".to_string()),
+        ("keepalives_idle", PG_KEEPALIVE_IDLE_S.to_string()),
+        ("keepalives_interval", PG_KEEPALIVE_INTERVAL_S.to_string()),
+        ("keepalives_count", PG_KEEPALIVE_COUNT.to_string()),
+        ("tcp_user_timeout", PG_TCP_USER_TIMEOUT_MS.to_string()),
+    ] {
+        if !has(key) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{key}={value}"));
+        }
+    }
+    out
+}
+
+/// Whether the database answers: one trivial statement.
+pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
 }
 
 fn first_line(s: &str) -> &str {
@@ -239,6 +290,32 @@ mod tests {
     /// `.cargo/config.toml` builds the bundled SQLite without a mutex per call and without
     /// global memory statistics; a build that lost those settings would still be correct, only
     /// slower, so this says so.
+    #[test]
+    fn the_postgresql_url_gets_the_timeouts_it_does_not_set_itself() {
+        let t =
+            DatabaseTimeouts { connect: std::time::Duration::from_secs(7), ..DatabaseTimeouts::default() };
+        let plain = pg_conninfo("postgres://u@h:5432/db", &t);
+        assert!(plain.starts_with("postgres://u@h:5432/db?connect_timeout=7&keepalives=1&"), "{plain}");
+        assert!(plain.contains("&tcp_user_timeout=60000"), "{plain}");
+        let own = pg_conninfo("postgres://u@h/db?sslmode=require&connect_timeout=3", &t);
+        assert!(own.starts_with("postgres://u@h/db?sslmode=require&connect_timeout=3&keepalives=1"), "{own}");
+        assert_eq!(own.matches("connect_timeout").count(), 1, "{own}");
+    }
+
+    #[test]
+    fn sqlite_waits_for_another_pass_as_long_as_the_lock_timeout() {
+        #[derive(diesel::QueryableByName)]
+        struct Timeout {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            timeout: i64,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let t = DatabaseTimeouts { lock: std::time::Duration::from_secs(3), ..DatabaseTimeouts::default() };
+        let mut conn = connect_with(&Engine::Sqlite(dir.path().join("t.db")), &t).unwrap();
+        let got: Timeout = diesel::sql_query("PRAGMA busy_timeout").get_result(&mut conn).unwrap();
+        assert_eq!(got.timeout, 3000);
+    }
+
     #[test]
     fn sqlite_is_built_with_the_projects_options() {
         let dir = tempfile::tempdir().unwrap();

@@ -127,14 +127,23 @@ impl Env {
 
     /// The binary with this environment's configuration and database.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_at(&self.url, args)
+    }
+
+    /// The binary with this environment's configuration and the database at `url` (a proxy in
+    /// front of the environment's database, a server that never answers, ...).
+    pub fn command_at(&self, url: &str, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_permit-followup"));
         c.current_dir(self.dir.path())
             .arg("--config")
             .arg(self.path("conf"))
             .arg("--database")
-            .arg(&self.url)
+            .arg(url)
             .args(args)
             .env_remove("PERMIT_FOLLOWUP_LOG")
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("CREDENTIALS_DIRECTORY")
             .env("NO_COLOR", "1");
         for (k, _) in std::env::vars() {
             if k.starts_with("PERMIT_FOLLOWUP__") {
@@ -174,6 +183,17 @@ impl Env {
     pub fn tasks(&self) -> Vec<serde_json::Value> {
         let out = self.ok(&["tasks", "--state", "all", "--format", "json"]);
         serde_json::from_str(&out).expect("tasks json")
+    }
+
+    /// The one number `sql` (`SELECT COUNT(*) AS n ...`) answers.
+    pub fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql).get_result::<N>(&mut self.connect()).unwrap().n
     }
 
     /// Every byte the database holds, for "never stored in clear" checks.

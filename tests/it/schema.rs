@@ -595,6 +595,8 @@ fn postgres_schema(conn: &mut AnyConnection) -> Schema {
 /// Lower case, without parentheses or double quotes, one space between words: SQL text as both
 /// engines print it, compared loosely.
 fn normalise(sql: &str) -> String {
+    // PostgreSQL writes a text literal back with its cast (`'open'::text`); SQLite as given.
+    let sql = sql.replace("::text", "");
     sql.replace(['(', ')', '"'], " ").to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

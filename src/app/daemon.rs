@@ -1,0 +1,301 @@
+//! The daemon's passes, as the schedule runs them: a tick and a digest run, each through the
+//! one [`PassGate`] (passes of this process never overlap) and the database's one connection.
+//! Each pass reads the clock when it starts (`now`, and `today` in `schedule.timezone`) and
+//! hands both to its job, which never reads the clock itself. On PostgreSQL a pass first takes
+//! its lead (`storage::lead`): when another instance holds it, this one skips the pass. A pass
+//! that fails is logged and the schedule goes on; the next tick heals what it missed. The
+//! figures of `/metrics` are recorded here, from the jobs' reports.
+
+use super::database::{Database, FIRST_RETRY_WAIT, MAX_RETRY_WAIT as MAX_DATABASE_WAIT};
+use super::record::{self, Outcome};
+use super::stop::Stop;
+use super::systemd;
+use crate::admin::{Health, Metrics};
+use crate::domain::calendar::today_in;
+use crate::errors::one_line;
+use crate::jobs::notify::{NotifyOptions, NotifyReport, Outbox};
+use crate::jobs::tick::TickReport;
+use crate::mail::{Mailer, OutgoingMail, SendError};
+use crate::scheduler::PassGate;
+use crate::settings::Settings;
+use crate::storage::digests;
+use crate::storage::gauges::{self, OpenTasks};
+use crate::storage::lead::{self, Lead};
+use crate::storage::AnyConnection;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+/// The longest wait between retries of a digest the server did not accept.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30 * 60);
+
+/// How often the database is probed between passes while it answers: how soon `/readyz`
+/// learns that it went away.
+const PROBE_EVERY: Duration = Duration::from_secs(10);
+
+/// The running daemon's shared state.
+pub struct Daemon {
+    settings: RwLock<Arc<Settings>>,
+    mailer: RwLock<Arc<Mailer>>,
+    retrying: AtomicBool,
+    /// The database and its connection.
+    pub db: Database,
+    /// Lets one pass run at a time.
+    pub gate: PassGate,
+    /// What `/readyz` reads.
+    pub health: Arc<Health>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
+    /// Set when shutdown begins.
+    pub stop: Stop,
+}
+
+/// What a tick that ran here did, and the counts after it.
+struct TickDone {
+    report: TickReport,
+    finished: DateTime<Utc>,
+    gauges: Result<Counts, String>,
+    /// Digests waiting to be sent again (not refused): left by a failed `notify`, a crash, or
+    /// an instance that died while sending.
+    digests_waiting: bool,
+}
+
+/// The counts behind the gauges.
+struct Counts {
+    open: BTreeMap<String, OpenTasks>,
+    signals: BTreeMap<String, u64>,
+}
+
+impl Daemon {
+    /// The daemon of `settings`, not connected yet.
+    pub fn new(settings: Settings, mailer: Mailer, health: Arc<Health>, metrics: Arc<Metrics>) -> Daemon {
+        let db = Database::new(
+            settings.database.engine.clone(),
+            settings.database.timeouts,
+            health.clone(),
+            metrics.clone(),
+        );
+        Daemon {
+            settings: RwLock::new(Arc::new(settings)),
+            mailer: RwLock::new(Arc::new(mailer)),
+            retrying: AtomicBool::new(false),
+            db,
+            gate: PassGate::default(),
+            health,
+            metrics,
+            stop: Stop::default(),
+        }
+    }
+
+    /// The settings in force.
+    pub async fn settings(&self) -> Arc<Settings> {
+        self.settings.read().await.clone()
+    }
+
+    /// Puts a reloaded configuration and its mailer in force for the passes that follow.
+    pub async fn replace(&self, settings: Settings, mailer: Mailer) {
+        *self.mailer.write().await = Arc::new(mailer);
+        *self.settings.write().await = Arc::new(settings);
+    }
+
+    /// One tick, as the schedule runs it: errors are logged, never raised. Digests left pending
+    /// by anyone are then retried, so a digest an instance died sending goes out from another.
+    pub async fn tick_pass(self: &Arc<Self>) {
+        if self.gate.run(self.tick_once()).await == Some(true) {
+            self.retry_digests();
+        }
+    }
+
+    /// Runs the tick; true when digests wait to be sent again.
+    async fn tick_once(&self) -> bool {
+        let settings = self.settings().await;
+        let started = Instant::now();
+        let s = settings.clone();
+        let result = self.db.run(move |c| tick_here(c, &s)).await;
+        let took = started.elapsed();
+        match result {
+            Ok(Some(done)) => {
+                self.tick_ran(&done, &settings, took);
+                done.digests_waiting
+            }
+            Ok(None) => {
+                self.health.tick_done(Utc::now());
+                record::tick_outcome(&self.metrics, Outcome::Skipped, took);
+                tracing::debug!("tick skipped: another instance is running it");
+                false
+            }
+            Err(e) => {
+                record::tick_outcome(&self.metrics, Outcome::Failed, took);
+                tracing::error!(error = %one_line(&e), seconds = took.as_secs_f64(), "tick failed; the next tick catches up");
+                false
+            }
+        }
+    }
+
+    /// Reports a tick that ran here: readiness, figures, its log line and systemd's status.
+    fn tick_ran(&self, done: &TickDone, settings: &Settings, took: Duration) {
+        self.health.tick_done(done.finished);
+        record::tick_outcome(&self.metrics, Outcome::Ran, took);
+        record::tick(&self.metrics, &done.report, done.finished);
+        match &done.gauges {
+            Ok(counts) => {
+                let units: Vec<String> = settings.policy.units.keys().cloned().collect();
+                record::gauges(&self.metrics, &units, &counts.open, &counts.signals);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count open tasks and signals for the metrics"),
+        }
+        let r = &done.report;
+        tracing::info!(today = %r.today, created = r.created(), deferred = r.deferred_total(),
+            signals_processed = r.signals.processed, signals_pending = r.signals.pending,
+            seconds = took.as_secs_f64(), "tick finished");
+        systemd::status(&format!(
+            "running; last tick {}: {} created, {} deferred",
+            done.finished.format("%Y-%m-%d %H:%M:%S UTC"),
+            r.created(),
+            r.deferred_total()
+        ));
+    }
+
+    /// One digest run, as the schedule runs it; a failed send is retried with back-off until
+    /// the server accepts it.
+    pub async fn digest_pass(self: &Arc<Self>) {
+        if self.gate.run(self.notify_once()).await == Some(true) {
+            self.retry_digests();
+        }
+    }
+
+    /// Sends what is due; true when some digest could not be sent (or another sender holds it).
+    async fn notify_once(&self) -> bool {
+        let settings = self.settings().await;
+        let mailer = self.mailer.read().await.clone();
+        let (stop, handle) = (self.stop.clone(), tokio::runtime::Handle::current());
+        let started = Instant::now();
+        let result = self.db.run(move |c| digest_here(c, &settings, &mailer, &stop, &handle)).await;
+        let took = started.elapsed();
+        match result {
+            Ok(Some(report)) => {
+                record::digest_outcome(&self.metrics, Outcome::Ran, took);
+                record::digest(&self.metrics, &report, Utc::now());
+                tracing::info!(
+                    sent = report.sent.len(),
+                    failed = report.failed.len(),
+                    refused = report.refused.len(),
+                    busy = report.busy,
+                    seconds = took.as_secs_f64(),
+                    "digest run finished"
+                );
+                // A digest another sender holds (or a crashed send's lease) is retried later too;
+                // a refused one waits for a change of configuration.
+                !report.failed.is_empty() || report.busy > 0
+            }
+            Ok(None) => {
+                record::digest_outcome(&self.metrics, Outcome::Skipped, took);
+                tracing::debug!("digest run skipped: another instance is running it");
+                false
+            }
+            Err(e) => {
+                record::digest_outcome(&self.metrics, Outcome::Failed, took);
+                tracing::error!(error = %one_line(&e), seconds = took.as_secs_f64(), "digest run failed");
+                true
+            }
+        }
+    }
+
+    /// Probes the database between passes until shutdown: every [`PROBE_EVERY`] while it
+    /// answers, with back-off while it does not; when it is back, a tick catches up at once.
+    pub async fn watch_database(self: Arc<Self>) {
+        let mut backoff = FIRST_RETRY_WAIT;
+        loop {
+            let down = self.health.database_is_down();
+            if !self.stop.sleep(if down { backoff } else { PROBE_EVERY }).await {
+                return;
+            }
+            match self.db.probe().await {
+                Some(true) => {
+                    backoff = FIRST_RETRY_WAIT;
+                    if down {
+                        tracing::info!("the database is back: a tick catches up");
+                        self.tick_pass().await;
+                    }
+                }
+                Some(false) => {
+                    backoff = if down { (backoff * 2).min(MAX_DATABASE_WAIT) } else { FIRST_RETRY_WAIT }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Retries pending digests, waiting `mail.retry_seconds` and doubling up to 30 minutes.
+    fn retry_digests(self: &Arc<Self>) {
+        if self.retrying.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let daemon = self.clone();
+        tokio::spawn(async move {
+            let mut wait = daemon.settings().await.mail.retry;
+            loop {
+                tracing::info!(seconds = wait.as_secs(), "retrying pending digests later");
+                if !daemon.stop.sleep(wait).await {
+                    break;
+                }
+                match daemon.gate.run(daemon.notify_once()).await {
+                    Some(true) => wait = (wait * 2).min(MAX_RETRY_WAIT),
+                    _ => break,
+                }
+            }
+            daemon.retrying.store(false, Ordering::SeqCst);
+        });
+    }
+}
+
+/// The tick, if this instance leads it, and the counts after it.
+fn tick_here(c: &mut AnyConnection, s: &Settings) -> anyhow::Result<Option<TickDone>> {
+    if !lead::try_lead(c, Lead::Tick)? {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let today = today_in(now, s.schedule.timezone);
+    let report = crate::jobs::tick::tick(c, &s.policy, today, now);
+    let ended = lead::end_lead(c, Lead::Tick);
+    let report = report?;
+    ended?;
+    let gauges = gauges::open_tasks(c, today)
+        .and_then(|open| Ok(Counts { open, signals: gauges::signals_by_state(c)? }))
+        .map_err(|e| e.to_string());
+    let digests_waiting = digests::pending(c)?.iter().any(|d| d.refused_under.is_none());
+    Ok(Some(TickDone { report, finished: Utc::now(), gauges, digests_waiting }))
+}
+
+/// The digest run, if this instance leads it. Each send is broken off when the daemon stops
+/// (the digest then stays pending).
+fn digest_here(
+    c: &mut AnyConnection,
+    s: &Settings,
+    mailer: &Mailer,
+    stop: &Stop,
+    handle: &tokio::runtime::Handle,
+) -> anyhow::Result<Option<NotifyReport>> {
+    if !lead::try_lead(c, Lead::Digest)? {
+        return Ok(None);
+    }
+    let send = |m: &Mailer, mail: &OutgoingMail| {
+        handle.block_on(async {
+            tokio::select! {
+                sent = m.send(mail) => sent,
+                _ = stop.wait() => Err(SendError::Interrupted),
+            }
+        })
+    };
+    let outbox = Outbox { mailer, from: &s.mail.from, send: &send };
+    let now = Utc::now();
+    let today = today_in(now, s.schedule.timezone);
+    let report = crate::jobs::notify::notify(c, &s.policy, &outbox, NotifyOptions::default(), today, now);
+    let ended = lead::end_lead(c, Lead::Digest);
+    let report = report?;
+    ended?;
+    Ok(Some(report))
+}

@@ -1,0 +1,57 @@
+//! The counts behind the daemon's gauges (`/metrics`): open and overdue tasks by unit, signals
+//! by state. Read after each tick, outside any pass; they name units and states, never a person.
+
+use super::AnyConnection;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
+use std::collections::BTreeMap;
+
+/// Open tasks by unit. `state = 'open'` is written out, not bound: SQLite uses the partial index
+/// `tasks_open_by_unit` only for a query whose condition is the index's own, word for word.
+const OPEN_BY_UNIT: &str = "SELECT unit AS key, COUNT(*) AS n FROM tasks WHERE state = 'open' GROUP BY unit";
+
+/// Open tasks due before a date, by unit (same index).
+const OVERDUE_BY_UNIT: &str =
+    "SELECT unit AS key, COUNT(*) AS n FROM tasks WHERE state = 'open' AND due_on < $1 GROUP BY unit";
+
+/// Signals by state (index `signals_state`).
+const SIGNALS_BY_STATE: &str = "SELECT state AS key, COUNT(*) AS n FROM signals GROUP BY state";
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Open tasks of one unit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenTasks {
+    /// All open tasks.
+    pub open: u64,
+    /// Open tasks due before today.
+    pub overdue: u64,
+}
+
+fn counts(rows: Vec<Count>) -> impl Iterator<Item = (String, u64)> {
+    rows.into_iter().map(|c| (c.key, u64::try_from(c.n).unwrap_or(0)))
+}
+
+/// Open and overdue tasks by unit (units without open tasks are absent).
+pub fn open_tasks(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult<BTreeMap<String, OpenTasks>> {
+    let mut out: BTreeMap<String, OpenTasks> = BTreeMap::new();
+    for (unit, n) in counts(diesel::sql_query(OPEN_BY_UNIT).load(conn)?) {
+        out.entry(unit).or_default().open = n;
+    }
+    for (unit, n) in counts(diesel::sql_query(OVERDUE_BY_UNIT).bind::<Date, _>(today).load(conn)?) {
+        out.entry(unit).or_default().overdue = n;
+    }
+    Ok(out)
+}
+
+/// Signals by state (`pending`, `processed`, `unmatched`).
+pub fn signals_by_state(conn: &mut AnyConnection) -> QueryResult<BTreeMap<String, u64>> {
+    Ok(counts(diesel::sql_query(SIGNALS_BY_STATE).load(conn)?).collect())
+}

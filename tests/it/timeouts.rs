@@ -1,0 +1,179 @@
+//! No wait without a bound: a mail server that accepts the connection and then says nothing, a
+//! pass waiting for another's lock, a database server that never answers. Each costs one
+//! timeout and a clear one-line error, never a hang; digests stay pending and go out later with
+//! the same Message-ID; the daemon goes on ticking and stops within its bound on SIGTERM.
+
+use crate::both_engines;
+use crate::helpers::{Engine, Env};
+use crate::import::{three_permits, HEADER};
+use crate::process::Daemon;
+use crate::silent::{Silent, Step};
+use crate::smtp_server::TestServer;
+use diesel::RunQueryDsl;
+use std::time::{Duration, Instant};
+
+fn smtp(port: u16, timeout: u64) -> String {
+    format!(
+        "[mail]\ntransport = \"smtp\"\nretry_seconds = 1\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\ntimeout_seconds = {timeout}\n"
+    )
+}
+
+const EVERY_SECOND: &str = "[schedule]\ntick = \"* * * * * *\"\ndigest = \"* * * * * *\"\n";
+
+fn pending_digests(env: &Env) -> i64 {
+    env.count("SELECT COUNT(*) AS n FROM digests WHERE state = 'pending'")
+}
+
+fn message_ids(env: &Env) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        message_id: String,
+    }
+    let ids: Vec<Id> =
+        diesel::sql_query("SELECT message_id FROM digests ORDER BY id").load(&mut env.connect()).unwrap();
+    ids.into_iter().map(|i| i.message_id).collect()
+}
+
+/// The pending digests go out to a server that works, with the Message-IDs stored before.
+fn pending_digests_go_out_unchanged(env: &Env, extra: &str) {
+    let (stored, pending) = (message_ids(env), pending_digests(env));
+    assert!(pending > 0, "nothing pending");
+    let server = TestServer::start(None);
+    env.write_config(&format!("{extra}{}", smtp(server.port, 5)));
+    env.ok(&["notify"]);
+    let received = server.received();
+    assert_eq!(received.mails.len(), usize::try_from(pending).unwrap());
+    for (_, raw) in &received.mails {
+        let raw = String::from_utf8_lossy(raw);
+        let id = raw.lines().find_map(|l| l.strip_prefix("Message-ID: <")).unwrap().trim_end_matches('>');
+        assert!(stored.iter().any(|s| s == id), "{id} is not a stored Message-ID: {stored:?}");
+    }
+    assert_eq!(pending_digests(env), 0);
+}
+
+both_engines!(
+    fn notify_gives_up_on_a_server_silent_at_any_step_in_time_and_keeps_the_digest(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!("{HEADER}UT-9,P-9,,family,2020-01-01,,active,,,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv)]);
+        env.ok(&["tick"]);
+        for step in Step::ALL {
+            let silent = Silent::start(step);
+            env.write_config(&smtp(silent.port, 1));
+            let started = Instant::now();
+            let r = env.run(&["notify"]);
+            assert!(started.elapsed() < Duration::from_secs(4), "silent at {step:?}: {:?}", started.elapsed());
+            assert_eq!(r.code(), 1, "silent at {step:?}: {}", r.stderr());
+            assert_eq!(r.stderr().lines().count(), 1, "silent at {step:?}: {}", r.stderr());
+            let line = r.stderr();
+            assert!(line.contains(&format!("127.0.0.1:{}", silent.port)) && line.contains("within 1 s"), "{step:?}: {line}");
+            assert_eq!(pending_digests(&env), 1, "silent at {step:?}");
+        }
+        assert_eq!(message_ids(&env).len(), 1, "one digest, kept across the failures");
+        pending_digests_go_out_unchanged(&env, "");
+    }
+);
+
+both_engines!(
+    fn the_daemon_ticks_on_while_the_mail_server_is_silent(engine) {
+        let silent = Silent::start(Step::RcptTo);
+        let env = Env::new(engine, &format!("{EVERY_SECOND}{}", smtp(silent.port, 1))).unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        let mut daemon = Daemon::start(env.command(&["run"]));
+        daemon.wait_for_log("digest not sent", 2, Duration::from_secs(30));
+        let csv = format!("{HEADER}UT-4,P-4,,family,2020-01-01,,active,,,\n");
+        env.ok(&["import", "permits", &env.file("p4.csv", &csv)]);
+        let start = Instant::now();
+        while env.tasks().len() < 4 {
+            assert!(start.elapsed() < Duration::from_secs(15), "no tick while mail hangs:\n{}", daemon.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        daemon.signal("-TERM");
+        assert_eq!(daemon.wait_exit(Duration::from_secs(15)).code(), Some(0), "{}", daemon.log());
+    }
+);
+
+both_engines!(
+    fn sigterm_breaks_off_a_send_the_mail_server_never_answers(engine) {
+        let silent = Silent::start(Step::Data);
+        let env = Env::new(engine, &format!("{EVERY_SECOND}{}", smtp(silent.port, 120))).unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        let mut daemon = Daemon::start(env.command(&["run"]));
+        let start = Instant::now();
+        while silent.connections() == 0 {
+            assert!(start.elapsed() < Duration::from_secs(20), "no send started:\n{}", daemon.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let stopping = Instant::now();
+        daemon.signal("-TERM");
+        assert_eq!(daemon.wait_exit(Duration::from_secs(20)).code(), Some(0), "{}", daemon.log());
+        assert!(stopping.elapsed() < Duration::from_secs(5), "SIGTERM took {:?} against a silent server", stopping.elapsed());
+        assert!(daemon.log().contains("interrupted"), "{}", daemon.log());
+        pending_digests_go_out_unchanged(&env, "");
+    }
+);
+
+/// Holds the pass lock from the test, as another process's pass would, until dropped.
+struct HeldPassLock {
+    _conn: permit_followup::storage::AnyConnection,
+}
+
+impl HeldPassLock {
+    fn take(env: &Env) -> HeldPassLock {
+        let mut c = env.connect();
+        diesel::sql_query("BEGIN").execute(&mut c).unwrap();
+        diesel::sql_query("UPDATE pass_lock SET holder = 'test' WHERE name = 'pass'")
+            .execute(&mut c)
+            .unwrap();
+        HeldPassLock { _conn: c }
+    }
+}
+
+both_engines!(
+    fn a_pass_waiting_for_another_gives_up_at_the_lock_timeout(engine) {
+        let env = Env::new(engine, "[database]\nlock_timeout_seconds = 1\n").unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        let held = HeldPassLock::take(&env);
+        let started = Instant::now();
+        let r = env.run(&["tick"]);
+        assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+        assert_eq!(r.code(), 1, "{}", r.stderr());
+        assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
+        let expected = if engine == Engine::Sqlite { "database is locked" } else { "lock timeout" };
+        assert!(r.stderr().contains(expected), "{}", r.stderr());
+        drop(held);
+        assert!(env.ok(&["tick"]).contains("created 3 task(s)"));
+    }
+);
+
+both_engines!(
+    fn the_daemon_stops_within_its_bound_while_a_pass_waits_for_the_lock(engine) {
+        let env = Env::new(engine, "").unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
+        let _held = HeldPassLock::take(&env);
+        let mut daemon = Daemon::start(env.command(&["run"]));
+        daemon.wait_for_log("catch-up tick at start", 1, Duration::from_secs(20));
+        std::thread::sleep(Duration::from_secs(1));
+        let stopping = Instant::now();
+        daemon.signal("-TERM");
+        assert_eq!(daemon.wait_exit(Duration::from_secs(30)).code(), Some(0), "{}", daemon.log());
+        assert!(stopping.elapsed() < Duration::from_secs(15), "SIGTERM took {:?}", stopping.elapsed());
+        assert!(daemon.log().contains("left to roll back"), "{}", daemon.log());
+    }
+);
+
+#[test]
+fn a_database_server_that_never_answers_costs_the_connect_timeout() {
+    let silent = Silent::start(Step::Greeting);
+    let env = Env::new(Engine::Sqlite, "[database]\nconnect_timeout_seconds = 1\n").unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:{}/nowhere", silent.port);
+    let started = Instant::now();
+    let out = env.command_at(&url, &["tick"]).output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&format!("127.0.0.1:{}", silent.port)) && stderr.contains("timeout"), "{stderr}");
+}
