@@ -19,7 +19,9 @@ DUE_ON = datetime.date(2027, 3, 1)
 CATCH_UP_ON = DUE_ON + datetime.timedelta(days=30)
 DAY = datetime.timedelta(days=1)
 # the register's secondary indexes, dropped and rebuilt by a bulk load (storage::bulk)
-REGISTER_INDEXES = ["permits_review_due", "permits_person", "permits_pn_hash"]
+REGISTER_INDEXES = ["reviews_due", "permits_person", "permits_pn_hash"]
+# the register's tables: a permit and its review series
+REGISTER_TABLES = ["permits", "reviews"]
 # first review and interval in months, and the unit, of each ground (config/default.toml)
 GROUNDS = {"study": (6, "study"), "work": (12, "work"), "family": (12, "family"), "refugee": (24, "refugee"),
            "subsidiary_protection": (24, "subsidiary_protection"), "other": (12, "other")}
@@ -90,30 +92,36 @@ def imported(b, engine, register, base, measure):
     if not measure:
         b.figures.remove(f)
         return
-    dump = os.path.join(b.work, f"dump-{engine}.csv")
-    dump_permits(b, engine, base, dump)
+    dumps = dump_register(b, engine, base)
     for _ in range(runs):
         url = b.fresh(engine, "raw")
         b.measured(b.cli(url, "migrate"))
-        f.raw.append(raw_load(b, engine, dump))
+        f.raw.append(raw_load(b, engine, dumps))
     say(f.line())
 
 
-def dump_permits(b, engine, base, dump):
-    if engine == "sqlite":
-        con = sqlite3.connect(f"{b.work}/{base}.db")
-        with open(dump, "w", newline="") as out:
-            w = csv.writer(out)
-            for row in con.execute("SELECT * FROM permits"):
-                w.writerow([NULL if v is None else v for v in row])
-        con.close()
-    else:
-        subprocess.run(["psql", "-q", b.pg_url(base), "-c", f"\\copy permits TO '{dump}' WITH (FORMAT csv, NULL '{NULL}')"], check=True)
+def dump_register(b, engine, base):
+    """The register's final rows as CSV, a file a table."""
+    dumps = {}
+    for table in REGISTER_TABLES:
+        dump = dumps[table] = os.path.join(b.work, f"dump-{engine}-{table}.csv")
+        if engine == "sqlite":
+            con = sqlite3.connect(f"{b.work}/{base}.db")
+            with open(dump, "w", newline="") as out:
+                w = csv.writer(out)
+                for row in con.execute(f"SELECT * FROM {table}"):
+                    w.writerow([NULL if v is None else v for v in row])
+            con.close()
+        else:
+            subprocess.run(["psql", "-q", b.pg_url(base), "-c", f"\\copy {table} TO '{dump}' WITH (FORMAT csv, NULL '{NULL}')"],
+                           check=True)
+    return dumps
 
 
-def raw_load(b, engine, dump):
-    """The engine's fastest plain bulk load of the same rows into the same table and indexes:
-    indexes dropped, rows in (COPY, or one prepared INSERT in one transaction), indexes built."""
+def raw_load(b, engine, dumps):
+    """The engine's fastest plain bulk load of the same rows into the same tables and indexes:
+    indexes dropped, rows in (COPY, or one prepared INSERT a table in one transaction), indexes
+    built."""
     if engine == "sqlite":
         con = sqlite3.connect(f"{b.work}/raw.db", isolation_level=None)
         defs = [r[0] for r in con.execute(
@@ -121,23 +129,24 @@ def raw_load(b, engine, dump):
         con.execute("PRAGMA journal_mode = DELETE")
         con.execute("PRAGMA synchronous = FULL")
         con.execute("PRAGMA cache_size = -24576")
-        cols = len(next(csv.reader(open(dump))))
-        sql = f"INSERT INTO permits VALUES ({','.join('?' * cols)})"
         spent = 0.0
         started = time.perf_counter()
         con.execute("BEGIN")
         for name in REGISTER_INDEXES:
             con.execute(f"DROP INDEX {name}")
         spent += time.perf_counter() - started
-        with open(dump, newline="") as f:
-            reader = csv.reader(f)
-            while True:
-                chunk = [[None if v == NULL else v for v in row] for _, row in zip(range(20000), reader)]
-                if not chunk:
-                    break
-                started = time.perf_counter()
-                con.executemany(sql, chunk)
-                spent += time.perf_counter() - started
+        for table, dump in dumps.items():
+            cols = len(next(csv.reader(open(dump))))
+            sql = f"INSERT INTO {table} VALUES ({','.join('?' * cols)})"
+            with open(dump, newline="") as f:
+                reader = csv.reader(f)
+                while True:
+                    chunk = [[None if v == NULL else v for v in row] for _, row in zip(range(20000), reader)]
+                    if not chunk:
+                        break
+                    started = time.perf_counter()
+                    con.executemany(sql, chunk)
+                    spent += time.perf_counter() - started
         started = time.perf_counter()
         con.execute("PRAGMA threads = 1")
         for d in defs:
@@ -150,7 +159,8 @@ def raw_load(b, engine, dump):
                            "SELECT indexdef FROM pg_indexes WHERE indexname IN ('" + "','".join(REGISTER_INDEXES) + "')"],
                           check=True, capture_output=True, text=True).stdout.strip().splitlines()
     statements = ["BEGIN"] + [f"DROP INDEX {n}" for n in REGISTER_INDEXES]
-    statements += [f"COPY permits FROM '{dump}' WITH (FORMAT csv, NULL '{NULL}')"] + defs + ["COMMIT"]
+    statements += [f"COPY {table} FROM '{dump}' WITH (FORMAT csv, NULL '{NULL}')" for table, dump in dumps.items()]
+    statements += defs + ["COMMIT"]
     return sql_seconds(b, engine, "raw", statements)
 
 
@@ -171,26 +181,26 @@ def tick(b, engine, base, day, name, target):
 
 
 def raw_tick(b, engine, day):
-    """One tick's writes as plain SQL: the due rows' tasks (INSERT ... SELECT), their audit rows
-    (INSERT ... SELECT) and the permits' next reviews (one UPDATE), in one transaction."""
+    """One tick's writes as plain SQL: the due permits' tasks (INSERT ... SELECT), their audit
+    rows (INSERT ... SELECT) and their next reviews (one UPDATE), in one transaction."""
     t = day.isoformat()
     unit = "CASE p.ground " + " ".join(f"WHEN '{g}' THEN '{u}'" for g, (_, u) in GROUNDS.items()) + " END"
     if engine == "sqlite":
-        next_o, next_d = "date(review_occasion, '+12 months')", "date(review_occasion, '+12 months', '-14 days')"
-        now, occ = "'2027-03-01 11:00:00'", "p.review_occasion"
+        next_o, next_d = "date(occasion, '+12 months')", "date(occasion, '+12 months', '-14 days')"
+        now, occ = "'2027-03-01 11:00:00'", "r.occasion"
     else:
-        next_o, next_d = "review_occasion + interval '12 months'", "review_occasion + interval '12 months' - interval '14 days'"
-        now, occ = "timestamp '2027-03-01 11:00:00'", "p.review_occasion::text"
-    due = f"p.review_due_on <= '{t}' AND p.status = 'active'"
+        next_o, next_d = "occasion + interval '12 months'", "occasion + interval '12 months' - interval '14 days'"
+        now, occ = "timestamp '2027-03-01 11:00:00'", "r.occasion::text"
     statements = [
         "BEGIN",
         "INSERT INTO tasks (permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, created_on, created_at, due_on, state) "
         f"SELECT p.permit_id, 'periodic_review', {occ}, COALESCE(p.unit, {unit}), 'normal', 'Periodic review, occasion ' || {occ}, "
-        f"'UtlL 7 kap. 3 §', '[{{\"occasion\":\"' || {occ} || '\"}}]', '{t}', {now}, p.review_occasion, 'open' FROM permits p WHERE {due}",
+        f"'UtlL 7 kap. 3 §', '[{{\"occasion\":\"' || {occ} || '\"}}]', '{t}', {now}, r.occasion, 'open' "
+        f"FROM reviews r JOIN permits p ON p.permit_id = r.permit_id WHERE r.due_on <= '{t}' AND p.status = 'active'",
         "INSERT INTO audit_events (permit_id, at, event, task_id, detail) "
         f"SELECT t.permit_id, {now}, 'task_created', t.id, 'task ' || t.id || ' created: periodic_review' FROM tasks t WHERE t.created_on = '{t}'",
-        f"UPDATE permits SET last_review_occasion = review_occasion, review_occasion = {next_o}, review_due_on = {next_d} "
-        f"WHERE review_due_on <= '{t}' AND status = 'active'",
+        f"UPDATE reviews SET last_occasion = occasion, occasion = {next_o}, due_on = {next_d} FROM permits p "
+        f"WHERE reviews.due_on <= '{t}' AND p.permit_id = reviews.permit_id AND p.status = 'active'",
         "COMMIT",
     ]
     return sql_seconds(b, engine, "raw", statements)

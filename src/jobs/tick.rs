@@ -58,7 +58,7 @@ pub fn tick(
     now: DateTime<Utc>,
 ) -> anyhow::Result<TickReport> {
     let now = storage::micros(now);
-    in_pass(conn, "tick", |c| {
+    let (report, moved) = in_pass(conn, "tick", |c| {
         let mut report = TickReport { today, ..TickReport::default() };
         report.rescheduled_grounds = sync_ground_schedules(c, policy)?;
         report.signals = process_signals(c, policy, today, now)?;
@@ -90,8 +90,22 @@ pub fn tick(
         }
         // The daemon logs the tick's one line (with its duration); the job's own is for debugging.
         tracing::debug!(%today, created = report.created(), deferred = report.deferred_total(), "tick pass written");
-        Ok(report)
-    })
+        // Next reviews moved: one per review task and stale date, every one of a rescheduled ground.
+        let moved = if report.rescheduled_grounds.is_empty() {
+            (plan.create.len() + plan.reschedule.len()) as u64
+        } else {
+            u64::MAX
+        };
+        Ok::<_, anyhow::Error>((report, moved))
+    })?;
+    // Committed; what follows only keeps the next tick cheap, and a failure there fails nothing.
+    if let Err(e) = permits::after_moving_reviews(conn, moved) {
+        tracing::warn!(error = %e, "the moved reviews were not vacuumed; autovacuum will clean them later");
+    }
+    if let Err(e) = tasks::after_creating(conn, u64::from(report.created())) {
+        tracing::warn!(error = %e, "the statistics of tasks were not refreshed; autovacuum will later");
+    }
+    Ok(report)
 }
 
 fn count_by_unit(counts: &mut BTreeMap<String, u32>, tasks: &[ReviewTask<&PermitId>]) {
@@ -100,8 +114,25 @@ fn count_by_unit(counts: &mut BTreeMap<String, u32>, tasks: &[ReviewTask<&Permit
     }
 }
 
-/// Inserts review tasks, moves each permit's next review past its occasion, and audits both.
+/// Review tasks written at once: a catch-up of 200,000 then holds the tasks, rows and audit
+/// events of one piece at a time, not of all of them.
+const WRITE_CHUNK: usize = 5_000;
+
+/// Inserts review tasks, moves each permit's next review past its occasion, and audits both,
+/// a piece at a time.
 fn create_reviews(
+    c: &mut AnyConnection,
+    create: &[ReviewTask<&PermitId>],
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> anyhow::Result<()> {
+    for piece in create.chunks(WRITE_CHUNK) {
+        create_piece(c, piece, today, now)?;
+    }
+    Ok(())
+}
+
+fn create_piece(
     c: &mut AnyConnection,
     create: &[ReviewTask<&PermitId>],
     today: NaiveDate,

@@ -73,7 +73,7 @@ impl Drop for LoadSession<'_> {
 
 /// Indexes that an initial load of the register rebuilds instead of maintaining row by row.
 pub const REGISTER_INDEXES: &[&str] =
-    &["permits_review_due", "permits_person", "permits_pn_hash", "audit_events_permit"];
+    &["reviews_due", "permits_person", "permits_pn_hash", "audit_events_permit"];
 
 #[derive(QueryableByName)]
 struct Definition {

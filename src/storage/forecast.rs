@@ -3,13 +3,14 @@
 //! rank), and the counts the replay starts from. Reads only; the register's strings are never
 //! held.
 
-use super::rows::{PlanRow, RowReader};
+use super::rows::{next_review, PlanRow, RowReader};
 use super::schema::permits::dsl as p;
+use super::schema::reviews::dsl as r;
 use super::schema::tasks::dsl as t;
 use super::{schedules, AnyConnection};
 use crate::domain::calendar::iso_week_bounds;
 use crate::domain::forecast::{Register, SimPermit};
-use crate::domain::permit::{NextReview, PermitStatus};
+use crate::domain::permit::PermitStatus;
 use crate::domain::task::Cause;
 use chrono::NaiveDate;
 use diesel::dsl::sql;
@@ -42,24 +43,33 @@ fn read_register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
         p::unit,
         p::valid_from,
         p::valid_until,
-        p::review_occasion,
-        p::review_due_on,
-        p::last_review_occasion,
+        r::occasion,
+        r::due_on,
+        r::last_occasion,
     );
     match conn {
         // Row by row: libpq would otherwise hold the whole result. The order must be bytewise,
         // as Rust compares the ids: a database collated "C" gives it from the primary key's
         // index; any other sorts with `COLLATE "C"`.
         AnyConnection::Postgresql(c) => {
-            let order = if bytewise_collation(c)? { "permit_id" } else { "permit_id COLLATE \"C\"" };
-            let query = p::permits.filter(p::status.eq(active)).order(sql::<Text>(order)).select(columns);
+            let order =
+                if bytewise_collation(c)? { "permits.permit_id" } else { "permits.permit_id COLLATE \"C\"" };
+            let query = p::permits
+                .inner_join(r::reviews)
+                .filter(p::status.eq(active))
+                .order(sql::<Text>(order))
+                .select(columns);
             for row in query.load_iter::<PlanRow, diesel::pg::PgRowByRowLoadingMode>(c)? {
                 reader.add(row?)?;
             }
         }
         // SQLite steps the statement as rows are read; its text order is bytewise already.
         AnyConnection::Sqlite(c) => {
-            let query = p::permits.filter(p::status.eq(active)).order(p::permit_id.asc()).select(columns);
+            let query = p::permits
+                .inner_join(r::reviews)
+                .filter(p::status.eq(active))
+                .order(p::permit_id.asc())
+                .select(columns);
             for row in query.load_iter::<PlanRow, diesel::connection::DefaultLoadingMode>(c)? {
                 reader.add(row?)?;
             }
@@ -93,15 +103,8 @@ struct Interner {
 impl Interner {
     fn add(&mut self, row: PlanRow) -> anyhow::Result<()> {
         let r = RowReader::new("permits", &row.permit_id);
-        let next = match (row.review_occasion, row.review_due_on) {
-            (Some(occasion), Some(due_on)) => Some(NextReview { occasion, due_on }),
-            (None, None) => None,
-            _ => {
-                return Err(r
-                    .fail("review_due_on", "set without review_occasion, or the other way round")
-                    .into())
-            }
-        };
+        let next =
+            next_review(&RowReader::new("reviews", &row.permit_id), row.review_occasion, row.review_due_on)?;
         let ground = intern(&mut self.grounds, &mut self.register.grounds, row.ground)
             .map_err(|e| r.fail("ground", e))?;
         let unit = row

@@ -1,9 +1,11 @@
 //! Queries on the register: batch upserts for imports, the due-review index for ticks, and the
-//! stored review dates a policy change recomputes.
+//! stored review dates a policy change recomputes. Every permit has one row in `permits` and one
+//! in `reviews` (its review series), written together here.
 
-use super::permit_insert::PermitInsert;
-use super::rows::{DueRow, PermitRow, RowReader};
+use super::row_insert::RowInsert;
+use super::rows::{DueRow, PermitRow, ReviewRow, RowReader};
 use super::schema::permits::dsl as p;
+use super::schema::reviews::dsl as r;
 use super::sqltime::MaybeDay;
 use super::{AnyConnection, SQLITE_CHUNK};
 use crate::domain::ids::PermitId;
@@ -20,9 +22,18 @@ const ANALYZE_AFTER: u64 = 10_000;
 /// The stored permits of `ids` that exist, with their review state.
 pub fn existing(conn: &mut AnyConnection, ids: &[&PermitId]) -> anyhow::Result<Vec<(Permit, ReviewState)>> {
     let keys: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
-    let rows: Vec<PermitRow> =
-        p::permits.filter(p::permit_id.eq_any(keys)).select(PermitRow::as_select()).load(conn)?;
-    Ok(rows.into_iter().map(PermitRow::into_domain).collect::<Result<_, _>>()?)
+    let rows: Vec<(PermitRow, Option<ReviewRow>)> = p::permits
+        .left_join(r::reviews)
+        .filter(p::permit_id.eq_any(keys))
+        .select((PermitRow::as_select(), Option::<ReviewRow>::as_select()))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(permit, review)| {
+            let review = review
+                .ok_or_else(|| RowReader::new("reviews", &permit.permit_id).fail("permit_id", "no row"))?;
+            Ok((permit.into_domain()?, review.into_domain()?))
+        })
+        .collect()
 }
 
 /// Inserts new permits, brought in by the import `imported_by` at `at`.
@@ -32,27 +43,40 @@ pub fn insert(
     imported_by: i64,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let rows: Vec<PermitRow> = permits
+    let (permits, reviews): (Vec<PermitRow>, Vec<ReviewRow>) = permits
         .into_iter()
-        .map(|(permit, review)| PermitRow::new(permit, review, at, Some(imported_by)))
-        .collect();
-    insert_rows(conn, rows)
+        .map(|(permit, review)| {
+            let review = ReviewRow::new(&permit.id, review);
+            (PermitRow::new(permit, at, Some(imported_by)), review)
+        })
+        .unzip();
+    insert_rows(conn, permits, reviews)
 }
 
-/// Inserts permit rows: one COPY on PostgreSQL, the project's own multi-row `INSERT` on SQLite
-/// (`permit_insert`), which must store every column exactly as diesel's own insert would.
-pub fn insert_rows(conn: &mut AnyConnection, rows: Vec<PermitRow>) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
+/// Inserts permit rows and their review rows: one COPY each on PostgreSQL, the project's own
+/// multi-row `INSERT`s on SQLite (`row_insert`), which must store every column exactly as
+/// diesel's own insert would.
+pub fn insert_rows(
+    conn: &mut AnyConnection,
+    permits: Vec<PermitRow>,
+    reviews: Vec<ReviewRow>,
+) -> QueryResult<()> {
     match conn {
         // COPY: PostgreSQL's bulk path, far cheaper than a 28,000-parameter INSERT.
         AnyConnection::Postgresql(c) => {
-            diesel::copy_from(p::permits).from_insertable(rows).execute(c)?;
+            if !permits.is_empty() {
+                diesel::copy_from(p::permits).from_insertable(permits).execute(c)?;
+            }
+            if !reviews.is_empty() {
+                diesel::copy_from(r::reviews).from_insertable(reviews).execute(c)?;
+            }
         }
         AnyConnection::Sqlite(c) => {
-            for piece in rows.chunks(SQLITE_CHUNK) {
-                PermitInsert::<SQLITE_CHUNK>::new(piece).execute(c)?;
+            for piece in permits.chunks(SQLITE_CHUNK) {
+                RowInsert::<_, SQLITE_CHUNK>::new(piece).execute(c)?;
+            }
+            for piece in reviews.chunks(SQLITE_CHUNK) {
+                RowInsert::<_, SQLITE_CHUNK>::new(piece).execute(c)?;
             }
         }
     }
@@ -66,8 +90,16 @@ pub fn update(
     review: ReviewState,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let row = PermitRow::new(permit, review, at, None);
-    diesel::update(p::permits.find(row.permit_id.clone())).set(row).execute(conn).map(|_| ())
+    let review = ReviewRow::new(&permit.id, review);
+    let row = PermitRow::new(permit, at, None);
+    diesel::update(p::permits.find(row.permit_id.clone())).set(row).execute(conn)?;
+    crate::on_engine!(conn, c => diesel::insert_into(r::reviews)
+        .values(review.clone())
+        .on_conflict(r::permit_id)
+        .do_update()
+        .set(review.clone())
+        .execute(c))?;
+    Ok(())
 }
 
 /// Refreshes the planner's statistics after `written` permits were written, when that many
@@ -75,19 +107,39 @@ pub fn update(
 pub fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
         if written > ANALYZE_AFTER {
-            diesel::sql_query("ANALYZE permits").execute(c)?;
+            diesel::sql_query("ANALYZE permits, reviews").execute(c)?;
         }
     }
     Ok(())
 }
 
-/// Active permits whose next review is due by `today`: the index `permits_review_due` makes
-/// this cost what is due, not the size of the register.
+/// Past this many reviews moved by a pass, PostgreSQL vacuums `reviews` right after it.
+const VACUUM_AFTER: u64 = 2_000;
+
+/// After a committed pass moved `moved` next reviews: on PostgreSQL, past [`VACUUM_AFTER`],
+/// vacuums `reviews`. Each moved review leaves an entry for its old due date in `reviews_due`
+/// that only a vacuum removes; until then every tick's due scan, which starts at the oldest
+/// date, visits them all (a second tick after a 200,000-review catch-up: 200,000 dead entries),
+/// and autovacuum would wait for a fifth of the table to be dead. SQLite updates in place.
+pub fn after_moving_reviews(conn: &mut AnyConnection, moved: u64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        if moved > VACUUM_AFTER {
+            let started = std::time::Instant::now();
+            diesel::sql_query("VACUUM (ANALYZE) reviews").execute(c)?;
+            tracing::debug!(moved, seconds = started.elapsed().as_secs_f64(), "reviews vacuumed");
+        }
+    }
+    Ok(())
+}
+
+/// Active permits whose next review is due by `today`: the index `reviews_due` makes this cost
+/// what is due, not the size of the register.
 pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Result<Vec<DueReview>> {
-    let rows: Vec<DueRow> = p::permits
-        .filter(p::review_due_on.le(today))
+    let rows: Vec<DueRow> = r::reviews
+        .inner_join(p::permits)
+        .filter(r::due_on.le(today))
         .filter(p::status.eq(PermitStatus::Active.as_str()))
-        .select((p::permit_id, p::ground, p::unit, p::valid_from, p::valid_until, p::review_occasion))
+        .select((p::permit_id, p::ground, p::unit, p::valid_from, p::valid_until, r::occasion))
         .load(conn)?;
     Ok(rows.into_iter().map(DueReview::try_from).collect::<Result<_, _>>()?)
 }
@@ -98,9 +150,10 @@ pub fn active_of_ground(
     ground: &str,
 ) -> anyhow::Result<Vec<(PermitId, Validity, Option<NaiveDate>)>> {
     let rows: Vec<(String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = p::permits
+        .inner_join(r::reviews)
         .filter(p::ground.eq(ground))
         .filter(p::status.eq(PermitStatus::Active.as_str()))
-        .select((p::permit_id, p::valid_from, p::valid_until, p::last_review_occasion))
+        .select((p::permit_id, p::valid_from, p::valid_until, r::last_occasion))
         .load(conn)?;
     rows.into_iter()
         .map(|(id, valid_from, valid_until, last)| {
@@ -140,10 +193,10 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
             diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(c)?;
             diesel::sql_query("SET LOCAL enable_mergejoin = off").execute(c)?;
             diesel::sql_query(
-                "UPDATE permits SET review_occasion = v.o, review_due_on = v.d, \
-                 last_review_occasion = COALESCE(v.l, permits.last_review_occasion) \
+                "UPDATE reviews SET occasion = v.o, due_on = v.d, \
+                 last_occasion = COALESCE(v.l, reviews.last_occasion) \
                  FROM unnest($1::text[], $2::date[], $3::date[], $4::date[]) AS v(id, l, o, d) \
-                 WHERE permits.permit_id = v.id",
+                 WHERE reviews.permit_id = v.id",
             )
             .bind::<Array<Text>, _>(ids)
             .bind::<Array<Nullable<Date>>, _>(covered)
@@ -157,15 +210,15 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
         AnyConnection::Sqlite(c) => {
             for u in updates {
                 let next_review = (
-                    p::review_occasion.eq(MaybeDay::from(u.next.map(|n| n.occasion))),
-                    p::review_due_on.eq(MaybeDay::from(u.next.map(|n| n.due_on))),
+                    r::occasion.eq(MaybeDay::from(u.next.map(|n| n.occasion))),
+                    r::due_on.eq(MaybeDay::from(u.next.map(|n| n.due_on))),
                 );
-                let permit = diesel::update(p::permits.find(u.permit_id.as_str()));
+                let review = diesel::update(r::reviews.find(u.permit_id.as_str()));
                 match u.covered {
-                    Some(covered) => permit
-                        .set((next_review, p::last_review_occasion.eq(MaybeDay::from(Some(covered)))))
+                    Some(covered) => review
+                        .set((next_review, r::last_occasion.eq(MaybeDay::from(Some(covered)))))
                         .execute(c)?,
-                    None => permit.set(next_review).execute(c)?,
+                    None => review.set(next_review).execute(c)?,
                 };
             }
         }

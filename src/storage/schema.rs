@@ -13,13 +13,21 @@ diesel::table! {
         unit -> Nullable<Text>,
         employer_org_no -> Nullable<Text>,
         institution -> Nullable<Text>,
-        review_occasion -> Nullable<Date>,
-        review_due_on -> Nullable<Date>,
-        last_review_occasion -> Nullable<Date>,
         updated_at -> Timestamp,
         imported_by -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    reviews (permit_id) {
+        permit_id -> Text,
+        occasion -> Nullable<Date>,
+        due_on -> Nullable<Date>,
+        last_occasion -> Nullable<Date>,
+    }
+}
+
+diesel::joinable!(reviews -> permits (permit_id));
 
 diesel::table! {
     ground_schedules (ground) {
@@ -146,6 +154,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     permits,
+    reviews,
     ground_schedules,
     person_numbers,
     tasks,

@@ -114,7 +114,7 @@ pub fn permits_of(conn: &mut AnyConnection, persons: &[&PersonId]) -> anyhow::Re
             .select(PermitRow::as_select())
             .load(conn)?;
         for row in rows {
-            out.push(row.into_domain()?.0);
+            out.push(row.into_domain()?);
         }
     }
     Ok(out)

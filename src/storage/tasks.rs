@@ -80,6 +80,23 @@ pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Cr
     Ok(created)
 }
 
+/// Past this many tasks created by a pass, PostgreSQL's statistics of `tasks` are refreshed
+/// right after it.
+const ANALYZE_AFTER: u64 = 10_000;
+
+/// After a committed pass created `created` tasks: on PostgreSQL, past [`ANALYZE_AFTER`],
+/// refreshes the planner's statistics of `tasks`. Until autovacuum comes round (after a tenth of
+/// the table has changed), the planner would still count the open tasks of before: after a
+/// catch-up it then walks every open task to find those of a few thousand permits.
+pub fn after_creating(conn: &mut AnyConnection, created: u64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        if created > ANALYZE_AFTER {
+            diesel::sql_query("ANALYZE tasks").execute(c)?;
+        }
+    }
+    Ok(())
+}
+
 /// Adds the tasks just created to their unit's count of the ISO week they were created in.
 fn count_in_weeks(conn: &mut AnyConnection, tasks: &[NewTask], created: &[Created]) -> QueryResult<()> {
     use super::schema::week_tasks::dsl as w;

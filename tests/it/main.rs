@@ -21,6 +21,7 @@ mod pages;
 mod plan;
 mod process;
 mod proxy;
+mod query_shape;
 mod report;
 mod schema;
 mod service;

@@ -14,7 +14,7 @@
 //!   `PRAGMA table_info` reports them nullable, but a rowid alias can never hold NULL (inserting
 //!   NULL assigns the next rowid): they are compared as NOT NULL. Their defaults (PostgreSQL's
 //!   `nextval`, SQLite's `sqlite_sequence`) are not compared.
-//! - `permits` and `person_numbers` are `WITHOUT ROWID` on SQLite: storage only, not compared.
+//! - `permits`, `reviews` and `person_numbers` are `WITHOUT ROWID` on SQLite: storage only, not compared.
 //! - Triggers: SQLite raises in the trigger body (`RAISE(ABORT, ...)`), PostgreSQL in a trigger
 //!   function; SQLite guards `audit_events` with two triggers (`audit_events_no_update`,
 //!   `audit_events_no_delete`) where PostgreSQL has one (`audit_events_no_change`);
@@ -53,11 +53,9 @@ fn both_engines_migrations_build_the_same_schema() {
 
     // What the engines must both have, so that two empty introspections cannot agree.
     for (name, schema) in [("SQLite", &sqlite), ("PostgreSQL", &postgres)] {
-        let due = schema.indexes.get("permits_review_due");
-        if due.and_then(|i| i.predicate.as_deref()) != Some("review_due_on is not null") {
-            problems.push(format!(
-                "{name}: no partial index permits_review_due WHERE review_due_on IS NOT NULL: {due:?}"
-            ));
+        let due = schema.indexes.get("reviews_due");
+        if due.and_then(|i| i.predicate.as_deref()) != Some("due_on is not null") {
+            problems.push(format!("{name}: no partial index reviews_due WHERE due_on IS NOT NULL: {due:?}"));
         }
         let task_key = ["permit_id", "cause", "occasion"].map(String::from).to_vec();
         if !schema.tables.get("tasks").is_some_and(|t| t.unique.contains(&task_key)) {
@@ -219,6 +217,7 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
     }
     let mut tables = tables!(
         permits,
+        reviews,
         ground_schedules,
         person_numbers,
         tasks,

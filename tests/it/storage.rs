@@ -10,7 +10,8 @@ both_engines!(
         // every column exactly as diesel's insert does.
         use chrono::NaiveDate;
         use diesel::prelude::*;
-        use permit_followup::storage::{permits, rows::PermitRow, schema::permits as p};
+        use permit_followup::storage::rows::{PermitRow, ReviewRow};
+        use permit_followup::storage::{permits, schema::permits as p, schema::reviews as r};
         let env = Env::new(engine, "").unwrap();
         let mut conn = env.connect();
         permit_followup::storage::migrate(&mut conn).unwrap();
@@ -28,36 +29,51 @@ both_engines!(
                 unit: some.then(|| "work".into()),
                 employer_org_no: some.then(|| format!("org-{i}")),
                 institution: some.then(|| format!("Skola \"{i}\", åäö")),
-                review_occasion: some.then(|| day(i + 365)),
-                review_due_on: some.then(|| day(i + 335)),
-                last_review_occasion: (i % 4 == 0).then(|| day(i - 1)),
                 updated_at: day(i).and_hms_micro_opt(10, 11, 12, [0, 500_000, 123_456][i as usize % 3]).unwrap(),
                 imported_by: some.then_some(i),
             }
         };
+        let review = |i: i64, prefix: &str| {
+            let some = i % 2 == 0;
+            ReviewRow {
+                permit_id: format!("{prefix}-{i}"),
+                occasion: some.then(|| day(i + 365)),
+                due_on: some.then(|| day(i + 335)),
+                last_occasion: (i % 4 == 0).then(|| day(i - 1)),
+            }
+        };
         let ours: Vec<PermitRow> = (0..250).map(|i| row(i, "A")).collect();
-        permits::insert_rows(&mut conn, ours.clone()).unwrap();
+        let our_reviews: Vec<ReviewRow> = (0..250).map(|i| review(i, "A")).collect();
+        permits::insert_rows(&mut conn, ours.clone(), our_reviews.clone()).unwrap();
+        let number = |id: &str| id[2..].parse::<i64>().unwrap();
         let mut stored: Vec<PermitRow> =
             p::table.filter(p::permit_id.like("A-%")).select(PermitRow::as_select()).load(&mut conn).unwrap();
-        stored.sort_by_key(|r| r.permit_id[2..].parse::<i64>().unwrap());
+        stored.sort_by_key(|row| number(&row.permit_id));
         assert_eq!(stored, ours);
+        let mut stored: Vec<ReviewRow> =
+            r::table.filter(r::permit_id.like("A-%")).select(ReviewRow::as_select()).load(&mut conn).unwrap();
+        stored.sort_by_key(|row| number(&row.permit_id));
+        assert_eq!(stored, our_reviews);
         // The same rows through diesel's own insert store the same text, byte for byte.
         for i in 0..250 {
             diesel::insert_into(p::table).values(row(i, "B")).execute(&mut conn).unwrap();
+            diesel::insert_into(r::table).values(review(i, "B")).execute(&mut conn).unwrap();
         }
         // On SQLite each value with its storage class (`quote`): a date stored as a blob would
         // read back the same but sort apart from the text dates the due-review index compares.
         let columns = [
-            "substr(permit_id, 3)", "person_id", "pn_hash", "ground", "valid_from", "valid_until", "status", "unit",
-            "employer_org_no", "institution", "review_occasion", "review_due_on", "last_review_occasion", "updated_at",
-            "imported_by",
+            "substr(p.permit_id, 3)", "person_id", "pn_hash", "ground", "valid_from", "valid_until", "status", "unit",
+            "employer_org_no", "institution", "occasion", "due_on", "last_occasion", "updated_at", "imported_by",
         ];
         let line = match engine {
             Engine::Sqlite => columns.map(|c| format!("quote({c})")).join(" || '|' || "),
             Engine::Postgres => format!("concat_ws('|', {})", columns.join(", ")),
         };
         let text = |prefix: &str, conn: &mut permit_followup::storage::AnyConnection| -> Vec<String> {
-            diesel::sql_query(format!("SELECT {line} AS line FROM permits WHERE permit_id LIKE '{prefix}-%' ORDER BY person_id"))
+            diesel::sql_query(format!(
+                "SELECT {line} AS line FROM permits p JOIN reviews r ON r.permit_id = p.permit_id \
+                 WHERE p.permit_id LIKE '{prefix}-%' ORDER BY person_id"
+            ))
                 .load::<Line>(conn)
                 .unwrap()
                 .into_iter()
@@ -73,3 +89,44 @@ struct Line {
     #[diesel(sql_type = diesel::sql_types::Text)]
     line: String,
 }
+
+both_engines!(
+    fn upgrading_moves_each_permits_review_series_into_reviews(engine) {
+        // A database from before `reviews`: the last migration reverted by its own down.sql,
+        // permits written with their review dates in their own row, then `migrate` again.
+        use diesel::connection::SimpleConnection;
+        use diesel::RunQueryDsl;
+        let env = Env::new(engine, "").unwrap();
+        let mut conn = env.connect();
+        permit_followup::storage::migrate(&mut conn).unwrap();
+        let dir = match engine {
+            Engine::Sqlite => "migrations/sqlite/2026-12-03-000001_reviews",
+            Engine::Postgres => "migrations/postgres/2026-12-03-000001_reviews",
+        };
+        let down = std::fs::read_to_string(crate::helpers::repo(&format!("{dir}/down.sql"))).unwrap();
+        conn.batch_execute(&down).unwrap();
+        conn.batch_execute(
+            "DELETE FROM __diesel_schema_migrations WHERE version = '20261203000001';
+             INSERT INTO permits (permit_id, person_id, ground, valid_from, status, updated_at,
+                                  review_occasion, review_due_on, last_review_occasion)
+             VALUES ('UT-1', 'P-1', 'study', '2026-01-10', 'active', '2026-01-10 10:00:00', '2026-07-10', '2026-06-26', NULL),
+                    ('UT-2', 'P-2', 'work', '2025-01-10', 'active', '2026-01-10 10:00:00', '2027-01-10', '2026-12-27', '2026-01-10'),
+                    ('UT-3', 'P-3', 'work', '2024-01-10', 'expired', '2026-01-10 10:00:00', NULL, NULL, '2025-01-10');",
+        )
+        .unwrap();
+        let applied = permit_followup::storage::migrate(&mut conn).unwrap();
+        assert_eq!(applied, ["20261203000001"]);
+        let rows: Vec<String> = diesel::sql_query(
+            "SELECT concat_ws('|', permit_id, occasion, due_on, last_occasion) AS line FROM reviews ORDER BY permit_id",
+        )
+        .load::<Line>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.line)
+        .collect();
+        // concat_ws skips NULLs, on both engines.
+        assert_eq!(rows, ["UT-1|2026-07-10|2026-06-26", "UT-2|2027-01-10|2026-12-27|2026-01-10", "UT-3|2025-01-10"]);
+        // The permits keep their own columns, now without the review dates.
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM permits"), 3);
+    }
+);

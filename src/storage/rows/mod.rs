@@ -15,7 +15,8 @@ mod task;
 pub use audit::{AuditRow, NewAuditRow};
 pub use digest::{DigestRow, NewDigestRow};
 pub use import::RejectRow;
-pub use permit::{DueRow, PermitRow, PlanRow};
+pub(crate) use permit::next_review;
+pub use permit::{DueRow, PermitRow, PlanRow, ReviewRow};
 pub use signal::{NewSignalRow, SignalRow};
 pub use task::{evidence_json, parse_evidence, NewTaskRow, TaskRow};
 

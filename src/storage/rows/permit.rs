@@ -1,11 +1,12 @@
-//! The `permits` row: a permit of the register with the state of its review series.
+//! The `permits` row (a permit of the register) and its `reviews` row (the state of its review
+//! series): one of each per permit, written together.
 
 use super::{RowReader, StoredDataError};
 use crate::domain::ids::{EmployerRef, PermitId, PersonId, PnHash};
 use crate::domain::permit::{Permit, ReviewState, Validity};
 use crate::domain::review::NextReview;
 use crate::domain::tick::DueReview;
-use crate::storage::schema::permits;
+use crate::storage::schema::{permits, reviews};
 use crate::storage::sqltime::{Day, MaybeDay, Stamp};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -36,15 +37,6 @@ pub struct PermitRow {
     pub employer_org_no: Option<String>,
     /// Study institution.
     pub institution: Option<String>,
-    /// Next occasion without a task.
-    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
-    pub review_occasion: Option<NaiveDate>,
-    /// When its task becomes due.
-    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
-    pub review_due_on: Option<NaiveDate>,
-    /// Latest occasion with a task.
-    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
-    pub last_review_occasion: Option<NaiveDate>,
     /// Last written.
     #[diesel(serialize_as = Stamp, deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
@@ -54,14 +46,9 @@ pub struct PermitRow {
 }
 
 impl PermitRow {
-    /// The row of `permit` with its review state, written at `updated_at`; `imported_by` is the
-    /// import that brings a new permit in (ignored on update: it never changes).
-    pub fn new(
-        permit: Permit,
-        review: ReviewState,
-        updated_at: NaiveDateTime,
-        imported_by: Option<i64>,
-    ) -> Self {
+    /// The row of `permit`, written at `updated_at`; `imported_by` is the import that brings a
+    /// new permit in (ignored on update: it never changes).
+    pub fn new(permit: Permit, updated_at: NaiveDateTime, imported_by: Option<i64>) -> Self {
         PermitRow {
             permit_id: permit.id.as_str().to_string(),
             person_id: permit.person.as_str().to_string(),
@@ -73,24 +60,15 @@ impl PermitRow {
             unit: permit.unit,
             employer_org_no: permit.employer.map(|e| e.as_str().to_string()),
             institution: permit.institution,
-            review_occasion: review.next.map(|n| n.occasion),
-            review_due_on: review.next.map(|n| n.due_on),
-            last_review_occasion: review.last_occasion,
             updated_at,
             imported_by,
         }
     }
 
-    /// The permit and its review state.
-    pub fn into_domain(self) -> Result<(Permit, ReviewState), StoredDataError> {
-        let key = self.permit_id.clone();
-        let r = RowReader::new("permits", &key);
-        let next = match (self.review_occasion, self.review_due_on) {
-            (Some(occasion), Some(due_on)) => Some(NextReview { occasion, due_on }),
-            (None, None) => None,
-            _ => return Err(r.fail("review_due_on", "set without review_occasion, or the other way round")),
-        };
-        let permit = Permit {
+    /// The permit.
+    pub fn into_domain(self) -> Result<Permit, StoredDataError> {
+        let r = RowReader::new("permits", &self.permit_id);
+        Ok(Permit {
             id: r.read("permit_id", PermitId::parse(&self.permit_id))?,
             person: r.read("person_id", PersonId::parse(&self.person_id))?,
             pn_hash: self.pn_hash.map(PnHash::new),
@@ -100,8 +78,59 @@ impl PermitRow {
             unit: self.unit.map(|u| r.unit("unit", u)).transpose()?,
             employer: self.employer_org_no.map(EmployerRef::new),
             institution: self.institution,
-        };
-        Ok((permit, ReviewState { next, last_occasion: self.last_review_occasion }))
+        })
+    }
+}
+
+/// A permit's review series, written with the permit and moved on by every tick that creates
+/// its review task.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = reviews, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct ReviewRow {
+    /// The permit.
+    pub permit_id: String,
+    /// Next occasion without a task.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub occasion: Option<NaiveDate>,
+    /// When its task becomes due.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub due_on: Option<NaiveDate>,
+    /// Latest occasion with a task.
+    #[diesel(serialize_as = MaybeDay, deserialize_as = MaybeDay)]
+    pub last_occasion: Option<NaiveDate>,
+}
+
+impl ReviewRow {
+    /// The row of `permit`'s review state.
+    pub fn new(permit: &PermitId, review: ReviewState) -> Self {
+        ReviewRow {
+            permit_id: permit.as_str().to_string(),
+            occasion: review.next.map(|n| n.occasion),
+            due_on: review.next.map(|n| n.due_on),
+            last_occasion: review.last_occasion,
+        }
+    }
+
+    /// The review state.
+    pub fn into_domain(self) -> Result<ReviewState, StoredDataError> {
+        let r = RowReader::new("reviews", &self.permit_id);
+        Ok(ReviewState {
+            next: next_review(&r, self.occasion, self.due_on)?,
+            last_occasion: self.last_occasion,
+        })
+    }
+}
+
+/// The stored next review: both dates or neither.
+pub(crate) fn next_review(
+    r: &RowReader<'_>,
+    occasion: Option<NaiveDate>,
+    due_on: Option<NaiveDate>,
+) -> Result<Option<NextReview>, StoredDataError> {
+    match (occasion, due_on) {
+        (Some(occasion), Some(due_on)) => Ok(Some(NextReview { occasion, due_on })),
+        (None, None) => Ok(None),
+        _ => Err(r.fail("due_on", "set without occasion, or the other way round")),
     }
 }
 
@@ -134,9 +163,9 @@ impl TryFrom<DueRow> for DueReview {
             unit: row.unit.map(|u| r.unit("unit", u)).transpose()?,
             ground: row.ground,
             validity: Validity { valid_from: row.valid_from, valid_until: row.valid_until },
-            owed_since: row
-                .review_occasion
-                .ok_or_else(|| r.fail("review_occasion", "empty while review_due_on is set"))?,
+            owed_since: row.review_occasion.ok_or_else(|| {
+                RowReader::new("reviews", &row.permit_id).fail("occasion", "empty while due_on is set")
+            })?,
         })
     }
 }
