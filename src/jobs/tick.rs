@@ -16,7 +16,7 @@ use crate::domain::tick::{plan_periodic, DueReview, ReviewTask};
 use crate::jobs::process_signals::{process_signals, SignalReport};
 use crate::jobs::sync_schedules::sync_ground_schedules;
 use crate::storage::permits::{self, ReviewUpdate};
-use crate::storage::{self, audit, in_pass, tasks, AnyConnection};
+use crate::storage::{self, audit, in_pass, signals, tasks, AnyConnection};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -99,8 +99,13 @@ pub fn tick(
         Ok::<_, anyhow::Error>((report, moved))
     })?;
     // Committed; what follows only keeps the next tick cheap, and a failure there fails nothing.
-    if let Err(e) = permits::after_moving_reviews(conn, moved) {
-        tracing::warn!(error = %e, "the moved reviews were not vacuumed; autovacuum will clean them later");
+    if let Err(e) = permits::after_moving_reviews(conn, moved, today) {
+        tracing::warn!(error = %e, "the moved reviews' old index entries stay until autovacuum");
+    }
+    if let Err(e) =
+        signals::after_processing(conn, u64::from(report.signals.processed + report.signals.unmatched))
+    {
+        tracing::warn!(error = %e, "the processed signals' old index entries stay until autovacuum");
     }
     if let Err(e) = tasks::after_creating(conn, u64::from(report.created())) {
         tracing::warn!(error = %e, "the statistics of tasks were not refreshed; autovacuum will later");

@@ -217,6 +217,45 @@ where
     })
 }
 
+/// Runs `f` inside the current transaction with PostgreSQL's planner held to key lookups: no
+/// hash or merge joins, no parallel workers (whose start costs more than a few thousand
+/// lookups), no JIT compilation. For the tick's statements over the rows that are due:
+/// a few thousand of them by primary key cost what is due, where a hash join reads the whole
+/// register — the plan the planner picks once its estimate of what is due runs high, as it
+/// does after a catch-up moved many due dates. The settings end with the statement.
+pub(crate) fn by_key_lookups<T>(
+    c: &mut PgConnection,
+    f: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    use diesel::connection::SimpleConnection;
+    c.batch_execute(
+        "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
+    )?;
+    let out = f(c);
+    c.batch_execute(
+        "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT; SET LOCAL jit TO DEFAULT",
+    )?;
+    out
+}
+
+/// After a committed pass rewrote rows that `index_range` reads: on PostgreSQL, reads that
+/// range once more by the index alone (`SELECT count(*) …` with bitmap and sequential scans
+/// priced out). Each rewritten row left an index entry for its old value; the first plain index
+/// scan over a dead entry marks it dead in the index, and every later scan skips it. Without
+/// this, every later pass over the range visits each dead entry's table page until a vacuum
+/// removes it: a tick after a 200,000-review catch-up read 200,000 of them. This costs what was
+/// rewritten, where a vacuum reads the table's every index whole.
+pub(crate) fn mark_dead_entries(
+    c: &mut PgConnection,
+    index_range: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
+) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    c.transaction(|c| {
+        c.batch_execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")?;
+        index_range(c).map(|_| ())
+    })
+}
+
 /// Rows of a batch insert on SQLite in one statement: one chunk size for every table, so each
 /// table's full chunks share one prepared statement.
 pub const SQLITE_CHUNK: usize = 100;

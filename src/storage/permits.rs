@@ -113,20 +113,23 @@ pub fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<
     Ok(())
 }
 
-/// Past this many reviews moved by a pass, PostgreSQL vacuums `reviews` right after it.
-const VACUUM_AFTER: u64 = 2_000;
-
-/// After a committed pass moved `moved` next reviews: on PostgreSQL, past [`VACUUM_AFTER`],
-/// vacuums `reviews`. Each moved review leaves an entry for its old due date in `reviews_due`
-/// that only a vacuum removes; until then every tick's due scan, which starts at the oldest
-/// date, visits them all (a second tick after a 200,000-review catch-up: 200,000 dead entries),
-/// and autovacuum would wait for a fifth of the table to be dead. SQLite updates in place.
-pub fn after_moving_reviews(conn: &mut AnyConnection, moved: u64) -> QueryResult<()> {
+/// After a committed tick moved next reviews due by `today`: on PostgreSQL, marks the dead
+/// `reviews_due` entries of their old due dates (`storage::mark_dead_entries`), so that the
+/// next tick reads what is due and nothing else. SQLite updates in place.
+pub fn after_moving_reviews(conn: &mut AnyConnection, moved: u64, today: NaiveDate) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
-        if moved > VACUUM_AFTER {
+        if moved > 0 {
             let started = std::time::Instant::now();
-            diesel::sql_query("VACUUM (ANALYZE) reviews").execute(c)?;
-            tracing::debug!(moved, seconds = started.elapsed().as_secs_f64(), "reviews vacuumed");
+            super::mark_dead_entries(c, |c| {
+                diesel::sql_query("SELECT count(*) FROM reviews WHERE due_on <= $1")
+                    .bind::<diesel::sql_types::Date, _>(today)
+                    .execute(c)
+            })?;
+            tracing::debug!(
+                moved,
+                seconds = started.elapsed().as_secs_f64(),
+                "moved reviews' old entries marked"
+            );
         }
     }
     Ok(())
@@ -135,12 +138,15 @@ pub fn after_moving_reviews(conn: &mut AnyConnection, moved: u64) -> QueryResult
 /// Active permits whose next review is due by `today`: the index `reviews_due` makes this cost
 /// what is due, not the size of the register.
 pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Result<Vec<DueReview>> {
-    let rows: Vec<DueRow> = r::reviews
+    let query = r::reviews
         .inner_join(p::permits)
         .filter(r::due_on.le(today))
         .filter(p::status.eq(PermitStatus::Active.as_str()))
-        .select((p::permit_id, p::ground, p::unit, p::valid_from, p::valid_until, r::occasion))
-        .load(conn)?;
+        .select((p::permit_id, p::ground, p::unit, p::valid_from, p::valid_until, r::occasion));
+    let rows: Vec<DueRow> = match conn {
+        AnyConnection::Postgresql(c) => super::by_key_lookups(c, |c| query.load(c))?,
+        AnyConnection::Sqlite(c) => query.load(c)?,
+    };
     Ok(rows.into_iter().map(DueReview::try_from).collect::<Result<_, _>>()?)
 }
 
@@ -189,22 +195,20 @@ pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> Q
                 updates.iter().map(|u| u.next.map(|n| n.occasion)).collect();
             let due: Vec<Option<NaiveDate>> = updates.iter().map(|u| u.next.map(|n| n.due_on)).collect();
             // One primary-key lookup per permit: the planner would otherwise hash-join the
-            // arrays against a scan of the whole register once they hold thousands of rows.
-            diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(c)?;
-            diesel::sql_query("SET LOCAL enable_mergejoin = off").execute(c)?;
-            diesel::sql_query(
-                "UPDATE reviews SET occasion = v.o, due_on = v.d, \
-                 last_occasion = COALESCE(v.l, reviews.last_occasion) \
-                 FROM unnest($1::text[], $2::date[], $3::date[], $4::date[]) AS v(id, l, o, d) \
-                 WHERE reviews.permit_id = v.id",
-            )
-            .bind::<Array<Text>, _>(ids)
-            .bind::<Array<Nullable<Date>>, _>(covered)
-            .bind::<Array<Nullable<Date>>, _>(occasions)
-            .bind::<Array<Nullable<Date>>, _>(due)
-            .execute(c)?;
-            diesel::sql_query("SET LOCAL enable_hashjoin = on").execute(c)?;
-            diesel::sql_query("SET LOCAL enable_mergejoin = on").execute(c)?;
+            // arrays against a scan of all reviews once they hold thousands of rows.
+            super::by_key_lookups(c, |c| {
+                diesel::sql_query(
+                    "UPDATE reviews SET occasion = v.o, due_on = v.d, \
+                     last_occasion = COALESCE(v.l, reviews.last_occasion) \
+                     FROM unnest($1::text[], $2::date[], $3::date[], $4::date[]) AS v(id, l, o, d) \
+                     WHERE reviews.permit_id = v.id",
+                )
+                .bind::<Array<Text>, _>(ids)
+                .bind::<Array<Nullable<Date>>, _>(covered)
+                .bind::<Array<Nullable<Date>>, _>(occasions)
+                .bind::<Array<Nullable<Date>>, _>(due)
+                .execute(c)
+            })?;
         }
         // Cheaper on SQLite than parsing a 4,000-parameter statement anew per thousand.
         AnyConnection::Sqlite(c) => {

@@ -51,6 +51,22 @@ pub fn set_states(
     Ok(())
 }
 
+/// After a committed tick moved `changed` signals out of `pending`: on PostgreSQL, marks their
+/// dead `signals_state` entries (`storage::mark_dead_entries`), so that the next tick's read of
+/// the pending signals reads those alone.
+pub fn after_processing(conn: &mut AnyConnection, changed: u64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        if changed > 0 {
+            super::mark_dead_entries(c, |c| {
+                diesel::sql_query("SELECT count(*) FROM signals WHERE state = $1")
+                    .bind::<diesel::sql_types::Text, _>(SignalState::Pending.as_str())
+                    .execute(c)
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// Signals, optionally of one state, in order of receipt.
 pub fn list(conn: &mut AnyConnection, state: Option<SignalState>) -> anyhow::Result<Vec<Signal>> {
     let mut q = s::signals.order(s::seq.asc()).select(SignalRow::as_select()).into_boxed();

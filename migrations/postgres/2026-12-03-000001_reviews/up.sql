@@ -14,7 +14,7 @@ CREATE INDEX reviews_due ON reviews (due_on) WHERE due_on IS NOT NULL;
 ALTER TABLE permits DROP COLUMN review_occasion;
 ALTER TABLE permits DROP COLUMN review_due_on;
 ALTER TABLE permits DROP COLUMN last_review_occasion;
--- Every moved review leaves a dead entry in reviews_due that each tick's due scan visits until a
--- vacuum removes it. A tick that moved many vacuums at once; the rest are left to autovacuum,
--- here after a few thousand instead of a fifth of the table.
+-- Every tick rewrites the reviews it moves: autovacuum reclaims their old versions after a few
+-- thousand, not after a fifth of the table. (The tick itself marks their old index entries
+-- dead at once: storage::permits::after_moving_reviews.)
 ALTER TABLE reviews SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 2000);

@@ -94,11 +94,6 @@ pub fn import_permits(
         })
     });
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "import committed");
-    if pass.is_ok() {
-        if let Err(e) = permits::after_moving_reviews(&mut conn, run.intake.counts.updated) {
-            tracing::warn!(error = %e, "the updated reviews were not vacuumed; autovacuum will clean them later");
-        }
-    }
     drop(conn);
     run.intake.outcome(pass)
 }
