@@ -20,8 +20,14 @@ use crate::jobs::notify::{NotifyOptions, Outbox};
 use crate::settings::{ConfigError, Settings};
 use crate::storage::{self, AnyConnection};
 
-/// Runs a parsed command line and returns the exit status.
+/// Runs a parsed command line and returns the exit status. An error that came from the
+/// database names it (`storage::failure`).
 pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
+    let engine = settings.database.engine.clone();
+    dispatch(cli, settings).map_err(|e| storage::failure::name_database(&engine, e))
+}
+
+fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
     let source = crate::app::ConfigSource { path: cli.config.clone(), database: cli.database.clone() };
     match cli.command {
         Command::Run => crate::app::run_blocking(settings, source),
@@ -38,7 +44,7 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 SignalState::Processed => signal::SignalState::Processed,
                 SignalState::Unmatched => signal::SignalState::Unmatched,
             });
-            let signals = storage::signals::list(&mut open(&settings)?, state)?;
+            let signals = storage::signals::list(&mut open_for_reading(&settings)?, state)?;
             print!("{}", output::signals(&signals, format)?);
             Ok(exit::OK)
         }
@@ -70,18 +76,18 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 },
                 permit: list.permit,
             };
-            let tasks = storage::tasks::list(&mut open(&settings)?, &filter)?;
+            let tasks = storage::tasks::list(&mut open_for_reading(&settings)?, &filter)?;
             print!("{}", output::tasks(&tasks, list.format)?);
             Ok(exit::OK)
         }
         Command::Rejects(f) => {
-            let rejects = storage::imports::rejects(&mut open(&settings)?)?;
+            let rejects = storage::imports::rejects(&mut open_for_reading(&settings)?)?;
             print!("{}", output::rejects(&rejects, f.format)?);
             Ok(exit::OK)
         }
         Command::History { permit_id } => {
             let id = PermitId::parse(&permit_id).map_err(|e| UsageError(e.0))?;
-            let events = storage::audit::for_permit(&mut open(&settings)?, &id)?;
+            let events = storage::audit::for_permit(&mut open_for_reading(&settings)?, &id)?;
             if events.is_empty() {
                 return Err(UsageError(format!("no history for permit {id}")).into());
             }
@@ -141,6 +147,19 @@ pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
         storage::migrate(&mut conn)?;
     }
     Ok(conn)
+}
+
+/// Connects for a command that only reads: as [`open`]; and when that fails on an SQLite file
+/// that exists (a read-only file, folder or mount), reading it read-only instead. Should that
+/// fail too, the first error is the one reported.
+fn open_for_reading(settings: &Settings) -> anyhow::Result<AnyConnection> {
+    let engine = &settings.database.engine;
+    open(settings).or_else(|e| match engine {
+        storage::Engine::Sqlite(path) if path.exists() => {
+            storage::read_only::connect_read_only(engine).map_err(|_| e)
+        }
+        _ => Err(e),
+    })
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<i32> {

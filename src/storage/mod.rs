@@ -13,9 +13,11 @@
 pub mod audit;
 pub mod bulk;
 pub mod digests;
+pub mod failure;
 pub mod imports;
 mod permit_insert;
 pub mod permits;
+pub mod read_only;
 pub mod rows;
 pub mod schedules;
 pub mod schema;

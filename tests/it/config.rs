@@ -146,3 +146,31 @@ fn an_unreachable_database_is_exit_one_with_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
 }
+
+/// (configuration, the key the message must name): values of the wrong shape, which serde
+/// would describe by the program's own type names.
+const WRONG_SHAPE: &[(&str, &str)] = &[
+    ("[units.study]\nweekly_capacity = -1\n", "units.study.weekly_capacity"),
+    ("[units.study]\nweekly_capacity = \"lots\"\n", "units.study.weekly_capacity"),
+    ("[units.study]\nweekly_capacity = 1.5\n", "units.study.weekly_capacity"),
+    ("[units.study]\nweekly_capacity = 99999999999\n", "units.study.weekly_capacity"),
+    ("[signals.income_reported]\nmin_monthly_sek = \"x\"\n", "min_monthly_sek"),
+    ("[signals.income_reported]\nmin_monthly_sek = [5]\n", "min_monthly_sek"),
+    ("[grounds]\nstudy = \"x\"\n", "grounds.study"),
+    ("[units]\nstudy = 5\n", "units.study"),
+    ("mail = 5\n", "mail"),
+];
+
+#[test]
+fn a_value_of_the_wrong_shape_is_named_in_the_configurations_words_not_the_programs() {
+    for (toml, key) in WRONG_SHAPE {
+        let env = Env::new(Engine::Sqlite, toml).unwrap();
+        let r = check(&env);
+        assert_eq!(r.code(), 2, "{toml:?} was accepted");
+        let stderr = r.stderr();
+        assert!(stderr.contains(key), "{toml:?}: {stderr}");
+        for internal in ["Raw", "untagged", "enum", "struct", "Limit(", "Word("] {
+            assert!(!stderr.contains(internal), "{toml:?} shows {internal:?}: {stderr}");
+        }
+    }
+}
