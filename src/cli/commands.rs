@@ -61,6 +61,12 @@ fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
         Command::Tasks { action: Some(TaskAction::Close { id, outcome, note }), .. } => {
             let outcome = outcome.parse().map_err(UsageError)?;
             let now = parse_now(None, settings.schedule.timezone)?;
+            let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
+            let note = crate::jobs::close_task::Note {
+                text: &note,
+                key: &key,
+                today: today_in(now, settings.schedule.timezone),
+            };
             let mut conn = open(&settings)?;
             crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, now)?;
             println!("task {id} closed: {outcome}");

@@ -11,6 +11,7 @@ pub mod forecast;
 pub mod ids;
 pub mod import;
 pub mod permit;
+pub mod personal_number;
 pub mod policy;
 pub mod review;
 pub mod signal;

@@ -11,6 +11,7 @@ mod config;
 mod daemon;
 mod import;
 mod notify;
+mod privacy_sweep;
 mod read_only;
 mod schema;
 mod signals;

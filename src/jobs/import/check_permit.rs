@@ -1,12 +1,15 @@
 //! Checking one permit record (docs/REFERENCE.md §3): every field error of it is found, and a
-//! valid record becomes a domain [`Permit`], its personal number already a keyed hash.
+//! valid record becomes a domain [`Permit`], its personal number already a keyed hash and any
+//! personal number in its free text replaced by a marker.
 
 use super::read::{self, Fields, RecordError};
 use crate::domain::calendar::parse_date;
-use crate::domain::ids::{quoted, OrgNo, PermitId, PersonId, PersonalNumber};
+use crate::domain::ids::{quoted, OrgNo, PermitId, PersonId};
 use crate::domain::permit::{Permit, PermitStatus, Validity};
+use crate::domain::personal_number::PersonalNumber;
 use crate::domain::policy::Policy;
 use crate::privacy::PnKey;
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
@@ -32,18 +35,22 @@ pub struct PermitChecker<'a> {
     policy: &'a Policy,
     key: &'a PnKey,
     file: &'a str,
+    /// The date of the import, which gives a 10-digit personal number its century.
+    today: NaiveDate,
     /// A 16-byte fingerprint and the line of every permit id seen, to find ids that occur twice.
     seen: HashMap<[u64; 2], u32>,
     hashers: (RandomState, RandomState),
 }
 
 impl<'a> PermitChecker<'a> {
-    /// A checker for the records of `file` against `policy`'s grounds and units.
-    pub fn new(policy: &'a Policy, key: &'a PnKey, file: &'a str) -> Self {
+    /// A checker for the records of `file` against `policy`'s grounds and units, imported on
+    /// `today`.
+    pub fn new(policy: &'a Policy, key: &'a PnKey, file: &'a str, today: NaiveDate) -> Self {
         PermitChecker {
             policy,
             key,
             file,
+            today,
             seen: HashMap::new(),
             hashers: (RandomState::new(), RandomState::new()),
         }
@@ -74,7 +81,7 @@ impl<'a> PermitChecker<'a> {
             .and_then(|v| PersonId::parse(v).map_err(|e| bad("person_id", e.0)).ok());
         let pn = f
             .get("personal_number")
-            .and_then(|v| PersonalNumber::parse(v).map_err(|e| bad("personal_number", e.0)).ok());
+            .and_then(|v| PersonalNumber::parse(v, self.today).map_err(|e| bad("personal_number", e.0)).ok());
         let ground = required("ground", &mut bad).and_then(|g| {
             if self.policy.grounds.contains_key(g) {
                 Some(g.to_string())
@@ -112,10 +119,12 @@ impl<'a> PermitChecker<'a> {
         let employer = f
             .get("employer_org_no")
             .and_then(|v| OrgNo::parse(v).map_err(|e| bad("employer_org_no", e.0)).ok());
-        let institution = f.get("institution").map(str::to_string);
-        if institution.as_ref().is_some_and(|i| i.chars().count() > MAX_INSTITUTION_CHARS) {
-            bad("institution", format!("is longer than {MAX_INSTITUTION_CHARS} characters"));
-        }
+        let institution = f.get("institution").map(|text| {
+            if text.chars().count() > MAX_INSTITUTION_CHARS {
+                bad("institution", format!("is longer than {MAX_INSTITUTION_CHARS} characters"));
+            }
+            self.key.redact_text(text, self.today).unwrap_or_else(|| text.to_string())
+        });
         if let Some(id) = &permit_id {
             let fp = self.fingerprint(id.as_str());
             if let Some(first) = self.seen.get(&fp) {

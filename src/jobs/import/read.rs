@@ -243,7 +243,9 @@ fn field_name(name: &str) -> String {
     }
 }
 
-/// Builds a [`RecordError`].
+/// Builds a [`RecordError`]; the key is kept only when it may be shown
+/// ([`shown_key`](crate::domain::ids::shown_key)).
 pub fn error(file: &str, line: u64, field: &str, reason: &str, key: Option<String>) -> RecordError {
+    let key = key.and_then(|k| crate::domain::ids::shown_key(&k));
     RecordError { file: file.to_string(), line, field: field.to_string(), reason: reason.to_string(), key }
 }
