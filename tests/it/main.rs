@@ -9,6 +9,8 @@ mod helpers;
 
 mod config;
 mod daemon;
+mod fuzz;
+mod hostile;
 mod import;
 mod notify;
 mod privacy_sweep;

@@ -42,16 +42,10 @@ pub fn import_signals(
             received_at: storage::micros(opts.now),
             received_on: opts.today,
         };
-        let mut records = match Records::new(input, Format::Jsonl, &opts.file, FIELDS) {
-            Ok(records) => records,
-            Err(errors) => {
-                run.intake.fail(errors, on_error);
-                return run.intake.close(c);
-            }
-        };
-        while let Some(next) = records.next_record() {
-            let file = records.file().to_string();
-            match next.and_then(|f| checker.check(&file, &f)) {
+        let unreadable = |source| ImportError::Unreadable { file: opts.file.clone(), source };
+        let mut records = Records::new(input, Format::Jsonl, &opts.file, FIELDS).map_err(unreadable)?;
+        while let Some(next) = records.next_record().map_err(unreadable)? {
+            match next.and_then(|f| checker.check(&opts.file, &f)) {
                 Err(errors) => run.intake.fail(errors, on_error),
                 Ok(signal) if run.intake.writing() => run.take(c, signal)?,
                 Ok(_) => {}
