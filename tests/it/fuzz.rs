@@ -48,7 +48,7 @@ fn rejections(bytes: &[u8], format: Format, signals: bool) -> Vec<RecordError> {
         let checked = match next {
             Err(errors) => Err(errors),
             Ok(f) if signals => signal_checker.check("f.in", &f).map(|_| ()),
-            Ok(f) => permits.check(&f).map(|_| ()),
+            Ok(f) => permits.check(&f).unwrap().map(|_| ()),
         };
         out.extend(checked.err().unwrap_or_default());
     }

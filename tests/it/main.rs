@@ -12,6 +12,7 @@ mod daemon;
 mod fuzz;
 mod hostile;
 mod import;
+mod memory;
 mod notify;
 mod privacy_sweep;
 mod read_only;

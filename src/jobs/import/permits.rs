@@ -118,7 +118,7 @@ fn check_all(
     }
     while let Some(next) = records.next_record()? {
         batch.push(match next {
-            Ok(f) => checker.check(&f),
+            Ok(f) => checker.check(&f)?,
             Err(errors) => Err(errors),
         });
         if batch.len() >= BATCH && out.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
@@ -161,7 +161,10 @@ impl<'a> Writer<'a> {
         on_error: &mut dyn FnMut(&RecordError),
     ) -> anyhow::Result<()> {
         match next {
-            Err(errors) => self.intake.fail(errors, on_error),
+            Err(errors) => {
+                self.intake.fail(errors, on_error);
+                self.intake.keep_rejects(c)?;
+            }
             Ok(permit) if self.intake.writing() => {
                 self.batch.push(permit);
                 if self.batch.len() >= self.write_batch {
