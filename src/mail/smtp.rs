@@ -59,9 +59,18 @@ impl SmtpMailer {
         Ok(SmtpMailer { transport: builder.build(), server, user, tls: smtp.tls, timeout: smtp.timeout })
     }
 
-    /// Sends one message; `Ok` once the server has accepted it for every recipient.
+    /// Sends one message; `Ok` once the server has accepted it for every recipient. The whole
+    /// attempt is bounded by the timeout: lettre bounds the connect, but not the wait for the
+    /// greeting, so a server that accepts the connection and stays silent would otherwise hold
+    /// the send, and the daemon's passes behind it, for as long as it keeps the connection.
     pub(super) async fn send(&self, message: Message) -> Result<(), SendError> {
-        self.transport.send(message).await.map(|_| ()).map_err(|e| self.classify(&e))
+        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            Ok(sent) => sent.map(|_| ()).map_err(|e| self.classify(&e)),
+            Err(_) => Err(SendError::Unreachable {
+                server: self.server.clone(),
+                reason: format!("no answer within {} s", self.timeout.as_secs()),
+            }),
+        }
     }
 
     /// Where and how it delivers: server, TLS mode and user (never the password).

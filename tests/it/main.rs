@@ -8,16 +8,20 @@
 mod helpers;
 
 mod config;
+mod crash;
 mod daemon;
+mod disk_full;
 mod fuzz;
 mod hostile;
 mod import;
+mod mail_outage;
 mod memory;
 mod notify;
 mod privacy_sweep;
 mod read_only;
 mod schema;
 mod signals;
+mod smtp_front;
 mod smtp_server;
 mod storage;
 mod tick;
