@@ -21,8 +21,14 @@ use crate::jobs::notify::{NotifyOptions, Outbox};
 use crate::settings::{ConfigError, Settings};
 use crate::storage::{self, AnyConnection};
 
-/// Runs a parsed command line and returns the exit status.
+/// Runs a parsed command line and returns the exit status. An error that came from the
+/// database names it (`storage::failure`).
 pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
+    let (engine, lock_wait) = (settings.database.engine.clone(), settings.database.timeouts.lock);
+    dispatch(cli, settings).map_err(|e| storage::failure::name_database(&engine, lock_wait, e))
+}
+
+fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
     let source = crate::app::ConfigSource { path: cli.config.clone(), database: cli.database.clone() };
     match cli.command {
         Command::Run => crate::app::run_blocking(settings, source),
@@ -38,7 +44,7 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 SignalState::Processed => signal::SignalState::Processed,
                 SignalState::Unmatched => signal::SignalState::Unmatched,
             });
-            let signals = storage::signals::list(&mut open(&settings)?, state)?;
+            let signals = storage::signals::list(&mut open_for_reading(&settings)?, state)?;
             print!("{}", output::signals(&signals, format)?);
             Ok(exit::OK)
         }
@@ -55,9 +61,14 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
         Command::Tasks { action: Some(TaskAction::Close { id, outcome, note, now }), .. } => {
             let outcome = outcome.parse().map_err(UsageError)?;
             let now = parse_now(now.as_deref(), settings.schedule.timezone)?;
+            let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
+            let note = crate::jobs::close_task::Note {
+                text: &note,
+                key: &key,
+                today: today_in(now, settings.schedule.timezone),
+            };
             let mut conn = open(&settings)?;
-            let today = today_in(now, settings.schedule.timezone);
-            crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, (today, now))?;
+            crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, now)?;
             println!("task {id} closed: {outcome}");
             Ok(exit::OK)
         }
@@ -71,7 +82,7 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 },
                 permit: list.permit,
             };
-            let mut conn = open(&settings)?;
+            let mut conn = open_for_reading(&settings)?;
             if let Some(unit) = &filter.unit {
                 check_unit(&mut conn, &settings, unit)?;
             }
@@ -80,13 +91,13 @@ pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Rejects(f) => {
-            let rejects = storage::imports::rejects(&mut open(&settings)?)?;
+            let rejects = storage::imports::rejects(&mut open_for_reading(&settings)?)?;
             print!("{}", output::rejects(&rejects, f.format)?);
             Ok(exit::OK)
         }
         Command::History { permit_id } => {
             let id = PermitId::parse(&permit_id).map_err(|e| UsageError(e.0))?;
-            let events = storage::audit::for_permit(&mut open(&settings)?, &id)?;
+            let events = storage::audit::for_permit(&mut open_for_reading(&settings)?, &id)?;
             if events.is_empty() {
                 return Err(UsageError(format!("no history for permit {id}")).into());
             }
@@ -171,6 +182,19 @@ fn check_unit(conn: &mut AnyConnection, settings: &Settings, unit: &str) -> anyh
         known.join(", ")
     ))
     .into())
+}
+
+/// Connects for a command that only reads: as [`open`]; and when that fails on an SQLite file
+/// that exists (a read-only file, folder or mount), reading it read-only instead. Should that
+/// fail too, the first error is the one reported.
+fn open_for_reading(settings: &Settings) -> anyhow::Result<AnyConnection> {
+    let engine = &settings.database.engine;
+    open(settings).or_else(|e| match engine {
+        storage::Engine::Sqlite(path) if path.exists() => {
+            storage::read_only::connect_read_only(engine, &settings.database.timeouts).map_err(|_| e)
+        }
+        _ => Err(e),
+    })
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<i32> {

@@ -1,14 +1,32 @@
 //! Identifiers that arrive in input files, parsed once so that an invalid one cannot exist.
+//!
+//! An identifier is shown by every output (tables, JSON, mails, the audit trail), so besides
+//! its alphabet it may hold no personal number (docs/REFERENCE.md §2.3) and may not begin like
+//! a spreadsheet formula: whatever an identifier holds can reach any output unchanged.
 
+use super::personal_number::holds_personal_number;
 use std::fmt;
+
+/// The longest value or name repeated in a message, in characters; the rest is cut, so that a
+/// hostile file cannot make its messages as long as its lines.
+pub const MAX_QUOTED_CHARS: usize = 64;
 
 /// `value` quoted for an error message — unless it holds ten or more digits, which could be a
 /// personal number in the wrong column: then it is withheld, since errors are printed and kept.
+/// A long value is cut to [`MAX_QUOTED_CHARS`] characters.
 pub fn quoted(value: &str) -> String {
     if value.chars().filter(char::is_ascii_digit).count() >= 10 && !is_org_no_like(value) {
         "(value withheld: it could be a personal number)".to_string()
     } else {
-        format!("{value:?}")
+        format!("{:?}", cut(value))
+    }
+}
+
+/// `text` cut to [`MAX_QUOTED_CHARS`] characters, saying how long it was.
+pub fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => text.to_string(),
+        Some((at, _)) => format!("{}… ({} characters)", &text[..at], text.chars().count()),
     }
 }
 
@@ -24,6 +42,23 @@ fn is_org_no_like(value: &str) -> bool {
 #[error("{0}")]
 pub struct IdError(pub String);
 
+/// The characters a spreadsheet reads as the start of a formula (`=`, `+`, `-`, `@`).
+const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
+/// What every identifier must not hold, whatever its alphabet: a personal number, or a first
+/// character that makes a spreadsheet read it as a formula.
+fn check_id_content(kind: &str, text: &str) -> Result<(), IdError> {
+    if holds_personal_number(text) {
+        return Err(IdError(format!("{kind} may not hold a personal number")));
+    }
+    if text.starts_with(FORMULA_STARTS) {
+        return Err(IdError(format!(
+            "{kind} may not begin with =, +, - or @ (a spreadsheet would read it as a formula)"
+        )));
+    }
+    Ok(())
+}
+
 fn check_id_alphabet(kind: &str, text: &str) -> Result<(), IdError> {
     if text.is_empty() || text.len() > 64 {
         return Err(IdError(format!("{kind} must be 1 to 64 characters, got {}", text.len())));
@@ -33,7 +68,13 @@ fn check_id_alphabet(kind: &str, text: &str) -> Result<(), IdError> {
     {
         return Err(IdError(format!("{kind} may hold only A-Z a-z 0-9 - _ . /, found {bad:?}")));
     }
-    Ok(())
+    check_id_content(kind, text)
+}
+
+/// The record key a message or a reject may repeat: the id as written, unless it holds a
+/// personal number or is longer than any identifier may be.
+pub fn shown_key(raw: &str) -> Option<String> {
+    (raw.chars().count() <= 128 && !holds_personal_number(raw)).then(|| raw.to_string())
 }
 
 macro_rules! text_id {
@@ -43,7 +84,8 @@ macro_rules! text_id {
         pub struct $name(String);
 
         impl $name {
-            /// Checks the alphabet and length (docs/REFERENCE.md §2).
+            /// Checks the alphabet and length, and that it holds no personal number and does
+            /// not begin like a formula (docs/REFERENCE.md §2.3).
             pub fn parse(text: &str) -> Result<Self, IdError> {
                 check_id_alphabet($kind, text)?;
                 Ok(Self(text.to_string()))
@@ -72,13 +114,14 @@ text_id!(
     PersonId,
     "a person id"
 );
-/// A signal's id as its sender gave it; unique across all feeds. The contract does not limit
-/// its alphabet, so any printable text of 1 to 128 characters without spaces is accepted.
+/// A signal's id as its sender gave it; unique across all feeds. Any printable text of 1 to 128
+/// characters without spaces, holding no personal number and not beginning like a formula.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SignalId(String);
 
 impl SignalId {
-    /// Checks length and that the id is printable without spaces.
+    /// Checks length, that the id is printable without spaces, and that it holds no personal
+    /// number and does not begin like a formula (docs/REFERENCE.md §2.3).
     pub fn parse(text: &str) -> Result<Self, IdError> {
         let n = text.chars().count();
         if n == 0 || n > 128 {
@@ -89,6 +132,7 @@ impl SignalId {
                 "a signal id may not hold spaces or control characters, found {bad:?}"
             )));
         }
+        check_id_content("a signal id", text)?;
         Ok(SignalId(text.to_string()))
     }
     /// The id as written.
@@ -101,76 +145,6 @@ impl fmt::Display for SignalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// A Swedish personal identity or coordination number, 12 digits, Luhn-checked.
-///
-/// It is personal data: `Debug` and `Display` print `[personal number]`, never the digits; the
-/// only way out is [`PersonalNumber::canonical`], which the keyed hash uses.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PersonalNumber([u8; 12]);
-
-impl PersonalNumber {
-    /// Reads `YYYYMMDDNNNN`, `YYYYMMDD-NNNN` or `YYYYMMDD+NNNN`. Errors never quote the input.
-    pub fn parse(text: &str) -> Result<Self, IdError> {
-        let digits: Vec<u8> = match text.len() {
-            12 => text.bytes().collect(),
-            13 if matches!(text.as_bytes()[8], b'-' | b'+') => {
-                text.bytes().enumerate().filter(|(i, _)| *i != 8).map(|(_, b)| b).collect()
-            }
-            _ => {
-                return Err(IdError(
-                    "a personal number is 12 digits, with or without - or + before the last four".into(),
-                ))
-            }
-        };
-        if !digits.iter().all(u8::is_ascii_digit) {
-            return Err(IdError("a personal number holds only digits (and one - or +)".into()));
-        }
-        let n: Vec<u32> = digits.iter().map(|b| u32::from(b - b'0')).collect();
-        let month = n[4] * 10 + n[5];
-        let mut day = n[6] * 10 + n[7];
-        if day > 60 {
-            day -= 60; // a coordination number
-        }
-        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-            return Err(IdError("a personal number must start with a valid date of birth".into()));
-        }
-        if !luhn_ok(&n[2..]) {
-            return Err(IdError("the personal number fails the Luhn check".into()));
-        }
-        let mut out = [0u8; 12];
-        out.copy_from_slice(&digits);
-        Ok(PersonalNumber(out))
-    }
-
-    /// The 12 digits without separator: the one form that is hashed.
-    pub fn canonical(&self) -> &[u8; 12] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for PersonalNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[personal number]")
-    }
-}
-
-/// The Luhn check over the ten digits YYMMDDNNNC.
-fn luhn_ok(ten: &[u32]) -> bool {
-    let sum: u32 = ten
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| {
-            let v = if i % 2 == 0 { d * 2 } else { d };
-            if v > 9 {
-                v - 9
-            } else {
-                v
-            }
-        })
-        .sum();
-    sum % 10 == 0
 }
 
 /// A Swedish organisation number: 10 digits, optionally with a `-` before the last four.
@@ -271,32 +245,6 @@ mod tests {
     }
 
     #[test]
-    fn personal_numbers_pass_luhn_with_or_without_separator() {
-        for ok in ["19900101-1239", "199001011239", "19900101+1239", "19811218-9876"] {
-            assert!(PersonalNumber::parse(ok).is_ok(), "{ok}");
-        }
-        assert!(PersonalNumber::parse("19900101-1238").unwrap_err().0.contains("Luhn"));
-        assert!(PersonalNumber::parse("1990010-11239").is_err());
-        assert!(PersonalNumber::parse("19901301-1231").is_err());
-    }
-
-    #[test]
-    fn a_coordination_number_has_sixty_added_to_the_day() {
-        // 19900161-xxxx: day 61 = the 1st; Luhn over 9001611234 → check digit found by search.
-        let valid = (0..10).map(|c| format!("19900161-123{c}")).find(|s| PersonalNumber::parse(s).is_ok());
-        assert!(valid.is_some());
-        assert!(PersonalNumber::parse("19900192-1230").is_err(), "day 32 after subtracting 60");
-    }
-
-    #[test]
-    fn a_personal_number_never_shows_in_debug_or_errors() {
-        let pn = PersonalNumber::parse("19900101-1239").unwrap();
-        assert_eq!(format!("{pn:?}"), "[personal number]");
-        let err = PersonalNumber::parse("19900101-1238").unwrap_err().to_string();
-        assert!(!err.contains("1238") && !err.contains("19900101"), "{err}");
-    }
-
-    #[test]
     fn signal_ids_take_any_printable_text_without_spaces() {
         assert!(SignalId::parse("navet:2026-11-20#000123").is_ok());
         assert!(SignalId::parse("a b").is_err());
@@ -321,5 +269,36 @@ mod tests {
         assert!(!quoted("19900101-1239").contains("1239"));
         assert!(!quoted("9001011239").contains("1239"));
         assert_eq!(quoted("5560000001"), "\"5560000001\"");
+    }
+
+    #[test]
+    fn an_identifier_holding_a_personal_number_is_refused_without_repeating_it() {
+        for id in ["UT-199001011239", "P-900101-1239", "9001011239", "x19900101-1239"] {
+            let e = PermitId::parse(id).unwrap_err().0;
+            assert!(e.contains("may not hold a personal number") && !e.contains("1239"), "{id}: {e}");
+            assert!(PersonId::parse(id).is_err(), "{id}");
+        }
+        assert!(SignalId::parse("navet:900101+1239").unwrap_err().0.contains("personal number"));
+        assert!(PermitId::parse("UT-2025-134730").is_ok(), "a permit number is no personal number");
+        assert_eq!(shown_key("UT-199001011239"), None);
+        assert_eq!(shown_key(&"x".repeat(129)), None);
+        assert_eq!(shown_key("UT-1").as_deref(), Some("UT-1"));
+    }
+
+    #[test]
+    fn an_identifier_may_not_begin_like_a_spreadsheet_formula() {
+        for id in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)"] {
+            let e = SignalId::parse(id).unwrap_err().0;
+            assert!(e.contains("formula"), "{id}: {e}");
+        }
+        assert!(PermitId::parse("-1").unwrap_err().0.contains("formula"));
+        assert!(SignalId::parse("a=1+2").is_ok(), "only the first character matters");
+    }
+
+    #[test]
+    fn long_values_are_cut_in_messages() {
+        let q = quoted(&"ö".repeat(1000));
+        assert!(q.chars().count() < MAX_QUOTED_CHARS + 30 && q.contains("(1000 characters)"), "{q}");
+        assert_eq!(cut("short"), "short");
     }
 }

@@ -129,13 +129,13 @@ fn send_one(
             }
         },
         Err(e) if e.is_permanent() => {
-            let why = without_addresses(&e.to_string());
+            let why = e.public_text();
             digests::mark_refused(c, digest.id, &why, fingerprint)?;
             tracing::error!(%unit, %message_id, error = %why, "digest refused; it stays pending until the mail settings or the unit's addresses change, or a retry is asked for");
             report.refused.push((unit.clone(), why));
         }
         Err(e) => {
-            let why = without_addresses(&e.to_string());
+            let why = e.public_text();
             digests::mark_failed(c, digest.id, &why)?;
             tracing::warn!(%unit, %message_id, error = %why, "digest not sent; it stays pending");
             report.failed.push((unit.clone(), why));
@@ -258,23 +258,4 @@ fn record_sent(c: &mut AnyConnection, digest: &Digest, at: NaiveDateTime) -> any
         .collect();
     audit::append(c, events)?;
     Ok(())
-}
-
-/// A server's reply with any email address in it replaced: logs and messages carry none.
-fn without_addresses(text: &str) -> String {
-    text.split(' ')
-        .map(|word| if word.contains('@') { "[address]" } else { word })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn addresses_in_a_server_reply_are_replaced() {
-        let text = super::without_addresses(
-            "mail server h:25 rejected the mail: 550 5.1.1 <work-unit@localhost>: no such user",
-        );
-        assert_eq!(text, "mail server h:25 rejected the mail: 550 5.1.1 [address] no such user");
-    }
 }

@@ -119,6 +119,21 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// The error as logs and messages may show it: a server's reply with every email address
+    /// in it replaced by `[address]`; a mail file's error whole, since its path (which holds
+    /// the Message-ID, and so an `@`) is what the operator needs.
+    pub fn public_text(&self) -> String {
+        match self {
+            SendError::File { .. } | SendError::Invalid { .. } => self.to_string(),
+            _ => self
+                .to_string()
+                .split(' ')
+                .map(|word| if word.contains('@') { "[address]" } else { word })
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
     /// Whether trying again unchanged cannot help: the server refused with a permanent (5xx)
     /// reply, or the mail cannot be built. Anything else (no answer, a broken connection, a
     /// transient 4xx reply, TLS trouble) may pass.
@@ -177,6 +192,28 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::SendError;
+
+    #[test]
+    fn addresses_in_a_server_reply_are_replaced_and_a_mail_files_path_is_kept() {
+        let rejected = SendError::Rejected {
+            server: "h:25".into(),
+            code: 550,
+            text: "5.1.1 <work-unit@localhost>: no such user".into(),
+        };
+        assert_eq!(
+            rejected.public_text(),
+            "mail server h:25 rejected the mail: 550 5.1.1 [address] no such user"
+        );
+        let file = SendError::File {
+            path: "var/outbox/digest-3.ab@permit-followup.eml".into(),
+            source: std::io::Error::from_raw_os_error(28),
+        };
+        let text = file.public_text();
+        assert!(
+            text.starts_with("cannot write mail file var/outbox/digest-3.ab@permit-followup.eml: "),
+            "{text}"
+        );
+    }
 
     #[test]
     fn only_a_permanent_reply_or_an_unbuildable_mail_is_permanent() {

@@ -8,7 +8,7 @@ use std::fmt;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a configuration of tables ([database], [schedule], [mail], …)")]
 pub struct RawSettings {
     pub database: RawDatabase,
     pub schedule: RawSchedule,
@@ -22,7 +22,7 @@ pub struct RawSettings {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of database keys")]
 pub struct RawDatabase {
     pub url: String,
     pub migrate_on_start: bool,
@@ -32,7 +32,7 @@ pub struct RawDatabase {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of schedule keys")]
 pub struct RawSchedule {
     pub timezone: String,
     pub tick: String,
@@ -40,7 +40,7 @@ pub struct RawSchedule {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of mail keys")]
 pub struct RawMail {
     pub transport: String,
     pub file_dir: String,
@@ -52,7 +52,7 @@ pub struct RawMail {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of mail.smtp keys")]
 pub struct RawSmtp {
     pub host: String,
     pub port: u16,
@@ -63,26 +63,29 @@ pub struct RawSmtp {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of admin keys")]
 pub struct RawAdmin {
     pub listen: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of log keys")]
 pub struct RawLog {
     pub format: String,
     pub level: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of privacy keys")]
 pub struct RawPrivacy {
     pub key_file: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of a ground's keys (first_review_after, review_every, lead_time, unit, priority, legal_basis)"
+)]
 pub struct RawGround {
     pub first_review_after: String,
     pub review_every: String,
@@ -93,7 +96,7 @@ pub struct RawGround {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of a unit's keys (name, email, weekly_capacity)")]
 pub struct RawUnit {
     pub name: String,
     pub email: Vec<String>,
@@ -101,16 +104,20 @@ pub struct RawUnit {
     pub case_url: Option<String>,
 }
 
-/// `weekly_capacity`: a number, or "unlimited".
+/// `weekly_capacity`: a number, or "unlimited". (`expecting` keeps serde's own words, which name
+/// this type, out of messages.)
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected a whole number of tasks, 0 or more, or \"unlimited\"")]
 pub enum Capacity {
     Limit(i64),
     Word(String),
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of a signal rule's keys (grounds, priority, reason, due_within, legal_basis)"
+)]
 pub struct RawSignalRule {
     pub grounds: Vec<String>,
     pub priority: String,
@@ -123,14 +130,17 @@ pub struct RawSignalRule {
 
 /// `min_monthly_sek`: one amount or a list of `{ from, sek }`.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a whole number of kronor, or a list of { from = \"YYYY-MM-DD\", sek = N }"
+)]
 pub enum RawThreshold {
     Fixed(i64),
     ByDate(Vec<RawThresholdEntry>),
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table { from = \"YYYY-MM-DD\", sek = N }")]
 pub struct RawThresholdEntry {
     pub from: String,
     pub sek: i64,

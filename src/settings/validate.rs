@@ -146,12 +146,19 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
         let weekly_capacity = match &u.weekly_capacity {
             None => None,
             Some(Capacity::Word(w)) if w == "unlimited" => None,
-            Some(Capacity::Limit(n)) if *n >= 0 => Some(u32::try_from(*n).map_err(|_| err(&k, "too large"))?),
+            Some(Capacity::Limit(n)) if *n >= 0 => Some(
+                u32::try_from(*n)
+                    .map_err(|_| err(&format!("{k}.weekly_capacity"), format!("{n} is too large")))?,
+            ),
             Some(other) => {
+                let value = match other {
+                    Capacity::Limit(n) => n.to_string(),
+                    Capacity::Word(w) => format!("{w:?}"),
+                };
                 return Err(err(
                     &format!("{k}.weekly_capacity"),
-                    format!("{other:?}: a number ≥ 0 or \"unlimited\""),
-                ))
+                    format!("{value} is not a number ≥ 0 or \"unlimited\""),
+                ));
             }
         };
         if u.email.is_empty() || u.email.iter().any(|a| !a.contains('@')) {

@@ -13,11 +13,13 @@
 pub mod audit;
 pub mod bulk;
 pub mod digests;
+pub mod failure;
 pub mod forecast;
 pub mod gauges;
 pub mod imports;
 pub mod lead;
 pub mod permits;
+pub mod read_only;
 pub mod report;
 mod row_insert;
 pub mod rows;

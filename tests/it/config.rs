@@ -185,3 +185,31 @@ fn check_config_with_a_date_warns_of_a_unit_whose_capacity_cannot_keep_up() {
     assert_eq!(unreadable.status.code(), Some(0));
     assert!(text.contains("capacity check skipped: cannot connect"), "{text}");
 }
+
+/// (configuration, the key the message must name): values of the wrong shape, which serde
+/// would describe by the program's own type names.
+const WRONG_SHAPE: &[(&str, &str)] = &[
+    ("[units.study]\nweekly_capacity = -1\n", "units.study.weekly_capacity"),
+    ("[units.study]\nweekly_capacity = \"lots\"\n", "units.study.weekly_capacity"),
+    ("[units.study]\nweekly_capacity = 1.5\n", "units.study.weekly_capacity"),
+    ("[units.study]\nweekly_capacity = 99999999999\n", "units.study.weekly_capacity"),
+    ("[signals.income_reported]\nmin_monthly_sek = \"x\"\n", "min_monthly_sek"),
+    ("[signals.income_reported]\nmin_monthly_sek = [5]\n", "min_monthly_sek"),
+    ("[grounds]\nstudy = \"x\"\n", "grounds.study"),
+    ("[units]\nstudy = 5\n", "units.study"),
+    ("mail = 5\n", "mail"),
+];
+
+#[test]
+fn a_value_of_the_wrong_shape_is_named_in_the_configurations_words_not_the_programs() {
+    for (toml, key) in WRONG_SHAPE {
+        let env = Env::new(Engine::Sqlite, toml).unwrap();
+        let r = check(&env);
+        assert_eq!(r.code(), 2, "{toml:?} was accepted");
+        let stderr = r.stderr();
+        assert!(stderr.contains(key), "{toml:?}: {stderr}");
+        for internal in ["Raw", "untagged", "enum", "struct", "Limit(", "Word("] {
+            assert!(!stderr.contains(internal), "{toml:?} shows {internal:?}: {stderr}");
+        }
+    }
+}

@@ -1,14 +1,16 @@
 //! Checking one permit record (docs/REFERENCE.md §3): every field error of it is found, and a
-//! valid record becomes a domain [`Permit`], its personal number already a keyed hash.
+//! valid record becomes a domain [`Permit`], its personal number already a keyed hash and any
+//! personal number in its free text replaced by a marker.
 
 use super::read::{self, Fields, RecordError};
+use super::seen::SeenIds;
 use crate::domain::calendar::parse_date;
-use crate::domain::ids::{quoted, OrgNo, PermitId, PersonId, PersonalNumber};
+use crate::domain::ids::{quoted, OrgNo, PermitId, PersonId};
 use crate::domain::permit::{Permit, PermitStatus, Validity};
+use crate::domain::personal_number::PersonalNumber;
 use crate::domain::policy::Policy;
 use crate::privacy::PnKey;
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use chrono::NaiveDate;
 
 /// The columns and keys of a permit record.
 pub const FIELDS: &[&str] = &[
@@ -32,21 +34,17 @@ pub struct PermitChecker<'a> {
     policy: &'a Policy,
     key: &'a PnKey,
     file: &'a str,
-    /// A 16-byte fingerprint and the line of every permit id seen, to find ids that occur twice.
-    seen: HashMap<[u64; 2], u32>,
-    hashers: (RandomState, RandomState),
+    /// The date of the import, which gives a 10-digit personal number its century.
+    today: NaiveDate,
+    /// The permit ids seen and the line of each, to find ids that occur twice.
+    seen: SeenIds,
 }
 
 impl<'a> PermitChecker<'a> {
-    /// A checker for the records of `file` against `policy`'s grounds and units.
-    pub fn new(policy: &'a Policy, key: &'a PnKey, file: &'a str) -> Self {
-        PermitChecker {
-            policy,
-            key,
-            file,
-            seen: HashMap::new(),
-            hashers: (RandomState::new(), RandomState::new()),
-        }
+    /// A checker for the records of `file` against `policy`'s grounds and units, imported on
+    /// `today`.
+    pub fn new(policy: &'a Policy, key: &'a PnKey, file: &'a str, today: NaiveDate) -> Self {
+        PermitChecker { policy, key, file, today, seen: SeenIds::new(std::env::temp_dir()) }
     }
 
     /// The file name used in messages.
@@ -54,8 +52,9 @@ impl<'a> PermitChecker<'a> {
         self.file
     }
 
-    /// Checks one record: every field error of it, and an id seen earlier in the file.
-    pub fn check(&mut self, f: &Fields) -> Result<Permit, Vec<RecordError>> {
+    /// Checks one record: every field error of it, and an id seen earlier in the file. An
+    /// `Err` when the ids seen can no longer be kept (their temporary file failed).
+    pub fn check(&mut self, f: &Fields) -> std::io::Result<Result<Permit, Vec<RecordError>>> {
         let file = self.file;
         let mut errors = Vec::new();
         let key = f.get("permit_id").map(str::to_string);
@@ -74,7 +73,7 @@ impl<'a> PermitChecker<'a> {
             .and_then(|v| PersonId::parse(v).map_err(|e| bad("person_id", e.0)).ok());
         let pn = f
             .get("personal_number")
-            .and_then(|v| PersonalNumber::parse(v).map_err(|e| bad("personal_number", e.0)).ok());
+            .and_then(|v| PersonalNumber::parse(v, self.today).map_err(|e| bad("personal_number", e.0)).ok());
         let ground = required("ground", &mut bad).and_then(|g| {
             if self.policy.grounds.contains_key(g) {
                 Some(g.to_string())
@@ -112,19 +111,18 @@ impl<'a> PermitChecker<'a> {
         let employer = f
             .get("employer_org_no")
             .and_then(|v| OrgNo::parse(v).map_err(|e| bad("employer_org_no", e.0)).ok());
-        let institution = f.get("institution").map(str::to_string);
-        if institution.as_ref().is_some_and(|i| i.chars().count() > MAX_INSTITUTION_CHARS) {
-            bad("institution", format!("is longer than {MAX_INSTITUTION_CHARS} characters"));
-        }
+        let institution = f.get("institution").map(|text| {
+            if text.chars().count() > MAX_INSTITUTION_CHARS {
+                bad("institution", format!("is longer than {MAX_INSTITUTION_CHARS} characters"));
+            }
+            self.key.redact_text(text, self.today).unwrap_or_else(|| text.to_string())
+        });
         if let Some(id) = &permit_id {
-            let fp = self.fingerprint(id.as_str());
-            if let Some(first) = self.seen.get(&fp) {
+            if let Some(first) = self.seen.first_line(id.as_str(), f.line)? {
                 bad("permit_id", format!("{id} appears twice in this file (first on line {first})"));
-            } else {
-                self.seen.insert(fp, u32::try_from(f.line).unwrap_or(u32::MAX));
             }
         }
-        match (permit_id, person_id, ground, valid_from, status) {
+        Ok(match (permit_id, person_id, ground, valid_from, status) {
             (Some(id), Some(person), Some(ground), Some(valid_from), Some(status)) if errors.is_empty() => {
                 Ok(Permit {
                     id,
@@ -140,11 +138,6 @@ impl<'a> PermitChecker<'a> {
             }
             // A missing value was reported as an error.
             _ => Err(errors),
-        }
-    }
-
-    /// 128 bits from two independently keyed hashers: a false "twice" is out of reach.
-    fn fingerprint(&self, id: &str) -> [u64; 2] {
-        [self.hashers.0.hash_one(id), self.hashers.1.hash_one(id)]
+        })
     }
 }

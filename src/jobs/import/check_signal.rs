@@ -4,7 +4,8 @@
 
 use super::read::{self, Fields, RecordError};
 use crate::domain::calendar::parse_date;
-use crate::domain::ids::{quoted, OrgNo, PersonId, PersonalNumber, PnHash, SignalId};
+use crate::domain::ids::{quoted, OrgNo, PersonId, PnHash, SignalId};
+use crate::domain::personal_number::PersonalNumber;
 use crate::domain::policy::Policy;
 use crate::domain::signal::{NewSignal, Subject, BIRTH_DATE_CHANGED, INCOME_REPORTED};
 use crate::privacy::PnKey;
@@ -55,9 +56,9 @@ impl SignalChecker<'_> {
         };
         let person =
             f.get("person_id").and_then(|v| PersonId::parse(v).map_err(|e| bad("person_id", e.0)).ok());
-        let pn = f
-            .get("personal_number")
-            .and_then(|v| PersonalNumber::parse(v).map_err(|e| bad("personal_number", e.0)).ok());
+        let pn = f.get("personal_number").and_then(|v| {
+            PersonalNumber::parse(v, self.received_on).map_err(|e| bad("personal_number", e.0)).ok()
+        });
         if f.get("person_id").is_none() && f.get("personal_number").is_none() {
             bad("person_id", "person_id or personal_number is required".into());
         }
@@ -79,7 +80,8 @@ impl SignalChecker<'_> {
                 Map::new()
             }
         };
-        let new_pn_hash = kind.as_deref().and_then(|k| check_data(k, &mut data, self.key, &mut bad));
+        let new_pn_hash =
+            kind.as_deref().and_then(|k| check_data(k, &mut data, (self.key, self.received_on), &mut bad));
         // A person id wins when both are given; the number then links nothing and is dropped.
         let subject = match (person, pn) {
             (Some(person), _) => Some(Subject::Person(person)),
@@ -104,46 +106,41 @@ impl SignalChecker<'_> {
     }
 }
 
-/// Checks the kind-specific data; returns the hash of a replacing personal number, which is
-/// removed from the data so that it is never stored in clear.
+/// Checks the kind-specific data; returns the hash of a replacing personal number. Every
+/// personal number in it is replaced before it is stored: `new_personal_number` by `[linked]`
+/// (its hash is returned), any other by its marker; a sole trader's `employer_org_no` by its
+/// keyed hash.
 fn check_data(
     kind: &str,
     data: &mut Map<String, Value>,
-    key: &PnKey,
+    (key, on): (&PnKey, NaiveDate),
     bad: &mut dyn FnMut(&str, String),
 ) -> Option<PnHash> {
-    if let Some(v) = data.get("employer_org_no") {
-        match v.as_str().map(OrgNo::parse) {
-            Some(Ok(org)) => {
-                data.insert("employer_org_no".into(), Value::String(key.employer(&org).as_str().to_string()));
-            }
-            Some(Err(e)) => bad("data.employer_org_no", e.0),
-            None => bad("data.employer_org_no", "must be a string of 10 digits".into()),
+    let employer = data.remove("employer_org_no").and_then(|v| match v.as_str().map(OrgNo::parse) {
+        Some(Ok(org)) => Some(Value::String(key.employer(&org).as_str().to_string())),
+        Some(Err(e)) => {
+            bad("data.employer_org_no", e.0);
+            None
         }
-    }
+        None => {
+            bad("data.employer_org_no", "must be a string of 10 digits".into());
+            None
+        }
+    });
     if kind == INCOME_REPORTED {
-        match data.get("amount_sek") {
-            Some(v) if v.as_f64().is_some_and(|a| a >= 0.0) => {}
-            Some(_) => bad("data.amount_sek", "must be a number of kronor, 0 or more".into()),
-            None => bad("data.amount_sek", "is required for income_reported".into()),
-        }
-        if let Some(p) = data.get("period") {
-            let ok = p.as_str().is_some_and(|p| {
-                NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").is_ok() && p.len() == 7
-            });
-            if !ok {
-                bad("data.period", "must be a month, YYYY-MM".into());
-            }
-        }
+        check_income(data, bad);
     }
     let new_number = data.remove("new_personal_number");
-    scrub_personal_numbers(data);
+    key.redact_object(data, on);
+    if let Some(employer) = employer {
+        data.insert("employer_org_no".into(), employer);
+    }
     let new_number = new_number?;
     if kind != BIRTH_DATE_CHANGED {
         bad("data.new_personal_number", "belongs to birth_date_changed only".into());
         return None;
     }
-    match new_number.as_str().map(PersonalNumber::parse) {
+    match new_number.as_str().map(|text| PersonalNumber::parse(text.trim(), on)) {
         Some(Ok(pn)) => {
             data.insert("new_personal_number".into(), Value::String("[linked]".into()));
             Some(key.hash(&pn))
@@ -159,18 +156,19 @@ fn check_data(
     }
 }
 
-/// Replaces every string in `data` that is a personal number: the contract lets a number in only
-/// as `new_personal_number` (hashed), and a feed's other fields must not smuggle one into storage.
-fn scrub_personal_numbers(data: &mut Map<String, Value>) {
-    fn scrub(v: &mut Value) {
-        match v {
-            Value::String(s) if PersonalNumber::parse(s.trim()).is_ok() => {
-                *v = Value::String("[personal number removed]".into())
-            }
-            Value::Array(items) => items.iter_mut().for_each(scrub),
-            Value::Object(map) => map.values_mut().for_each(scrub),
-            _ => {}
+/// `income_reported`'s own keys: a non-negative amount, and a `YYYY-MM` period when given.
+fn check_income(data: &Map<String, Value>, bad: &mut dyn FnMut(&str, String)) {
+    match data.get("amount_sek") {
+        Some(v) if v.as_f64().is_some_and(|a| a >= 0.0) => {}
+        Some(_) => bad("data.amount_sek", "must be a number of kronor, 0 or more".into()),
+        None => bad("data.amount_sek", "is required for income_reported".into()),
+    }
+    if let Some(p) = data.get("period") {
+        let ok = p.as_str().is_some_and(|p| {
+            NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").is_ok() && p.len() == 7
+        });
+        if !ok {
+            bad("data.period", "must be a month, YYYY-MM".into());
         }
     }
-    data.values_mut().for_each(scrub);
 }

@@ -6,6 +6,7 @@ pub mod check_permit;
 pub mod check_signal;
 pub mod permits;
 pub mod read;
+mod seen;
 pub mod signals;
 
 use crate::domain::import::{ImportCounts, ImportKind, Reject};
@@ -99,6 +100,10 @@ pub(crate) struct Intake<'a> {
     rejects: Vec<Reject>,
 }
 
+/// Rejects held before they are written to the database (with `skip_invalid`), so that a file
+/// of a million bad records does not hold a million rejects in memory.
+const REJECTS_HELD: usize = 1_000;
+
 /// Raised inside the pass to roll it back because of invalid records (already reported).
 #[derive(Debug, thiserror::Error)]
 #[error("rolled back")]
@@ -138,6 +143,16 @@ impl<'a> Intake<'a> {
                 });
             }
         }
+    }
+
+    /// Writes the rejects kept so far once there are [`REJECTS_HELD`] of them; they land or
+    /// roll back with the rest of the pass.
+    pub(crate) fn keep_rejects(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
+        if self.rejects.len() >= REJECTS_HELD {
+            imports::reject(c, &self.rejects)?;
+            self.rejects.clear();
+        }
+        Ok(())
     }
 
     /// Ends the pass: rolls it back after invalid records (without `skip_invalid`), else

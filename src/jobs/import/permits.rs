@@ -9,8 +9,8 @@
 //! memory flat.
 
 use super::check_permit::{PermitChecker, FIELDS};
-use super::read::{Fields, Format, RecordError, Records};
-use super::{ImportOptions, ImportReport, Intake};
+use super::read::{Format, RecordError, Records};
+use super::{ImportError, ImportOptions, ImportReport, Intake};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::PermitId;
 use crate::domain::import::ImportKind;
@@ -60,7 +60,7 @@ pub fn import_permits(
     let mut run = Writer::new(policy, opts, now, storage::import_batch_size(&conn));
     let pass = std::thread::scope(|scope| {
         let (checked, to_write) = mpsc::sync_channel::<Vec<Checked>>(CHANNEL_BATCHES);
-        let checker = PermitChecker::new(policy, key, &opts.file);
+        let checker = PermitChecker::new(policy, key, &opts.file, opts.today);
         let reading = scope.spawn(move || check_all(checker, input, format, &checked));
         in_pass(&mut conn, "import permits", |c| {
             sync_ground_schedules(c, policy)?;
@@ -77,10 +77,14 @@ pub fn import_permits(
                     run.take(c, item, on_error)?;
                 }
             }
-            // The channel also ends when the reading thread dies: only a thread that returned
-            // has read the whole file, so anything else rolls the import back.
-            if reading.join().is_err() {
-                anyhow::bail!("{}: reading stopped before the end of the file", opts.file);
+            // The channel also ends when the reading thread fails or dies: only a thread that
+            // returned `Ok` has read the whole file, so anything else rolls the import back.
+            match reading.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(source)) => {
+                    return Err(ImportError::Unreadable { file: opts.file.clone(), source }.into())
+                }
+                Err(_) => anyhow::bail!("{}: reading stopped before the end of the file", opts.file),
             }
             run.flush(c)?;
             run.intake.close(c)?;
@@ -98,33 +102,32 @@ pub fn import_permits(
     run.intake.outcome(pass)
 }
 
-/// Checks the whole input and sends the results in batches; stops early only when the writer
-/// has gone (its pass failed).
+/// Checks the whole input and sends the results in batches; stops early when the writer has
+/// gone (its pass failed), and with an `Err` when the input cannot be read to its end.
 fn check_all(
     mut checker: PermitChecker,
     input: Box<dyn std::io::Read + Send>,
     format: Format,
     out: &SyncSender<Vec<Checked>>,
-) {
+) -> std::io::Result<()> {
     let mut batch = Vec::with_capacity(BATCH);
-    match Records::new(input, format, checker.file(), FIELDS) {
-        Ok(mut records) => {
-            let header = records.take_header_errors();
-            if !header.is_empty() {
-                batch.push(Err(header));
-            }
-            while let Some(next) = records.next_record() {
-                batch.push(next.and_then(|f: Fields| checker.check(&f)));
-                if batch.len() >= BATCH
-                    && out.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
-                {
-                    return;
-                }
-            }
+    let mut records = Records::new(input, format, checker.file(), FIELDS)?;
+    let header = records.take_header_errors();
+    if !header.is_empty() {
+        batch.push(Err(header));
+    }
+    while let Some(next) = records.next_record()? {
+        batch.push(match next {
+            Ok(f) => checker.check(&f)?,
+            Err(errors) => Err(errors),
+        });
+        if batch.len() >= BATCH && out.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err()
+        {
+            return Ok(());
         }
-        Err(errors) => batch.push(Err(errors)),
     }
     let _ = out.send(batch);
+    Ok(())
 }
 
 /// The writing side of one import.
@@ -158,7 +161,10 @@ impl<'a> Writer<'a> {
         on_error: &mut dyn FnMut(&RecordError),
     ) -> anyhow::Result<()> {
         match next {
-            Err(errors) => self.intake.fail(errors, on_error),
+            Err(errors) => {
+                self.intake.fail(errors, on_error);
+                self.intake.keep_rejects(c)?;
+            }
             Ok(permit) if self.intake.writing() => {
                 self.batch.push(permit);
                 if self.batch.len() >= self.write_batch {

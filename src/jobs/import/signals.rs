@@ -7,6 +7,7 @@
 
 use super::check_signal::{SignalChecker, FIELDS};
 use super::read::{Format, RecordError, Records};
+use super::seen::SeenIds;
 use super::{ImportError, ImportOptions, ImportReport, Intake};
 use crate::domain::import::ImportKind;
 use crate::domain::policy::Policy;
@@ -14,7 +15,6 @@ use crate::domain::signal::NewSignal;
 use crate::privacy::PnKey;
 use crate::storage::signals as store;
 use crate::storage::{self, in_pass, AnyConnection};
-use std::collections::HashSet;
 
 /// Signals written per batch.
 const BATCH: usize = 1_000;
@@ -31,8 +31,8 @@ pub fn import_signals(
         return Err(ImportError::NotJsonLines { file: opts.file.clone() }.into());
     }
     let input = opts.open()?;
-    let mut run =
-        Writer { intake: Intake::new(opts, ImportKind::Signals), seen: HashSet::new(), batch: Vec::new() };
+    let seen = SeenIds::new(std::env::temp_dir());
+    let mut run = Writer { intake: Intake::new(opts, ImportKind::Signals), seen, batch: Vec::new() };
     let pass = in_pass(conn, "import signals", |c| {
         run.intake.begin(c)?;
         let checker = SignalChecker {
@@ -42,20 +42,15 @@ pub fn import_signals(
             received_at: storage::micros(opts.now),
             received_on: opts.today,
         };
-        let mut records = match Records::new(input, Format::Jsonl, &opts.file, FIELDS) {
-            Ok(records) => records,
-            Err(errors) => {
-                run.intake.fail(errors, on_error);
-                return run.intake.close(c);
-            }
-        };
-        while let Some(next) = records.next_record() {
-            let file = records.file().to_string();
-            match next.and_then(|f| checker.check(&file, &f)) {
+        let unreadable = |source| ImportError::Unreadable { file: opts.file.clone(), source };
+        let mut records = Records::new(input, Format::Jsonl, &opts.file, FIELDS).map_err(unreadable)?;
+        while let Some(next) = records.next_record().map_err(unreadable)? {
+            match next.and_then(|f| checker.check(&opts.file, &f).map(|s| (f.line, s))) {
                 Err(errors) => run.intake.fail(errors, on_error),
-                Ok(signal) if run.intake.writing() => run.take(c, signal)?,
+                Ok((line, signal)) if run.intake.writing() => run.take(c, line, signal)?,
                 Ok(_) => {}
             }
+            run.intake.keep_rejects(c)?;
         }
         run.flush(c)?;
         run.intake.close(c)
@@ -65,14 +60,14 @@ pub fn import_signals(
 
 struct Writer<'a> {
     intake: Intake<'a>,
-    seen: HashSet<String>,
+    seen: SeenIds,
     batch: Vec<NewSignal>,
 }
 
 impl Writer<'_> {
     /// Keeps a checked signal for the batch, unless one of its id came earlier in the file.
-    fn take(&mut self, c: &mut AnyConnection, signal: NewSignal) -> anyhow::Result<()> {
-        if !self.seen.insert(signal.id.as_str().to_string()) {
+    fn take(&mut self, c: &mut AnyConnection, line: u64, signal: NewSignal) -> anyhow::Result<()> {
+        if self.seen.first_line(signal.id.as_str(), line)?.is_some() {
             self.intake.counts.duplicates += 1;
             return Ok(());
         }

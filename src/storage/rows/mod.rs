@@ -55,9 +55,12 @@ impl<'r> RowReader<'r> {
         parsed.map_err(|e| self.fail(column, e))
     }
 
-    /// The error naming the row.
+    /// The error naming the row (by its key, unless that holds a personal number: a row
+    /// stored by an older version may).
     pub fn fail(&self, column: &'static str, why: impl std::fmt::Display) -> StoredDataError {
-        StoredDataError { table: self.table, row: self.row.to_string(), column, why: why.to_string() }
+        let row = crate::domain::ids::shown_key(&self.row.to_string())
+            .unwrap_or_else(|| "(its key withheld: it holds a personal number)".into());
+        StoredDataError { table: self.table, row, column, why: why.to_string() }
     }
 
     /// A unit key: never empty.

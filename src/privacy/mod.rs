@@ -1,7 +1,12 @@
 //! Personal numbers are stored only as HMAC-SHA-256 under a local key, so that signals can be
-//! matched to permits without the number ever being kept, logged or printed.
+//! matched to permits without the number ever being kept, logged or printed; one found where
+//! it does not belong (free text, a signal's data) is replaced by a marker made with the same
+//! key ([`redact`]).
 
-use crate::domain::ids::{EmployerRef, OrgNo, PersonalNumber, PnHash};
+mod redact;
+
+use crate::domain::ids::{EmployerRef, OrgNo, PnHash};
+use crate::domain::personal_number::PersonalNumber;
 use anyhow::{bail, Context};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -11,9 +16,11 @@ use std::path::Path;
 /// Bytes of a new key.
 const KEY_LEN: usize = 32;
 
-/// The hashing key. `Debug` never shows it.
+/// The hashing key, kept as HMAC's state after the key was absorbed, so that each of a
+/// million hashes of an import starts from it instead of hashing the key again. `Debug` never
+/// shows it.
 #[derive(Clone)]
-pub struct PnKey(Vec<u8>);
+pub struct PnKey(Hmac<Sha256>);
 
 impl std::fmt::Debug for PnKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,7 +48,7 @@ impl PnKey {
                 file.write_all(hex::encode(key).as_bytes())
                     .and_then(|_| file.sync_all())
                     .with_context(|| format!("cannot write the privacy key {}", path.display()))?;
-                Ok(PnKey(key.to_vec()))
+                Ok(PnKey::from_bytes(&key))
             }
             // Another process created it first: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load(path),
@@ -55,19 +62,20 @@ impl PnKey {
             .with_context(|| format!("cannot read the privacy key {}", path.display()))?;
         let key = hex::decode(text.trim()).ok().filter(|k| k.len() >= 16);
         match key {
-            Some(k) => Ok(PnKey(k)),
+            Some(k) => Ok(PnKey::from_bytes(&k)),
             None => bail!("{}: privacy key is not 32 bytes in hex", path.display()),
         }
     }
 
-    /// A key for tests.
+    /// The key of these bytes (the key file's, or a test's).
     pub fn from_bytes(bytes: &[u8]) -> PnKey {
-        PnKey(bytes.to_vec())
+        // HMAC takes a key of any length: a longer one is hashed, a shorter one padded.
+        let mac = <Hmac<Sha256> as Mac>::new_from_slice(bytes);
+        PnKey(mac.unwrap_or_else(|_| unreachable!("HMAC takes any key length")))
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        // HMAC accepts keys of any length, so this cannot fail.
-        <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length")
+        self.0.clone()
     }
 
     /// How an employer's organisation number is stored: as given for a company, keyed-hashed
@@ -97,9 +105,11 @@ mod tests {
     #[test]
     fn the_hash_is_the_same_for_every_spelling_and_differs_by_key() {
         let k = PnKey::from_bytes(b"k1k1k1k1k1k1k1k1");
-        let a = PersonalNumber::parse("19900101-1239").unwrap();
-        let b = PersonalNumber::parse("199001011239").unwrap();
+        let on = "2026-01-01".parse().unwrap();
+        let a = PersonalNumber::parse("19900101-1239", on).unwrap();
+        let b = PersonalNumber::parse("199001011239", on).unwrap();
         assert_eq!(k.hash(&a), k.hash(&b));
+        assert_eq!(k.hash(&a), k.hash(&PersonalNumber::parse("900101-1239", on).unwrap()));
         assert_ne!(k.hash(&a), PnKey::from_bytes(b"k2k2k2k2k2k2k2k2").hash(&a));
         assert!(!k.hash(&a).as_str().contains("199001011239"));
     }
@@ -119,7 +129,8 @@ mod tests {
         let path = dir.path().join("sub/privacy.key");
         let k1 = PnKey::load_or_create(&path).unwrap();
         let k2 = PnKey::load_or_create(&path).unwrap();
-        assert_eq!(k1.0, k2.0);
+        let pn = PersonalNumber::parse("19900101-1239", "2026-01-01".parse().unwrap()).unwrap();
+        assert_eq!(k1.hash(&pn), k2.hash(&pn));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
