@@ -231,11 +231,13 @@ pub(crate) fn by_key_lookups<T>(
 ) -> QueryResult<T> {
     use diesel::connection::SimpleConnection;
     c.batch_execute(
-        "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
+        "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; \
+         SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off",
     )?;
     let out = f(c);
     c.batch_execute(
-        "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT; SET LOCAL jit TO DEFAULT",
+        "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_mergejoin TO DEFAULT; \
+         SET LOCAL max_parallel_workers_per_gather TO DEFAULT; SET LOCAL jit TO DEFAULT",
     )?;
     out
 }

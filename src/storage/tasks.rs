@@ -33,6 +33,93 @@ impl Created {
     }
 }
 
+/// What an insert returns of each task it created.
+const RETURNING: (t::id, t::permit_id, t::cause, t::occasion) = (t::id, t::permit_id, t::cause, t::occasion);
+
+/// Tasks a PostgreSQL insert writes at once.
+const PG_INSERT_CHUNK: usize = 5_000;
+
+/// The PostgreSQL insert of new tasks: one statement over a column array each (`unnest`), so
+/// that a chunk binds 12 parameters, where a multi-row `VALUES` binds 12 a row and PostgreSQL
+/// parses and plans all of them (a fifth of a catch-up tick).
+fn insert_columns(
+    c: &mut diesel::PgConnection,
+    rows: &[NewTaskRow],
+) -> QueryResult<Vec<(i64, String, String, String)>> {
+    use diesel::sql_types::{Array, BigInt, Date, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Returned {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Text)]
+        permit_id: String,
+        #[diesel(sql_type = Text)]
+        cause: String,
+        #[diesel(sql_type = Text)]
+        occasion: String,
+    }
+    let n = rows.len();
+    let mut text: [Vec<&str>; 9] = std::array::from_fn(|_| Vec::with_capacity(n));
+    let (mut created_on, mut created_at, mut due_on) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    // Every field by name, none with `..`: a column added to the row and not here does not compile.
+    for NewTaskRow {
+        permit_id,
+        cause,
+        occasion,
+        unit,
+        priority,
+        reason,
+        legal_basis,
+        evidence,
+        created_on: on,
+        created_at: at,
+        due_on: due,
+        state,
+    } in rows
+    {
+        for (column, value) in text.iter_mut().zip([
+            permit_id,
+            cause,
+            occasion,
+            unit,
+            priority,
+            reason,
+            legal_basis,
+            evidence,
+            state,
+        ]) {
+            column.push(value.as_str());
+        }
+        created_on.push(*on);
+        created_at.push(*at);
+        due_on.push(*due);
+    }
+    let [permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, state] = text;
+    let returned: Vec<Returned> = diesel::sql_query(
+        "INSERT INTO tasks (permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, \
+         created_on, created_at, due_on, state) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::date[], $10::timestamp[], $11::date[], $12::text[]) \
+         ON CONFLICT (permit_id, cause, occasion) DO NOTHING \
+         RETURNING id, permit_id, cause, occasion",
+    )
+    .bind::<Array<Text>, _>(permit_id)
+    .bind::<Array<Text>, _>(cause)
+    .bind::<Array<Text>, _>(occasion)
+    .bind::<Array<Text>, _>(unit)
+    .bind::<Array<Text>, _>(priority)
+    .bind::<Array<Text>, _>(reason)
+    .bind::<Array<Text>, _>(legal_basis)
+    .bind::<Array<Text>, _>(evidence)
+    .bind::<Array<Date>, _>(created_on)
+    .bind::<Array<Timestamp>, _>(created_at)
+    .bind::<Array<Date>, _>(due_on)
+    .bind::<Array<Text>, _>(state)
+    .load(c)?;
+    Ok(returned.into_iter().map(|r| (r.id, r.permit_id, r.cause, r.occasion)).collect())
+}
+
 /// Inserts tasks, skipping any that exist, and returns those created by this call.
 pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Created>> {
     let rows: Vec<NewTaskRow> = tasks
@@ -40,20 +127,12 @@ pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Cr
         .map(NewTaskRow::try_from)
         .collect::<Result<_, _>>()
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    let returning = (t::id, t::permit_id, t::cause, t::occasion);
     let mut found: Vec<(i64, String, String, String)> = Vec::with_capacity(rows.len());
     match conn {
         // RETURNING gives exactly the rows a statement inserted, not those it skipped.
         AnyConnection::Postgresql(c) => {
-            for chunk in storage::chunks::<_, BATCH>(rows) {
-                found.extend(
-                    diesel::insert_into(t::tasks)
-                        .values(chunk.into_vec())
-                        .on_conflict((t::permit_id, t::cause, t::occasion))
-                        .do_nothing()
-                        .returning(returning)
-                        .get_results::<(i64, String, String, String)>(c)?,
-                );
+            for chunk in rows.chunks(PG_INSERT_CHUNK) {
+                found.extend(insert_columns(c, chunk)?);
             }
         }
         // INSERT OR IGNORE: SQLite's spelling of ON CONFLICT DO NOTHING for a batch.
@@ -62,11 +141,11 @@ pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Cr
                 found.extend(match chunk {
                     Chunk::Full(rows) => diesel::insert_or_ignore_into(t::tasks)
                         .values(rows)
-                        .returning(returning)
+                        .returning(RETURNING)
                         .get_results(c)?,
                     Chunk::Rest(rows) => diesel::insert_or_ignore_into(t::tasks)
                         .values(rows)
-                        .returning(returning)
+                        .returning(RETURNING)
                         .get_results(c)?,
                 });
             }
