@@ -137,15 +137,21 @@ def raw_load(b, engine, dumps):
         spent += time.perf_counter() - started
         for table, dump in dumps.items():
             cols = len(next(csv.reader(open(dump))))
-            sql = f"INSERT INTO {table} VALUES ({','.join('?' * cols)})"
+            row = f"({','.join('?' * cols)})"
+            # A prepared multi-row INSERT: 100 rows a statement, as the import writes them.
+            many = f"INSERT INTO {table} VALUES {','.join([row] * 100)}"
+            one = f"INSERT INTO {table} VALUES {row}"
             with open(dump, newline="") as f:
                 reader = csv.reader(f)
                 while True:
-                    chunk = [[None if v == NULL else v for v in row] for _, row in zip(range(20000), reader)]
+                    chunk = [[None if v == NULL else v for v in r] for _, r in zip(range(20000), reader)]
                     if not chunk:
                         break
+                    full = len(chunk) // 100 * 100
+                    groups = [sum(chunk[i:i + 100], []) for i in range(0, full, 100)]
                     started = time.perf_counter()
-                    con.executemany(sql, chunk)
+                    con.executemany(many, groups)
+                    con.executemany(one, chunk[full:])
                     spent += time.perf_counter() - started
         started = time.perf_counter()
         con.execute("PRAGMA threads = 1")

@@ -47,6 +47,14 @@ impl<'a> PermitChecker<'a> {
         PermitChecker { policy, key, file, today, seen: SeenIds::new(std::env::temp_dir()) }
     }
 
+    /// The checker, sizing its memory of the ids seen for a file of about `rows` records (0:
+    /// not known, as for standard input).
+    pub fn expecting(mut self, rows: u64) -> Self {
+        let rows = if rows == 0 { u64::MAX } else { rows };
+        self.seen = SeenIds::expecting(std::env::temp_dir(), rows);
+        self
+    }
+
     /// The file name used in messages.
     pub fn file(&self) -> &'a str {
         self.file

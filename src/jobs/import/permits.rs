@@ -60,7 +60,7 @@ pub fn import_permits(
     let mut run = Writer::new(policy, opts, now, storage::import_batch_size(&conn));
     let pass = std::thread::scope(|scope| {
         let (checked, to_write) = mpsc::sync_channel::<Vec<Checked>>(CHANNEL_BATCHES);
-        let checker = PermitChecker::new(policy, key, &opts.file, opts.today);
+        let checker = PermitChecker::new(policy, key, &opts.file, opts.today).expecting(expected_rows);
         let reading = scope.spawn(move || check_all(checker, input, format, &checked));
         in_pass(&mut conn, "import permits", |c| {
             sync_ground_schedules(c, policy)?;

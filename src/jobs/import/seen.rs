@@ -22,9 +22,17 @@ use std::path::PathBuf;
 /// full (7/8 of its 2^19 places).
 pub const GENERATION: usize = 458_752;
 
-/// Words (of 64 bits) of the Bloom filter over the ids written out: 32 MiB, whatever the
-/// file's length. With ten million ids it answers "maybe" for about one new id in 10,000.
+/// Words (of 64 bits) of the Bloom filter over the ids written out, at most: 32 MiB, whatever
+/// the file's length. With ten million ids it answers "maybe" for about one new id in 10,000.
 const BLOOM_WORDS: usize = 1 << 22;
+
+/// Bits of the filter per id a file is expected to hold, below [`BLOOM_WORDS`]: a register of
+/// two million takes 8 MiB, where the full size would hold ten million as well. More ids than
+/// expected only make the filter's rare "maybe" (a read of the run file) less rare.
+const BLOOM_BITS_PER_EXPECTED_ID: u64 = 32;
+
+/// The smallest filter: 64 KiB, one block per 64 bytes.
+const BLOOM_MIN_WORDS: usize = 1 << 13;
 
 /// Bits set per id, all in one 512-bit block (one cache line).
 const BLOOM_BITS_PER_ID: u32 = 8;
@@ -77,6 +85,8 @@ pub struct SeenIds {
     hashers: (RandomState, RandomState),
     recent: HashMap<Print, u64, BuildHasherDefault<PassThrough>>,
     bloom: Vec<u64>,
+    /// Words the filter gets at the first run (a power of two).
+    bloom_words: usize,
     runs: Vec<Run>,
     file: Option<File>,
     /// Entries written to `file` so far.
@@ -88,11 +98,24 @@ pub struct SeenIds {
 impl SeenIds {
     /// Nothing seen yet; runs, if any, are written to a temporary file in `dir`.
     pub fn new(dir: PathBuf) -> Self {
+        Self::expecting(dir, u64::MAX)
+    }
+
+    /// As [`SeenIds::new`], for a file expected to hold about `ids` ids: the filter is sized
+    /// for them, up to its full size.
+    pub fn expecting(dir: PathBuf, ids: u64) -> Self {
+        let words = ids.saturating_mul(BLOOM_BITS_PER_EXPECTED_ID) / 64;
+        let bloom_words = usize::try_from(words)
+            .unwrap_or(BLOOM_WORDS)
+            .clamp(BLOOM_MIN_WORDS, BLOOM_WORDS)
+            .next_power_of_two()
+            .min(BLOOM_WORDS);
         SeenIds {
             hashers: (RandomState::new(), RandomState::new()),
             // Grown as ids come, so that a feed of ten thousand signals takes a small map.
             recent: HashMap::with_hasher(BuildHasherDefault::default()),
             bloom: Vec::new(),
+            bloom_words,
             runs: Vec::new(),
             file: None,
             written: 0,
@@ -130,9 +153,10 @@ impl SeenIds {
         Ok(None)
     }
 
-    /// The word and bits of `print` in the filter: one block, eight bits in it.
-    fn bloom_bits(print: Print) -> impl Iterator<Item = (usize, u64)> {
-        let block = (print.0 as usize) & (BLOOM_WORDS / 8 - 1);
+    /// The word and bits of `print` in a filter of `words` words (a power of two): one block,
+    /// eight bits in it.
+    fn bloom_bits(words: usize, print: Print) -> impl Iterator<Item = (usize, u64)> {
+        let block = (print.0 as usize) & (words / 8 - 1);
         (0..BLOOM_BITS_PER_ID).map(move |i| {
             let bit = print.1.rotate_right(i * 9) & 511;
             (block * 8 + (bit / 64) as usize, 1u64 << (bit % 64))
@@ -140,13 +164,13 @@ impl SeenIds {
     }
 
     fn bloom_may_hold(&self, print: Print) -> bool {
-        Self::bloom_bits(print).all(|(word, mask)| self.bloom[word] & mask != 0)
+        Self::bloom_bits(self.bloom.len(), print).all(|(word, mask)| self.bloom[word] & mask != 0)
     }
 
     /// Writes the map out as a sorted run and empties it.
     fn spill(&mut self) -> io::Result<()> {
         if self.bloom.is_empty() {
-            self.bloom = vec![0; BLOOM_WORDS];
+            self.bloom = vec![0; self.bloom_words];
         }
         let mut entries: Vec<(Print, u64)> = self.recent.drain().collect();
         entries.sort_unstable_by_key(|e| e.0);
@@ -160,7 +184,7 @@ impl SeenIds {
             if i % BLOCK == 0 {
                 index.push(*print);
             }
-            for (word, mask) in Self::bloom_bits(*print) {
+            for (word, mask) in Self::bloom_bits(self.bloom.len(), *print) {
                 self.bloom[word] |= mask;
             }
             out.write_all(&print.0.to_le_bytes())?;
@@ -220,6 +244,22 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().next().is_none(),
             "the run file has no name to leave behind"
         );
+    }
+
+    #[test]
+    fn a_filter_sized_for_fewer_ids_than_come_stays_exact_and_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut seen = SeenIds::expecting(dir.path().to_path_buf(), 1_000);
+        let n = GENERATION * 2 + 10;
+        for i in 0..n {
+            assert_eq!(seen.first_line(&format!("W-{i}"), i as u64 + 2).unwrap(), None, "W-{i}");
+        }
+        assert_eq!(seen.bloom.len(), BLOOM_MIN_WORDS, "sized for the ids expected, not those that came");
+        for i in (0..n).step_by(9_973) {
+            assert_eq!(seen.first_line(&format!("W-{i}"), 1).unwrap(), Some(i as u64 + 2), "W-{i}");
+        }
+        assert_eq!(SeenIds::expecting(dir.path().to_path_buf(), 2_000_000).bloom_words, 1 << 20);
+        assert_eq!(SeenIds::new(dir.path().to_path_buf()).bloom_words, BLOOM_WORDS);
     }
 
     #[test]
