@@ -226,17 +226,19 @@ fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
 
 fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> anyhow::Result<i32> {
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
+    let today = today_in(now, settings.schedule.timezone);
+    let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     let opts = ImportOptions {
-        file: args.file,
+        file: crate::jobs::import::shown_path(&args.file, &key, today),
+        path: args.file,
         format: args.format.map(|f| match f {
             InputFormat::Csv => Format::Csv,
             InputFormat::Jsonl => Format::Jsonl,
         }),
         skip_invalid: args.skip_invalid,
         now,
-        today: today_in(now, settings.schedule.timezone),
+        today,
     };
-    let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     let mut conn = open(settings)?;
     let mut report_error = |e: &crate::jobs::import::read::RecordError| eprintln!("{e}");
     use crate::jobs::import::{permits, signals};

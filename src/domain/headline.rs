@@ -11,7 +11,7 @@ use super::task::Cause;
 /// The reason of a periodic review begins so; its occasion is its due date, shown anyway.
 const PERIODIC_REASON: &str = "Periodic review, occasion ";
 
-/// Words of §5.4's two income reasons that tell them apart.
+/// Words of the two income reasons (docs/REFERENCE.md §5.4) that tell them apart.
 const BELOW_THRESHOLD: &str = "below the threshold";
 const OTHER_EMPLOYER: &str = "not the permit's employer";
 

@@ -106,7 +106,8 @@ fn luhn_ok(ten: &[u32]) -> bool {
     sum % 10 == 0
 }
 
-/// Every personal number written in `text` in a form of §2.4, with its place (byte offsets).
+/// Every personal number written in `text` in a form of docs/REFERENCE.md §2.4, with its place
+/// (byte offsets).
 ///
 /// A number counts only as a whole run of digits, so `UT-2025-134730` holds none and
 /// `x199001011239y` one: a run of 10 or 12 digits, or of 6 or 8 digits, a `-` or `+`, and

@@ -1,9 +1,10 @@
 //! The sweep: personal numbers planted in every field of every input a hostile or careless
 //! sender could fill — identifiers, the personal-number fields in all their forms, free text,
 //! a sole trader's employer number, a signal's data (keys, values, numbers, arrays, nested),
-//! column and key names, values in the wrong column, a caseworker's note — and then every
-//! output read: every command's table and JSON, `history`, `rejects`, the digests over SMTP and
-//! as files, and every log line at trace level, of the one-shot commands and of the daemon.
+//! column and key names, values in the wrong column, a caseworker's note, a file's name — and
+//! then every output read: every command's table and JSON, `history`, `rejects`, the digests
+//! over SMTP and as files, and every log line at trace level, of the one-shot commands and of
+//! the daemon.
 //! Not one of the numbers, in any of its spellings, may appear. The database is read too: none
 //! may be stored in clear.
 
@@ -127,7 +128,9 @@ both_engines!(
         assert_eq!(traced(&env, &["notify", "--now", "2026-07-01"], &mut seen).code(), 0, "{seen}");
         // The daemon at trace level: its catch-up tick, a digest over SMTP, then a file digest.
         let csv = format!("{}UT-20,P-20,{},work,2025-07-02,,,,,,x\n", permits_csv(&planted).lines().next().unwrap().to_string() + "\n", planted.holders[4]);
-        traced(&env, &["import", "permits", "--skip-invalid", &env.file("p2.csv", &csv)], &mut seen);
+        // A file named with a personal number: named by its marker.
+        let named = format!("register-{}.csv", spellings(&planted.strays[5])[1]);
+        traced(&env, &["import", "permits", "--skip-invalid", &env.file(&named, &csv)], &mut seen);
         daemon_until_notified(&env, &format!("{}[schedule]\ndigest = \"*/1 * * * * *\"\n", smtp(server.port)), &mut seen);
         for args in [
             vec!["tasks", "--state", "all"],

@@ -219,6 +219,7 @@ impl Bench {
         self.measure(|c, s| {
             let key = permit_followup::privacy::PnKey::load_or_create(&key_file).unwrap();
             let opts = permit_followup::jobs::import::ImportOptions {
+                path: file.to_string(),
                 file: file.to_string(),
                 format: None,
                 skip_invalid: false,

@@ -10,13 +10,17 @@ mod seen;
 pub mod signals;
 
 use crate::domain::import::{ImportCounts, ImportKind, Reject};
+use crate::privacy::PnKey;
 use crate::storage::{imports, AnyConnection};
 use read::{Format, RecordError};
 
 /// Where an import reads from and how it treats bad records.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    /// A file path, or `-` for standard input.
+    /// A file path, or `-` for standard input: what is read.
+    pub path: String,
+    /// The file as messages, the import's record and its rejects name it: the path with any
+    /// personal number in it replaced by its marker ([`shown_path`]).
     pub file: String,
     /// Overrides the format implied by the file name.
     pub format: Option<Format>,
@@ -66,19 +70,26 @@ pub enum ImportError {
     },
 }
 
+/// `path` as an import names it: a personal number in a file's name (a register exported as
+/// `19900101-1239.csv`) is replaced by its marker (docs/REFERENCE.md §2.4) in every message,
+/// in `imports.file` and in `rejects.file`, as anywhere else.
+pub fn shown_path(path: &str, key: &PnKey, today: chrono::NaiveDate) -> String {
+    key.redact_text(path, today).unwrap_or_else(|| path.to_string())
+}
+
 impl ImportOptions {
     /// The format to read: the given one, else the file name's, else `default` for stdin.
     pub fn format_or(&self, default: Format) -> Result<Format, ImportError> {
-        match (self.format, Format::from_name(&self.file)) {
+        match (self.format, Format::from_name(&self.path)) {
             (Some(f), _) | (None, Some(f)) => Ok(f),
-            (None, None) if self.file == "-" => Ok(default),
+            (None, None) if self.path == "-" => Ok(default),
             (None, None) => Err(ImportError::UnknownFormat { file: self.file.clone() }),
         }
     }
 
     /// Opens the input.
     fn open(&self) -> Result<Box<dyn std::io::Read + Send>, ImportError> {
-        read::open(&self.file).map_err(|source| ImportError::Unreadable { file: self.file.clone(), source })
+        read::open(&self.path).map_err(|source| ImportError::Unreadable { file: self.file.clone(), source })
     }
 }
 

@@ -53,7 +53,7 @@ pub fn import_permits(
     let format = opts.format_or(Format::Csv)?;
     let input = opts.open()?;
     let now = storage::micros(opts.now);
-    let expected_rows = std::fs::metadata(&opts.file).map_or(0, |m| m.len() / BYTES_PER_ROW);
+    let expected_rows = std::fs::metadata(&opts.path).map_or(0, |m| m.len() / BYTES_PER_ROW);
     let started = std::time::Instant::now();
     let mut conn = LoadSession::begin(conn, expected_rows)?;
     tracing::debug!(rollback_journal = conn.journal_switched(), "import begins");
