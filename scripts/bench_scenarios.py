@@ -203,8 +203,8 @@ def raw_tick(b, engine, day):
         now, occ = "timestamp '2027-03-01 11:00:00'", "r.occasion::text"
     statements = [
         "BEGIN",
-        "INSERT INTO tasks (permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, created_on, created_at, due_on, state) "
-        f"SELECT p.permit_id, 'periodic_review', {occ}, COALESCE(p.unit, {unit}), 'normal', 'Periodic review, occasion ' || {occ}, "
+        "INSERT INTO tasks (permit_id, cause, occasion, ground, unit, priority, reason, legal_basis, evidence, created_on, created_at, due_on, state) "
+        f"SELECT p.permit_id, 'periodic_review', {occ}, p.ground, COALESCE(p.unit, {unit}), 'normal', 'Periodic review, occasion ' || {occ}, "
         f"'UtlL 7 kap. 3 §', '[{{\"occasion\":\"' || {occ} || '\"}}]', '{t}', {now}, r.occasion, 'open' "
         f"FROM reviews r JOIN permits p ON p.permit_id = r.permit_id WHERE r.due_on <= '{t}' AND p.status = 'active'",
         "INSERT INTO audit_events (permit_id, at, event, task_id, detail) "
@@ -423,10 +423,10 @@ def naive_sql(engine, day):
         occasion = f"(p.valid_from + ((({months}) / g.months) * g.months) * interval '1 month')::date"
         lead_ok = f"o.occasion - 14 <= date '{t}'"
     return (
-        "INSERT INTO tasks (permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, created_on, created_at, due_on, state) "
-        "SELECT o.permit_id, 'periodic_review', o.occasion, o.unit, 'normal', 'Periodic review', 'UtlL', '[]', "
+        "INSERT INTO tasks (permit_id, cause, occasion, ground, unit, priority, reason, legal_basis, evidence, created_on, created_at, due_on, state) "
+        "SELECT o.permit_id, 'periodic_review', o.occasion, o.ground, o.unit, 'normal', 'Periodic review', 'UtlL', '[]', "
         f"'{t}', '{t} 11:00:00', o.occasion, 'open' FROM ("
-        f"SELECT p.permit_id, COALESCE(p.unit, g.unit) AS unit, {occasion} AS occasion FROM permits p "
+        f"SELECT p.permit_id, p.ground, COALESCE(p.unit, g.unit) AS unit, {occasion} AS occasion FROM permits p "
         f"JOIN ({grounds}) g ON g.ground = p.ground WHERE p.status = 'active' AND {months} >= g.months) o "
         f"WHERE {lead_ok} AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.permit_id = o.permit_id "
         "AND t.cause = 'periodic_review' AND t.occasion = CAST(o.occasion AS TEXT))"

@@ -354,7 +354,7 @@ fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>) -> String {
 /// What each figure means.
 const DEFINITIONS: &str = "<h2>Definitions</h2>\n<dl>\n\
 <dt>Task</dt><dd>A follow-up case flagged for a caseworker: a periodic review of a permit, or a signal (a population-register change, a report from a university or an employer, an income declaration) that may bear on the permit. A task never decides a revocation.</dd>\n\
-<dt>Tasks created</dt><dd>Tasks created on a day of the period, by the responsible unit, the ground of the permit and the cause (periodic_review or the signal's kind).</dd>\n\
+<dt>Tasks created</dt><dd>Tasks created on a day of the period, by the responsible unit, the ground of the permit when the task was created and the cause (periodic_review or the signal's kind).</dd>\n\
 <dt>Tasks closed</dt><dd>Tasks closed on a day of the period, by outcome: revocation_initiated (a caseworker started revocation proceedings), no_action (reviewed, nothing to do), referred (handed to another unit or authority), permit_inactive (closed by the system because the permit was revoked, expired or withdrawn first).</dd>\n\
 <dt>Open at end</dt><dd>Tasks created on or before the period's last day and not closed by its end.</dd>\n\
 <dt>Overdue at end</dt><dd>Of those, the tasks due on or before the period's last day.</dd>\n\

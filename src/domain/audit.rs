@@ -156,6 +156,7 @@ mod tests {
             permit_id: permit.clone(),
             cause: Cause::PeriodicReview,
             occasion: Occasion::Date("2026-07-15".parse().unwrap()),
+            ground: "study".into(),
             unit: "study".into(),
             priority: Priority::Normal,
             reason: "Periodic review, occasion 2026-07-15".into(),

@@ -34,6 +34,60 @@ pub struct ReportCounts {
     pub digests: BTreeMap<String, u64>,
 }
 
+/// What `report` reads of a task: enough to count it towards every figure of a period.
+/// Storage reads these in one pass over the tasks and hands each distinct one over once, with
+/// how many tasks share it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskFacts {
+    /// The responsible unit.
+    pub unit: String,
+    /// The permit's ground when the task was created.
+    pub ground: String,
+    /// The cause.
+    pub cause: String,
+    /// The local date it was created on.
+    pub created_on: NaiveDate,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// Whether it is open now.
+    pub open: bool,
+    /// The local date it was closed on, and how, once closed.
+    pub closed: Option<(NaiveDate, Outcome)>,
+}
+
+impl ReportCounts {
+    /// Counts `n` tasks alike in `t` towards the figures of the period `from`..=`to`:
+    /// created in it (by unit, ground and cause, and by day), closed in it (by outcome, by
+    /// day, and by days from creation to closing), open at its end (and overdue then: due on
+    /// or before its last day), and open the day before it.
+    pub fn count_tasks(&mut self, t: &TaskFacts, n: u64, (from, to): (NaiveDate, NaiveDate)) {
+        let within = |day: NaiveDate| from <= day && day <= to;
+        let closed_on = t.closed.map(|(day, _)| day);
+        if within(t.created_on) {
+            *self.created.entry((t.unit.clone(), t.ground.clone(), t.cause.clone())).or_default() += n;
+            *self.created_by_day.entry((t.unit.clone(), t.created_on)).or_default() += n;
+        }
+        if let Some((day, outcome)) = t.closed.filter(|(day, _)| within(*day)) {
+            *self.closed.entry((t.unit.clone(), outcome)).or_default() += n;
+            *self.closed_by_day.entry((t.unit.clone(), day)).or_default() += n;
+            let days = (day - t.created_on).num_days();
+            *self.days_to_close.entry((t.unit.clone(), t.cause.clone(), days)).or_default() += n;
+        }
+        // Open on a day: created by then, and still open, or closed only after it.
+        let open_after =
+            |day: NaiveDate| t.created_on <= day && (t.open || closed_on.is_some_and(|c| c > day));
+        if open_after(to) {
+            *self.open_at_end.entry(t.unit.clone()).or_default() += n;
+            if t.due_on <= to {
+                *self.overdue_at_end.entry(t.unit.clone()).or_default() += n;
+            }
+        }
+        if from.pred_opt().is_some_and(open_after) {
+            *self.open_before.entry(t.unit.clone()).or_default() += n;
+        }
+    }
+}
+
 /// The days from creation to closing of a set of tasks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Distribution {
@@ -167,5 +221,41 @@ mod tests {
             ]
         );
         assert_eq!(w["work"].iter().map(|x| x.open).sum::<u64>(), 0);
+    }
+
+    #[test]
+    fn a_task_counts_towards_each_figure_its_dates_fall_in() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let period = (d("2027-01-04"), d("2027-01-31"));
+        let task = |created: &str, due: &str, closed: Option<(&str, Outcome)>| TaskFacts {
+            unit: "work".into(),
+            ground: "work".into(),
+            cause: "income_reported".into(),
+            created_on: d(created),
+            due_on: d(due),
+            open: closed.is_none(),
+            closed: closed.map(|(day, o)| (d(day), o)),
+        };
+        let mut c = ReportCounts::default();
+        // Created before the period, closed in it after 30 days: open before, closed, not open at the end.
+        c.count_tasks(&task("2026-12-20", "2027-01-03", Some(("2027-01-19", Outcome::Referred))), 2, period);
+        // Created in it and still open, due by its end: created, open and overdue at the end.
+        c.count_tasks(&task("2027-01-10", "2027-01-24", None), 3, period);
+        // Created in it, closed after it: created, open at the end, not overdue (due later).
+        c.count_tasks(&task("2027-01-31", "2027-02-14", Some(("2027-02-02", Outcome::NoAction))), 1, period);
+        // Closed the day before the period: counted nowhere.
+        c.count_tasks(&task("2026-12-01", "2026-12-15", Some(("2027-01-03", Outcome::NoAction))), 7, period);
+        let key = ("work".to_string(), "work".to_string(), "income_reported".to_string());
+        assert_eq!(c.created, BTreeMap::from([(key, 4)]));
+        assert_eq!(c.created_by_day.len(), 2);
+        assert_eq!(c.closed, BTreeMap::from([(("work".to_string(), Outcome::Referred), 2)]));
+        assert_eq!(c.closed_by_day, BTreeMap::from([(("work".to_string(), d("2027-01-19")), 2)]));
+        assert_eq!(
+            c.days_to_close,
+            BTreeMap::from([(("work".to_string(), "income_reported".to_string(), 30), 2)])
+        );
+        assert_eq!(c.open_before, BTreeMap::from([("work".to_string(), 2)]));
+        assert_eq!(c.open_at_end, BTreeMap::from([("work".to_string(), 4)]));
+        assert_eq!(c.overdue_at_end, BTreeMap::from([("work".to_string(), 3)]));
     }
 }

@@ -186,6 +186,8 @@ pub struct NewTask {
     pub cause: Cause,
     /// What for, within the cause.
     pub occasion: Occasion,
+    /// The permit's ground when the task is created (what `report` counts it under).
+    pub ground: String,
     /// The responsible unit.
     pub unit: String,
     /// How urgent.

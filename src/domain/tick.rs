@@ -66,6 +66,8 @@ pub struct ReviewTask<'a, K = PermitId> {
     pub owed_since: NaiveDate,
     /// The occasion, also the due date.
     pub occasion: NaiveDate,
+    /// The permit's ground.
+    pub ground: &'a str,
     /// The responsible unit.
     pub unit: &'a str,
     /// The ground's priority.
@@ -108,6 +110,7 @@ impl ReviewTask<'_, &PermitId> {
             permit_id: (*self.permit_id).clone(),
             cause: Cause::PeriodicReview,
             occasion: Occasion::Date(self.occasion),
+            ground: self.ground.to_string(),
             unit: self.unit.to_string(),
             priority: self.priority,
             reason: format!("Periodic review, occasion {}", self.occasion),
@@ -145,6 +148,7 @@ pub fn plan_periodic<'a, K: Ord>(
                 permit_id: permit.permit_id,
                 owed_since: permit.owed_since,
                 occasion,
+                ground: permit.ground,
                 unit: permit.unit.unwrap_or(&ground.unit),
                 priority: ground.priority,
                 legal_basis: &ground.legal_basis,

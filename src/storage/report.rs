@@ -1,14 +1,15 @@
-//! What `report` counts, each figure one aggregate query over the period (docs/REFERENCE.md
-//! §7); the meaning of the counts is `domain::report`'s. Reads only.
+//! What `report` counts (docs/REFERENCE.md §7): the tasks in one pass, signals and digests in
+//! an aggregate query each; the meaning of the counts is `domain::report`'s. Reads only.
 
+use super::schema::tasks::dsl as t;
 use super::AnyConnection;
-use crate::domain::report::ReportCounts;
+use crate::domain::report::{ReportCounts, TaskFacts};
 use crate::domain::signal::SignalState;
 use crate::domain::task::{Outcome, TaskState};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text, Timestamp};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(QueryableByName)]
 struct Keyed {
@@ -16,30 +17,6 @@ struct Keyed {
     a: String,
     #[diesel(sql_type = Text)]
     b: String,
-    #[diesel(sql_type = Text)]
-    c: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Daily {
-    #[diesel(sql_type = Text)]
-    unit: String,
-    #[diesel(sql_type = Date)]
-    day: NaiveDate,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Lag {
-    #[diesel(sql_type = Text)]
-    unit: String,
-    #[diesel(sql_type = Text)]
-    cause: String,
-    #[diesel(sql_type = BigInt)]
-    days: i64,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
@@ -48,14 +25,8 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// Rows of a three-key count query over `from`..=`to` (the query names them `$1` and `$2`).
+/// Rows of a two-key count query over `from`..=`to` (the query names them `$1` and `$2`).
 fn keyed(conn: &mut AnyConnection, sql: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<Keyed>> {
-    let sql = spelled(conn, sql);
-    crate::on_engine!(conn, c => diesel::sql_query(&sql).bind::<Date, _>(from).bind::<Date, _>(to).load(c))
-}
-
-/// Rows of a (unit, day) count query over `from`..=`to`.
-fn daily(conn: &mut AnyConnection, sql: &str, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<Daily>> {
     let sql = spelled(conn, sql);
     crate::on_engine!(conn, c => diesel::sql_query(&sql).bind::<Date, _>(from).bind::<Date, _>(to).load(c))
 }
@@ -76,44 +47,11 @@ pub fn counts(
     (from, to): (NaiveDate, NaiveDate),
     (sent_from, sent_to): (NaiveDateTime, NaiveDateTime),
 ) -> anyhow::Result<ReportCounts> {
-    let open = TaskState::Open.as_str();
     let mut out = ReportCounts::default();
-    let created = "SELECT t.unit AS a, COALESCE(p.ground, '') AS b, t.cause AS c, COUNT(*) AS n FROM tasks t \
-                   LEFT JOIN permits p ON p.permit_id = t.permit_id WHERE t.created_on BETWEEN $1 AND $2 GROUP BY t.unit, p.ground, t.cause";
-    for r in keyed(conn, created, from, to)? {
-        out.created.insert((r.a, r.b, r.c), count(r.n));
+    for (row, n) in task_tally(conn, from, to)? {
+        out.count_tasks(&row.into_facts()?, n, (from, to));
     }
-    let closed = "SELECT unit AS a, outcome AS b, '' AS c, COUNT(*) AS n FROM tasks WHERE closed_on BETWEEN $1 AND $2 GROUP BY unit, outcome";
-    for r in keyed(conn, closed, from, to)? {
-        let outcome = Outcome::parse(&r.b)
-            .ok_or_else(|| anyhow::anyhow!("stored data: tasks: outcome {:?} is not an outcome", r.b))?;
-        out.closed.insert((r.a, outcome), count(r.n));
-    }
-    let at_end = format!(
-        "SELECT unit AS a, CASE WHEN due_on <= $2 THEN 'overdue' ELSE '' END AS b, '' AS c, COUNT(*) AS n FROM tasks \
-         WHERE created_on <= $2 AND (state = '{open}' OR closed_on > $2) AND $1 <= $2 GROUP BY unit, b"
-    );
-    for r in keyed(conn, &at_end, from, to)? {
-        *out.open_at_end.entry(r.a.clone()).or_default() += count(r.n);
-        if r.b == "overdue" {
-            *out.overdue_at_end.entry(r.a).or_default() += count(r.n);
-        }
-    }
-    let before = format!(
-        "SELECT unit AS a, '' AS b, '' AS c, COUNT(*) AS n FROM tasks WHERE created_on < $1 AND (state = '{open}' OR closed_on >= $1) \
-         AND $1 <= $2 GROUP BY unit"
-    );
-    for r in keyed(conn, &before, from, to)? {
-        out.open_before.insert(r.a, count(r.n));
-    }
-    for r in daily(conn, "SELECT unit, created_on AS day, COUNT(*) AS n FROM tasks WHERE created_on BETWEEN $1 AND $2 GROUP BY unit, created_on", from, to)? {
-        out.created_by_day.insert((r.unit, r.day), count(r.n));
-    }
-    for r in daily(conn, "SELECT unit, closed_on AS day, COUNT(*) AS n FROM tasks WHERE closed_on BETWEEN $1 AND $2 GROUP BY unit, closed_on", from, to)? {
-        out.closed_by_day.insert((r.unit, r.day), count(r.n));
-    }
-    out.days_to_close = days_to_close(conn, from, to)?;
-    let signals = "SELECT kind AS a, state AS b, '' AS c, COUNT(*) AS n FROM signals WHERE received_on BETWEEN $1 AND $2 GROUP BY kind, state";
+    let signals = "SELECT kind AS a, state AS b, COUNT(*) AS n FROM signals WHERE received_on BETWEEN $1 AND $2 GROUP BY kind, state";
     for r in keyed(conn, signals, from, to)? {
         let state = SignalState::parse(&r.b)
             .ok_or_else(|| anyhow::anyhow!("stored data: signals: state {:?} is not a state", r.b))?;
@@ -123,29 +61,75 @@ pub fn counts(
     Ok(out)
 }
 
-/// Tasks closed in the period by (unit, cause, whole days from creation to closing).
-fn days_to_close(
+/// What a report reads of a task, as stored.
+type TaskKey = (String, String, String, NaiveDate, NaiveDate, String, Option<NaiveDate>, Option<String>);
+
+/// A task as `report` reads it, as stored.
+#[derive(PartialEq, Eq, Hash)]
+struct TaskTally(TaskKey);
+
+impl TaskTally {
+    fn into_facts(self) -> anyhow::Result<TaskFacts> {
+        let (unit, ground, cause, created_on, due_on, state, closed_on, outcome) = self.0;
+        let state = TaskState::parse(&state)
+            .ok_or_else(|| anyhow::anyhow!("stored data: tasks: state {state:?} is not a task state"))?;
+        let closed = match (closed_on, outcome) {
+            (None, _) => None,
+            (Some(day), Some(word)) => Some((
+                day,
+                Outcome::parse(&word).ok_or_else(|| {
+                    anyhow::anyhow!("stored data: tasks: outcome {word:?} is not an outcome")
+                })?,
+            )),
+            (Some(day), None) => {
+                anyhow::bail!("stored data: tasks: a task of unit {unit} closed on {day} has no outcome")
+            }
+        };
+        Ok(TaskFacts { unit, ground, cause, created_on, due_on, open: state == TaskState::Open, closed })
+    }
+}
+
+/// Every task a report on `from`..=`to` counts — created by its end and open or closed on or
+/// after its first day, or created or closed within it — in one pass over `tasks`, tallied by
+/// what the report reads of them: a report over a year reads a million tasks once, not once a
+/// figure, and memory holds one entry per distinct tally, not per task. Rows are streamed (on
+/// PostgreSQL row by row, which libpq would otherwise hold whole).
+fn task_tally(
     conn: &mut AnyConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<BTreeMap<(String, String, i64), u64>> {
-    let rows: Vec<Lag> = match conn {
-        AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT unit, cause, (closed_on - created_on)::bigint AS days, COUNT(*) AS n FROM tasks \
-             WHERE closed_on BETWEEN $1 AND $2 GROUP BY unit, cause, days",
-        )
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .load(c)?,
-        AnyConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT unit, cause, CAST(julianday(closed_on) - julianday(created_on) AS INTEGER) AS days, COUNT(*) AS n FROM tasks \
-             WHERE closed_on BETWEEN ?1 AND ?2 GROUP BY unit, cause, days",
-        )
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .load(c)?,
-    };
-    Ok(rows.into_iter().map(|r| ((r.unit, r.cause, r.days), count(r.n))).collect())
+) -> QueryResult<HashMap<TaskTally, u64>> {
+    let open = t::state.eq(TaskState::Open.as_str());
+    let counted = t::created_on
+        .le(to)
+        .and(open.or(t::closed_on.ge(from)))
+        .or(t::created_on.between(from, to))
+        .or(t::closed_on.between(from, to));
+    let query = t::tasks.filter(counted).select((
+        t::unit,
+        t::ground,
+        t::cause,
+        t::created_on,
+        t::due_on,
+        t::state,
+        t::closed_on,
+        t::outcome,
+    ));
+    let mut tally: HashMap<TaskTally, u64> = HashMap::new();
+    let mut add = |row: TaskKey| *tally.entry(TaskTally(row)).or_default() += 1;
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            for row in query.load_iter::<TaskKey, diesel::pg::PgRowByRowLoadingMode>(c)? {
+                add(row?);
+            }
+        }
+        AnyConnection::Sqlite(c) => {
+            for row in query.load_iter::<TaskKey, diesel::connection::DefaultLoadingMode>(c)? {
+                add(row?);
+            }
+        }
+    }
+    Ok(tally)
 }
 
 /// Digests accepted between two instants, by unit.

@@ -64,6 +64,7 @@ diesel::table! {
         digest_id -> Nullable<BigInt>,
         notified_at -> Nullable<Timestamp>,
         closed_on -> Nullable<Date>,
+        ground -> Text,
     }
 }
 

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
-/// Rows a batch insert carries at most (12 columns).
+/// Rows a batch insert carries at most (13 columns).
 const BATCH: usize = 2_000;
 
 /// A task that was created: its id and key.
@@ -40,7 +40,7 @@ const RETURNING: (t::id, t::permit_id, t::cause, t::occasion) = (t::id, t::permi
 const PG_INSERT_CHUNK: usize = 5_000;
 
 /// The PostgreSQL insert of new tasks: one statement over a column array each (`unnest`), so
-/// that a chunk binds 12 parameters, where a multi-row `VALUES` binds 12 a row and PostgreSQL
+/// that a chunk binds 13 parameters, where a multi-row `VALUES` binds 13 a row and PostgreSQL
 /// parses and plans all of them (a fifth of a catch-up tick).
 fn insert_columns(
     c: &mut diesel::PgConnection,
@@ -59,7 +59,7 @@ fn insert_columns(
         occasion: String,
     }
     let n = rows.len();
-    let mut text: [Vec<&str>; 9] = std::array::from_fn(|_| Vec::with_capacity(n));
+    let mut text: [Vec<&str>; 10] = std::array::from_fn(|_| Vec::with_capacity(n));
     let (mut created_on, mut created_at, mut due_on) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     // Every field by name, none with `..`: a column added to the row and not here does not compile.
@@ -67,6 +67,7 @@ fn insert_columns(
         permit_id,
         cause,
         occasion,
+        ground,
         unit,
         priority,
         reason,
@@ -82,6 +83,7 @@ fn insert_columns(
             permit_id,
             cause,
             occasion,
+            ground,
             unit,
             priority,
             reason,
@@ -95,18 +97,19 @@ fn insert_columns(
         created_at.push(*at);
         due_on.push(*due);
     }
-    let [permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, state] = text;
+    let [permit_id, cause, occasion, ground, unit, priority, reason, legal_basis, evidence, state] = text;
     let returned: Vec<Returned> = diesel::sql_query(
-        "INSERT INTO tasks (permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence, \
+        "INSERT INTO tasks (permit_id, cause, occasion, ground, unit, priority, reason, legal_basis, evidence, \
          created_on, created_at, due_on, state) \
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-         $7::text[], $8::text[], $9::date[], $10::timestamp[], $11::date[], $12::text[]) \
+         $7::text[], $8::text[], $9::text[], $10::date[], $11::timestamp[], $12::date[], $13::text[]) \
          ON CONFLICT (permit_id, cause, occasion) DO NOTHING \
          RETURNING id, permit_id, cause, occasion",
     )
     .bind::<Array<Text>, _>(permit_id)
     .bind::<Array<Text>, _>(cause)
     .bind::<Array<Text>, _>(occasion)
+    .bind::<Array<Text>, _>(ground)
     .bind::<Array<Text>, _>(unit)
     .bind::<Array<Text>, _>(priority)
     .bind::<Array<Text>, _>(reason)

@@ -209,6 +209,7 @@ impl Batch<'_> {
                     permit_id: permit.id.clone(),
                     cause: key.1.clone(),
                     occasion: Occasion::Signal(signal.id.clone()),
+                    ground: permit.ground.clone(),
                     unit,
                     priority: rule.priority,
                     reason: task.reason,

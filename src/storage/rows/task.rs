@@ -18,6 +18,8 @@ pub struct NewTaskRow {
     pub cause: String,
     /// The occasion date or the signal id.
     pub occasion: String,
+    /// The permit's ground.
+    pub ground: String,
     /// Unit.
     pub unit: String,
     /// Priority word.
@@ -48,6 +50,7 @@ impl TryFrom<&NewTask> for NewTaskRow {
             permit_id: t.permit_id.as_str().to_string(),
             cause: t.cause.as_str().to_string(),
             occasion: t.occasion.to_string(),
+            ground: t.ground.clone(),
             unit: t.unit.clone(),
             priority: t.priority.as_str().to_string(),
             reason: t.reason.clone(),
