@@ -2,7 +2,9 @@
 //! receipt, becomes tasks for the active permits of its person whose ground its rule concerns
 //! — or further evidence on an open task of the same cause. Signal tasks are never held back by
 //! capacity (they count against it). A signal whose person has no permit stays pending until
-//! `unmatched_after`.
+//! `unmatched_after`; a tick looks at it again only after a permit import (or a number linked
+//! to a person), or when it may be given up on, so a day of waiting signals costs an idle tick
+//! nothing.
 //!
 //! Load, decide, write: the batch is read in a few queries (persons by number, their permits,
 //! their open tasks), decided by [`decide`] in memory, and written in a few more, so a daily
@@ -13,7 +15,9 @@
 use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::ids::{PersonId, PnHash, TaskId};
 use crate::domain::policy::Policy;
-use crate::domain::signal::{decide, Decisions, Known, Signal, SignalState, Subject};
+use crate::domain::signal::{
+    decide, unmatched_if_received_by, Decisions, Known, Signal, SignalState, Subject,
+};
 use crate::domain::task::Evidence;
 use crate::storage::signals as store;
 use crate::storage::tasks::{self, Created};
@@ -45,13 +49,24 @@ pub fn process_signals(
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> anyhow::Result<SignalReport> {
-    let pending = store::pending(c)?;
-    if pending.is_empty() {
+    let waiting = store::count_pending(c)?;
+    if waiting == 0 {
         return Ok(SignalReport::default());
     }
-    let known = load(c, &pending)?;
-    let decisions = decide(policy, &pending, known, today, now);
-    write(c, &pending, decisions, now)
+    let latest = store::latest_permit_import(c)?;
+    let pending = store::pending_to_try(c, latest, unmatched_if_received_by(policy, today))?;
+    let skipped = waiting.saturating_sub(pending.len() as u64);
+    let mut report = SignalReport {
+        pending: count(usize::try_from(skipped).unwrap_or(usize::MAX)),
+        ..SignalReport::default()
+    };
+    if !pending.is_empty() {
+        let known = load(c, &pending)?;
+        let decisions = decide(policy, &pending, known, today, now);
+        let tried = write(c, &pending, decisions, now, latest)?;
+        report = SignalReport { pending: report.pending.saturating_add(tried.pending), ..tried };
+    }
+    Ok(report)
 }
 
 /// Reads what the batch reaches: the persons of its numbers, every permit of its persons, and
@@ -98,10 +113,19 @@ fn write(
     pending: &[Signal],
     d: Decisions,
     now: NaiveDateTime,
+    latest: i64,
 ) -> anyhow::Result<SignalReport> {
     let mut report = SignalReport { pending: d.still_pending, ..SignalReport::default() };
     for (hash, person) in &d.links {
         store::link_number(c, hash, person)?;
+    }
+    // The signals still waiting were tried against every permit as of the import `latest` —
+    // unless this batch linked numbers to persons, which may reach some of them next time.
+    if d.links.is_empty() {
+        let done: std::collections::HashSet<i64> =
+            d.processed.iter().map(|(seq, _)| *seq).chain(d.unmatched.iter().copied()).collect();
+        let waiting: Vec<i64> = pending.iter().map(|s| s.seq).filter(|seq| !done.contains(seq)).collect();
+        store::set_tried(c, &waiting, latest)?;
     }
     let created: HashMap<(String, String, String), TaskId> = tasks::insert(c, &d.new_tasks)?
         .into_iter()

@@ -122,6 +122,7 @@ diesel::table! {
         state -> Text,
         processed_at -> Nullable<Timestamp>,
         outcome -> Nullable<Text>,
+        tried_at_import -> Nullable<BigInt>,
     }
 }
 

@@ -8,7 +8,7 @@ use super::AnyConnection;
 use crate::domain::ids::{PersonId, PnHash};
 use crate::domain::permit::Permit;
 use crate::domain::signal::{NewSignal, Signal, SignalState};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::HashSet;
 
@@ -30,9 +30,50 @@ pub fn known_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<HashSet<
     Ok(found.into_iter().collect())
 }
 
-/// Pending signals in order of receipt.
-pub fn pending(conn: &mut AnyConnection) -> anyhow::Result<Vec<Signal>> {
-    list(conn, Some(SignalState::Pending))
+/// How many signals are pending (read from the index on state alone).
+pub fn count_pending(conn: &mut AnyConnection) -> QueryResult<u64> {
+    let n: i64 = s::signals.filter(s::state.eq(SignalState::Pending.as_str())).count().get_result(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The latest permit import's id (0 before the first): a pending signal tried since then has
+/// no new permit to find.
+pub fn latest_permit_import(conn: &mut AnyConnection) -> QueryResult<i64> {
+    use super::schema::imports::dsl as i;
+    let latest: Option<i64> = i::imports
+        .filter(i::kind.eq(crate::domain::import::ImportKind::Permits.as_str()))
+        .select(diesel::dsl::max(i::id))
+        .first(conn)?;
+    Ok(latest.unwrap_or(0))
+}
+
+/// The pending signals a tick must look at, in order of receipt: those never tried, those
+/// last tried before the permit import `latest`, and those received on or before
+/// `received_by` (which may be given up on).
+pub fn pending_to_try(
+    conn: &mut AnyConnection,
+    latest: i64,
+    received_by: NaiveDate,
+) -> anyhow::Result<Vec<Signal>> {
+    let rows: Vec<SignalRow> = s::signals
+        .filter(s::state.eq(SignalState::Pending.as_str()))
+        .filter(
+            s::tried_at_import.is_null().or(s::tried_at_import.lt(latest)).or(s::received_on.le(received_by)),
+        )
+        .order(s::seq.asc())
+        .select(SignalRow::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Signal::try_from).collect::<Result<_, _>>()?)
+}
+
+/// Records that the pending signals `seqs` found no permit as of the permit import `latest`.
+pub fn set_tried(conn: &mut AnyConnection, seqs: &[i64], latest: i64) -> QueryResult<()> {
+    for chunk in seqs.chunks(BATCH) {
+        diesel::update(s::signals.filter(s::seq.eq_any(chunk)))
+            .set(s::tried_at_import.eq(latest))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Moves many signals to `state`, with what came of them.

@@ -148,6 +148,15 @@ impl Bench {
             for off in ["enable_seqscan", "enable_hashjoin", "enable_mergejoin"] {
                 diesel::sql_query(format!("SET {off} = off")).execute(&mut conn).unwrap();
             }
+            // No autovacuum here: an automatic ANALYZE that happens to run while a pass commits
+            // holds the database's oldest snapshot back, so the pass's old index entries cannot
+            // be marked dead yet and the next pass reads them once more — a chance event that a
+            // count of rows touched must not depend on.
+            for table in ["permits", "reviews", "tasks", "signals", "audit_events"] {
+                diesel::sql_query(format!("ALTER TABLE {table} SET (autovacuum_enabled = false)"))
+                    .execute(&mut conn)
+                    .unwrap();
+            }
         }
         let recorder = Recorder::attach(&mut conn);
         let stats = (env.engine == Engine::Postgres).then(|| env.connect());
@@ -395,8 +404,8 @@ both_engines!(
             let known = known as i64;
             assert_eq!((import.rows("signals").inserted, tick.rows("signals").updated), (signals, signals));
             assert_eq!(tick.rows("tasks").inserted, known, "one emigration task a known person's permit");
-            // Read pending, updated by key, old entry marked dead after the commit.
-            assert!(tick.rows("signals").index_read <= 3 * signals + 20, "{:?}", tick.rows("signals"));
+            // Pending counted and read, updated by key, old entry marked dead after the commit.
+            assert!(tick.rows("signals").index_read <= 4 * signals + 20, "{:?}", tick.rows("signals"));
             assert!(tick.rows("permits").index_read <= signals + 20, "{:?}", tick.rows("permits"));
             // Not the tasks' index entries: here every task is open, so the planner reads the
             // small index of open tasks whole rather than look a thousand permits up, as it

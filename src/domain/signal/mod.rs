@@ -7,7 +7,7 @@ mod decide;
 mod rules;
 
 pub use decide::{decide, Attachment, Decisions, Known, UNMATCHED_OUTCOME};
-pub use rules::{evaluate, is_unmatched, SignalTask};
+pub use rules::{evaluate, is_unmatched, unmatched_if_received_by, SignalTask};
 
 use super::ids::{PersonId, PnHash, SignalId};
 use chrono::{NaiveDate, NaiveDateTime};

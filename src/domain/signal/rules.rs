@@ -62,6 +62,17 @@ pub fn is_unmatched(policy: &Policy, received_on: NaiveDate, today: NaiveDate) -
     policy.unmatched_after.after(received_on).is_none_or(|limit| today >= limit)
 }
 
+/// A receipt date on or before which every signal [`is_unmatched`] on `today` falls: `today`
+/// less the shortest `unmatched_after` can be in days (a month lasts 28 days at least).
+/// Signals received after it are not given up on today, so a tick that nothing else sends
+/// back to a pending signal need not read it. A window too long for the calendar gives
+/// `today`: every signal is then read, as it may be given up on.
+pub fn unmatched_if_received_by(policy: &Policy, today: NaiveDate) -> NaiveDate {
+    let span = policy.unmatched_after;
+    let shortest = u64::from(span.months) * 28 + u64::from(span.days);
+    today.checked_sub_days(chrono::Days::new(shortest)).unwrap_or(today)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +138,24 @@ mod tests {
         assert!(!is_unmatched(&p, d("2026-11-01"), d("2026-11-30")));
         assert!(is_unmatched(&p, d("2026-11-01"), d("2026-12-01")));
         assert!(is_unmatched(&p, d("2026-11-01"), d("2027-01-01")));
+    }
+
+    #[test]
+    fn every_signal_given_up_on_today_was_received_by_the_bound() {
+        use crate::domain::span::Span;
+        for span in [Span::new(0, 30), Span::new(1, 0), Span::new(2, 3), Span::new(12, 0), Span::new(0, 0)] {
+            let p = Policy { unmatched_after: span, ..Policy::default() };
+            for today in d("2027-01-01").iter_days().take(800).step_by(7) {
+                let bound = unmatched_if_received_by(&p, today);
+                for received in d("2026-10-01").iter_days().take_while(|r| *r <= today) {
+                    if is_unmatched(&p, received, today) {
+                        assert!(
+                            received <= bound,
+                            "{span:?}: received {received}, today {today}, bound {bound}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

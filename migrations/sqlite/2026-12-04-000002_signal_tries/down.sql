@@ -1,0 +1,1 @@
+ALTER TABLE signals DROP COLUMN tried_at_import;
