@@ -2,8 +2,8 @@
 //! receipt, becomes tasks for the active permits of its person whose ground its rule concerns
 //! — or further evidence on an open task of the same cause. Signal tasks are never held back by
 //! capacity (they count against it). A signal whose person has no permit stays pending until
-//! `unmatched_after`; a tick looks at it again only after a permit import (or a number linked
-//! to a person), or when it may be given up on, so a day of waiting signals costs an idle tick
+//! `unmatched_after`; a tick looks at it again only after a permit import (or after its number
+//! was linked to a person), or when it may be given up on, so a day of waiting signals costs an idle tick
 //! nothing.
 //!
 //! Load, decide, write: the batch is read in a few queries (persons by number, their permits,
@@ -23,7 +23,7 @@ use crate::storage::signals as store;
 use crate::storage::tasks::{self, Created};
 use crate::storage::{audit, AnyConnection};
 use chrono::{NaiveDate, NaiveDateTime};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the signal half of a tick did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -119,14 +119,18 @@ fn write(
     for (hash, person) in &d.links {
         store::link_number(c, hash, person)?;
     }
-    // The signals still waiting were tried against every permit as of the import `latest` —
-    // unless this batch linked numbers to persons, which may reach some of them next time.
-    if d.links.is_empty() {
-        let done: std::collections::HashSet<i64> =
-            d.processed.iter().map(|(seq, _)| *seq).chain(d.unmatched.iter().copied()).collect();
-        let waiting: Vec<i64> = pending.iter().map(|s| s.seq).filter(|seq| !done.contains(seq)).collect();
-        store::set_tried(c, &waiting, latest)?;
-    }
+    // The signals still waiting were tried against every permit as of the import `latest`,
+    // all but those whose number this batch linked to a person: the next tick reaches theirs.
+    let linked: HashSet<&PnHash> = d.links.iter().map(|(hash, _)| hash).collect();
+    let done: HashSet<i64> =
+        d.processed.iter().map(|(seq, _)| *seq).chain(d.unmatched.iter().copied()).collect();
+    let tried: Vec<i64> = pending
+        .iter()
+        .filter(|s| !done.contains(&s.seq))
+        .filter(|s| !matches!(&s.subject, Subject::Number(hash) if linked.contains(hash)))
+        .map(|s| s.seq)
+        .collect();
+    store::set_tried(c, &tried, latest)?;
     let created: HashMap<(String, String, String), TaskId> = tasks::insert(c, &d.new_tasks)?
         .into_iter()
         .map(|t| ((t.permit_id, t.cause, t.occasion), t.id))
