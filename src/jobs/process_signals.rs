@@ -119,18 +119,15 @@ fn write(
     for (hash, person) in &d.links {
         store::link_number(c, hash, person)?;
     }
-    // The signals still waiting were tried against every permit as of the import `latest`,
-    // all but those whose number this batch linked to a person: the next tick reaches theirs.
-    let linked: HashSet<&PnHash> = d.links.iter().map(|(hash, _)| hash).collect();
+    // The signals still waiting were tried against every permit as of the import `latest`;
+    // any waiting signal whose number this batch linked to a person, in the batch or not, is
+    // to be tried again: the next tick reaches its person.
     let done: HashSet<i64> =
         d.processed.iter().map(|(seq, _)| *seq).chain(d.unmatched.iter().copied()).collect();
-    let tried: Vec<i64> = pending
-        .iter()
-        .filter(|s| !done.contains(&s.seq))
-        .filter(|s| !matches!(&s.subject, Subject::Number(hash) if linked.contains(hash)))
-        .map(|s| s.seq)
-        .collect();
+    let tried: Vec<i64> = pending.iter().map(|s| s.seq).filter(|seq| !done.contains(seq)).collect();
     store::set_tried(c, &tried, latest)?;
+    let linked: Vec<&PnHash> = d.links.iter().map(|(hash, _)| hash).collect();
+    store::try_again_with_numbers(c, &linked)?;
     let created: HashMap<(String, String, String), TaskId> = tasks::insert(c, &d.new_tasks)?
         .into_iter()
         .map(|t| ((t.permit_id, t.cause, t.occasion), t.id))

@@ -66,6 +66,20 @@ pub fn pending_to_try(
     Ok(rows.into_iter().map(Signal::try_from).collect::<Result<_, _>>()?)
 }
 
+/// Marks the pending signals with any of the numbers `hashes` to be tried at the next tick:
+/// those numbers have just been linked to a person.
+pub fn try_again_with_numbers(conn: &mut AnyConnection, hashes: &[&PnHash]) -> QueryResult<()> {
+    let keys: Vec<&str> = hashes.iter().map(|h| h.as_str()).collect();
+    for chunk in keys.chunks(BATCH) {
+        diesel::update(
+            s::signals.filter(s::state.eq(SignalState::Pending.as_str())).filter(s::pn_hash.eq_any(chunk)),
+        )
+        .set(s::tried_at_import.eq(None::<i64>))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Records that the pending signals `seqs` found no permit as of the permit import `latest`.
 pub fn set_tried(conn: &mut AnyConnection, seqs: &[i64], latest: i64) -> QueryResult<()> {
     for chunk in seqs.chunks(BATCH) {

@@ -100,6 +100,28 @@ both_engines!(
 );
 
 both_engines!(
+    fn a_waiting_signal_is_tried_again_once_its_number_is_linked_to_a_person(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!("{HEADER}UT-70,P-70,198503124565,work,2025-01-01,2027-01-01,,,,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-11-01"]);
+        // A number no permit carries: the signal waits, and a tick with nothing new passes it by.
+        let first = "{\"id\": \"s-1\", \"kind\": \"emigrated\", \"personal_number\": \"19900101-1239\", \"occurred_on\": \"2026-11-01\"}\n";
+        env.ok(&["import", "signals", &env.file("a.jsonl", first), "--now", "2026-11-02"]);
+        assert!(env.ok(&["tick", "--now", "2026-11-02"]).contains("1 still pending"));
+        assert!(env.ok(&["tick", "--now", "2026-11-03"]).contains("1 still pending"));
+        // The holder's new personal number is that one: linked by this tick, reached by the next.
+        let change = "{\"id\": \"s-2\", \"kind\": \"birth_date_changed\", \"personal_number\": \"19850312-4565\", \"occurred_on\": \"2026-11-03\", \"data\": {\"new_personal_number\": \"19900101-1239\"}}\n";
+        env.ok(&["import", "signals", &env.file("b.jsonl", change), "--now", "2026-11-04"]);
+        let out = env.ok(&["tick", "--now", "2026-11-04"]);
+        assert!(out.contains("1 still pending"), "{out}");
+        assert!(find(&signal_tasks(&env), "UT-70", "emigrated").is_none());
+        let out = env.ok(&["tick", "--now", "2026-11-05"]);
+        assert!(out.contains("1 processed") && out.contains("0 still pending"), "{out}");
+        assert!(find(&signal_tasks(&env), "UT-70", "emigrated").is_some());
+    }
+);
+
+both_engines!(
     fn a_signal_received_twice_is_counted_as_a_duplicate_and_ignored(engine) {
         let env = Env::new(engine, "").unwrap();
         let line = "{\"id\": \"dup-1\", \"kind\": \"name_changed\", \"person_id\": \"P-1\", \"occurred_on\": \"2026-11-01\"}\n";
