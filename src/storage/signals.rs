@@ -18,8 +18,16 @@ const BATCH: usize = 2_000;
 /// Stores signals in the order given.
 pub fn insert(conn: &mut AnyConnection, signals: &[NewSignal]) -> QueryResult<()> {
     let rows: Vec<NewSignalRow> = signals.iter().map(NewSignalRow::from).collect();
-    for chunk in rows.chunks(BATCH) {
-        crate::on_engine!(conn, c => diesel::insert_into(s::signals).values(chunk).execute(c))?;
+    match conn {
+        // COPY keeps the order given, so `seq` numbers the signals in order of receipt.
+        AnyConnection::Postgresql(c) if rows.len() > 1 => {
+            diesel::copy_from(s::signals).from_insertable(rows).execute(c)?;
+        }
+        _ => {
+            for chunk in rows.chunks(BATCH) {
+                crate::on_engine!(conn, c => diesel::insert_into(s::signals).values(chunk).execute(c))?;
+            }
+        }
     }
     Ok(())
 }
