@@ -1,6 +1,7 @@
 //! The daemon as systemd and a Prometheus server see it: the real binary with its admin
 //! endpoint on a free port and a notify socket of the test's own; READY=1 after the catch-up
-//! tick, watchdog keep-alives, `/readyz`, `/metrics` parsed as Prometheus text, a reload that
+//! tick, watchdog keep-alives, `/readyz`, `/metrics` parsed as Prometheus text (and checked by
+//! `promtool` where it is installed), a reload that
 //! moves the endpoint and the log level, a broken reload refused, and SIGTERM ending it with 0.
 
 use crate::both_engines;
@@ -20,7 +21,31 @@ fn config(admin: u16, level: &str) -> String {
 fn scrape(port: u16) -> prometheus_parse::Scrape {
     let (status, body) = get(port, "/metrics").expect("the endpoint answers");
     assert_eq!(status, 200, "{body}");
+    promtool_accepts(&body);
     prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_string()))).expect("Prometheus text")
+}
+
+/// Prometheus's own checker (`promtool check metrics`: the format and its naming rules), where
+/// it is installed (Debian's `prometheus` package; `.ci/run` says whether it ran).
+fn promtool_accepts(body: &str) {
+    use std::io::Write;
+    let Ok(mut child) = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    else {
+        return;
+    };
+    child.stdin.take().expect("a pipe").write_all(body.as_bytes()).expect("promtool reads");
+    let out = child.wait_with_output().expect("promtool ends");
+    assert!(
+        out.status.success(),
+        "promtool check metrics:\n{}{}\n{body}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn value(v: &prometheus_parse::Value) -> f64 {
