@@ -130,3 +130,103 @@ both_engines!(
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM permits"), 3);
     }
 );
+
+/// A database from before `tasks.ground`: that migration reverted by its own down.sql, then
+/// `tasks` permits and tasks written as that schema held them (SQL, `tasks` of them).
+fn before_task_ground(env: &Env, tasks: u32) -> permit_followup::storage::AnyConnection {
+    use diesel::connection::SimpleConnection;
+    let mut conn = env.connect();
+    permit_followup::storage::migrate(&mut conn).unwrap();
+    let dir = match env.engine {
+        Engine::Sqlite => "migrations/sqlite/2026-12-04-000001_task_ground",
+        Engine::Postgres => "migrations/postgres/2026-12-04-000001_task_ground",
+    };
+    let down = std::fs::read_to_string(crate::helpers::repo(&format!("{dir}/down.sql"))).unwrap();
+    conn.batch_execute(&down).unwrap();
+    let numbers = match env.engine {
+        Engine::Sqlite => {
+            format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {tasks})")
+        }
+        Engine::Postgres => format!("WITH n(i) AS (SELECT generate_series(1, {tasks}))"),
+    };
+    let grounds = "CASE i % 3 WHEN 0 THEN 'study' WHEN 1 THEN 'work' ELSE 'family' END";
+    conn.batch_execute(&format!(
+        "DELETE FROM __diesel_schema_migrations WHERE version = '20261204000001';
+         INSERT INTO permits (permit_id, person_id, ground, valid_from, status, updated_at)
+             {numbers} SELECT 'UT-' || i, 'P-' || i, {grounds}, '2026-01-10', 'active', '2026-01-10 10:00:00' FROM n;
+         INSERT INTO tasks (permit_id, cause, occasion, unit, priority, reason, legal_basis, evidence,
+                            created_on, created_at, due_on, state)
+             {numbers} SELECT 'UT-' || i, 'periodic_review', '2026-07-10', 'study', 'normal', 'Periodic review', 'x', '[]',
+                              '2026-06-26', '2026-06-26 10:00:00', '2026-07-10', 'open' FROM n;"
+    ))
+    .unwrap();
+    conn
+}
+
+/// Tasks whose ground is not their permit's.
+fn tasks_without_their_ground(env: &Env) -> i64 {
+    env.count("SELECT COUNT(*) AS n FROM tasks t JOIN permits p ON p.permit_id = t.permit_id WHERE t.ground <> p.ground")
+}
+
+both_engines!(
+    fn upgrading_gives_each_task_its_permits_ground(engine) {
+        let env = Env::new(engine, "").unwrap();
+        let mut conn = before_task_ground(&env, 30);
+        let applied = permit_followup::storage::migrate(&mut conn).unwrap();
+        assert_eq!(applied, ["20261204000001"]);
+        assert_eq!(tasks_without_their_ground(&env), 0);
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM tasks WHERE ground = 'work'"), 10);
+    }
+);
+
+both_engines!(
+    fn a_migration_killed_midway_leaves_the_schema_as_it_was_or_as_it_will_be(engine) {
+        // `migrate` over 100,000 tasks to backfill, killed at moments spread over its run:
+        // each migration is one transaction, so after every kill the migration is either not
+        // there at all (no column, no record of it) or whole, and the next `migrate` finishes it.
+        let env = Env::new(engine, "").unwrap();
+        drop(before_task_ground(&env, 100_000));
+        let recorded = || env.count("SELECT COUNT(*) AS n FROM __diesel_schema_migrations WHERE version = '20261204000001'");
+        let column = || match engine {
+            Engine::Sqlite => env.count("SELECT COUNT(*) AS n FROM pragma_table_info('tasks') WHERE name = 'ground'"),
+            Engine::Postgres => env.count(
+                "SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name = 'tasks' AND column_name = 'ground'",
+            ),
+        };
+        let (mut before, mut whole) = (0, 0);
+        // Each kill later than the last, until one comes after the commit.
+        for step in 0..40u64 {
+            let at = 20 * step + 4 * step * step;
+            let mut child = env.command(&["migrate"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(at));
+            let _ = child.kill();
+            child.wait().unwrap();
+            if engine == Engine::Postgres {
+                // The server goes on with a killed client's statement until it next reads from
+                // the connection, and rolls it back then: wait for that, as a restart would.
+                let others = "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+                              AND pid <> pg_backend_pid()";
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                while env.count(others) > 0 && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+            assert_eq!(recorded(), column(), "after a kill at {at} ms the migration is half there");
+            if recorded() == 1 {
+                whole += 1;
+                assert_eq!(tasks_without_their_ground(&env), 0, "recorded, but not every task has its ground");
+                break;
+            }
+            before += 1;
+        }
+        eprintln!("migrate ({engine:?}) killed {before} time(s) before its commit, then {whole} after it");
+        assert!(before > 0 && whole == 1, "{before} kill(s) before the commit, {whole} after it");
+        let r = env.run(&["migrate"]);
+        assert_eq!(r.code(), 0, "{}", r.stderr());
+        assert_eq!((recorded(), column(), tasks_without_their_ground(&env)), (1, 1, 0), "{whole} kill(s) after the commit");
+        if engine == Engine::Sqlite {
+            assert_eq!(env.count("SELECT COUNT(*) AS n FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+        }
+    }
+);
