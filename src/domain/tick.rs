@@ -129,14 +129,15 @@ impl ReviewTask<'_, &PermitId> {
 /// its unit has capacity left in `ledger`; the rest are deferred. Permits go in order of the
 /// oldest occasion they are owed a review for (ties by permit id): a deferred review keeps its
 /// place in the queue even though its task's occasion moves on.
-pub fn plan_periodic<'a, K: Ord>(
+pub fn plan_periodic<'a, K: Ord + Clone>(
     policy: &'a Policy,
     today: NaiveDate,
-    due: Vec<DuePermit<'a, K>>,
+    due: impl IntoIterator<Item = DuePermit<'a, K>>,
     ledger: &mut WeekLedger,
 ) -> PeriodicPlan<'a, K> {
     let mut plan = PeriodicPlan::default();
-    let mut candidates = Vec::with_capacity(due.len());
+    let due = due.into_iter();
+    let mut candidates = Vec::with_capacity(due.size_hint().0);
     for permit in due {
         let Some(ground) = policy.grounds.get(permit.ground) else {
             plan.without_policy.push(permit.permit_id);
@@ -157,12 +158,17 @@ pub fn plan_periodic<'a, K: Ord>(
         }
     }
     candidates.sort_by(|a, b| (a.owed_since, &a.permit_id).cmp(&(b.owed_since, &b.permit_id)));
-    for task in candidates {
-        if ledger.try_take(policy, task.unit) {
-            plan.create.push(task);
-        } else {
-            plan.deferred.push(task);
-        }
-    }
+    // Capacity granted in that order; the deferred are taken out in place, so that a day of
+    // many due reviews is held once, not once as candidates and again as tasks.
+    let granted: Vec<bool> = candidates.iter().map(|task| ledger.try_take(policy, task.unit)).collect();
+    plan.deferred = candidates
+        .iter()
+        .zip(&granted)
+        .filter(|(_, granted)| !**granted)
+        .map(|(task, _)| task.clone())
+        .collect();
+    let mut granted = granted.into_iter();
+    candidates.retain(|_| granted.next().unwrap_or(false));
+    plan.create = candidates;
     plan
 }

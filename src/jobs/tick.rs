@@ -69,7 +69,7 @@ pub fn tick(
         let started = std::time::Instant::now();
         let due = permits::due_for_review(c, today)?;
         tracing::debug!(due = due.len(), seconds = started.elapsed().as_secs_f64(), "due permits read");
-        let plan = plan_periodic(policy, today, due.iter().map(DueReview::as_due).collect(), &mut ledger);
+        let plan = plan_periodic(policy, today, due.iter().map(DueReview::as_due), &mut ledger);
         create_reviews(c, &plan.create, today, now)?;
         tracing::debug!(seconds = started.elapsed().as_secs_f64(), "review tasks written");
         let stale: Vec<ReviewUpdate> = plan
