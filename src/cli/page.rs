@@ -3,21 +3,8 @@
 
 use std::fmt::Write;
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML, as the digest does.
+pub use crate::mail::escape_html as escape;
 
 /// One CSV cell: quoted when it holds a comma, quote or line break, and neutralised with a
 /// leading `'` when it starts like a formula (`=`, `+`, `-`, `@`, tab or carriage return), so

@@ -157,8 +157,9 @@ fn accent(priority: Priority) -> &'static str {
     }
 }
 
-/// Escapes text for HTML element content and attribute values.
-fn escape(s: &str) -> String {
+/// Escapes text for HTML element content and attribute values (also the `plan` and `report`
+/// pages').
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
