@@ -56,10 +56,8 @@ pub fn process_signals(
     let latest = store::latest_permit_import(c)?;
     let pending = store::pending_to_try(c, latest, unmatched_if_received_by(policy, today))?;
     let skipped = waiting.saturating_sub(pending.len() as u64);
-    let mut report = SignalReport {
-        pending: count(usize::try_from(skipped).unwrap_or(usize::MAX)),
-        ..SignalReport::default()
-    };
+    let mut report =
+        SignalReport { pending: u32::try_from(skipped).unwrap_or(u32::MAX), ..SignalReport::default() };
     if !pending.is_empty() {
         let known = load(c, &pending)?;
         let decisions = decide(policy, &pending, known, today, now);

@@ -48,8 +48,8 @@ pub fn counts(
     (sent_from, sent_to): (NaiveDateTime, NaiveDateTime),
 ) -> anyhow::Result<ReportCounts> {
     let mut out = ReportCounts::default();
-    for (row, n) in task_tally(conn, from, to)? {
-        out.count_tasks(&row.into_facts()?, n, (from, to));
+    for (key, n) in task_tally(conn, from, to)? {
+        out.count_tasks(&into_facts(key)?, n, (from, to));
     }
     let signals = "SELECT kind AS a, state AS b, COUNT(*) AS n FROM signals WHERE received_on BETWEEN $1 AND $2 GROUP BY kind, state";
     for r in keyed(conn, signals, from, to)? {
@@ -64,29 +64,23 @@ pub fn counts(
 /// What a report reads of a task, as stored.
 type TaskKey = (String, String, String, NaiveDate, NaiveDate, String, Option<NaiveDate>, Option<String>);
 
-/// A task as `report` reads it, as stored.
-#[derive(PartialEq, Eq, Hash)]
-struct TaskTally(TaskKey);
-
-impl TaskTally {
-    fn into_facts(self) -> anyhow::Result<TaskFacts> {
-        let (unit, ground, cause, created_on, due_on, state, closed_on, outcome) = self.0;
-        let state = TaskState::parse(&state)
-            .ok_or_else(|| anyhow::anyhow!("stored data: tasks: state {state:?} is not a task state"))?;
-        let closed = match (closed_on, outcome) {
-            (None, _) => None,
-            (Some(day), Some(word)) => Some((
-                day,
-                Outcome::parse(&word).ok_or_else(|| {
-                    anyhow::anyhow!("stored data: tasks: outcome {word:?} is not an outcome")
-                })?,
-            )),
-            (Some(day), None) => {
-                anyhow::bail!("stored data: tasks: a task of unit {unit} closed on {day} has no outcome")
-            }
-        };
-        Ok(TaskFacts { unit, ground, cause, created_on, due_on, open: state == TaskState::Open, closed })
-    }
+/// A stored task's tally key as the domain counts it.
+fn into_facts(key: TaskKey) -> anyhow::Result<TaskFacts> {
+    let (unit, ground, cause, created_on, due_on, state, closed_on, outcome) = key;
+    let state = TaskState::parse(&state)
+        .ok_or_else(|| anyhow::anyhow!("stored data: tasks: state {state:?} is not a task state"))?;
+    let closed = match (closed_on, outcome) {
+        (None, _) => None,
+        (Some(day), Some(word)) => Some((
+            day,
+            Outcome::parse(&word)
+                .ok_or_else(|| anyhow::anyhow!("stored data: tasks: outcome {word:?} is not an outcome"))?,
+        )),
+        (Some(day), None) => {
+            anyhow::bail!("stored data: tasks: a task of unit {unit} closed on {day} has no outcome")
+        }
+    };
+    Ok(TaskFacts { unit, ground, cause, created_on, due_on, open: state == TaskState::Open, closed })
 }
 
 /// Every task a report on `from`..=`to` counts — created by its end and open or closed on or
@@ -98,7 +92,7 @@ fn task_tally(
     conn: &mut AnyConnection,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<HashMap<TaskTally, u64>> {
+) -> QueryResult<HashMap<TaskKey, u64>> {
     let open = t::state.eq(TaskState::Open.as_str());
     let counted = t::created_on
         .le(to)
@@ -115,8 +109,8 @@ fn task_tally(
         t::closed_on,
         t::outcome,
     ));
-    let mut tally: HashMap<TaskTally, u64> = HashMap::new();
-    let mut add = |row: TaskKey| *tally.entry(TaskTally(row)).or_default() += 1;
+    let mut tally: HashMap<TaskKey, u64> = HashMap::new();
+    let mut add = |row: TaskKey| *tally.entry(row).or_default() += 1;
     match conn {
         AnyConnection::Postgresql(c) => {
             for row in query.load_iter::<TaskKey, diesel::pg::PgRowByRowLoadingMode>(c)? {
