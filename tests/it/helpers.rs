@@ -282,3 +282,21 @@ macro_rules! both_engines {
         }
     };
 }
+
+/// A small random number generator (xorshift), seeded so that a failing case can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number below `n` (0 for `n` = 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}

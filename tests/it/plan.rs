@@ -5,27 +5,12 @@
 //! differs by nothing; a halved capacity grows the backlog as a hand count says; every format.
 
 use crate::both_engines;
-use crate::helpers::{Engine, Env};
+use crate::helpers::{Engine, Env, Rng};
 use crate::import::HEADER;
 use chrono::{Datelike, Days, NaiveDate, TimeZone};
 use permit_followup::domain::calendar::{iso_week_bounds, week_label};
 use permit_followup::jobs::plan::{plan, PlanRequest};
 use std::collections::BTreeMap;
-
-/// A small deterministic generator, so a failing case can be replayed from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()

@@ -25,7 +25,7 @@ mod data;
 mod state;
 
 use crate::both_engines;
-use crate::helpers::{Engine, Env};
+use crate::helpers::{Engine, Env, Rng};
 use crate::smtp_server::TestServer;
 use data::{feed, register, CHANGED, PERMITS, ROUNDS, SIGNALS};
 pub use state::{assert_each_task_in_one_message, mails_in, tasks};
@@ -215,18 +215,6 @@ fn assert_whole_or_nothing(env: &Env, pass: Pass, round: usize, reference_tick: 
     };
     assert!(n == 0 || n == whole, "{pass:?} of round {round} left {n} of {whole}: half a pass");
     n == whole && whole > 0
-}
-
-/// A small random number generator (xorshift), seeded to be replayable.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 /// Kills `share` runs of `pass`: the first three quarters at a moment drawn evenly over most
