@@ -12,7 +12,7 @@
 //! watchdog): a scheduler that stops beating is noticed and restarted.
 //!
 //! The crate's `shutdown()` does not wait for a running job, so the daemon runs every pass
-//! through a [`PassGate`], which shutdown closes after the running pass.
+//! through a [`PassGate`] of its kind, which shutdown closes after the running pass.
 
 use crate::domain::cron::CronSchedule;
 use chrono::{DateTime, Utc};
@@ -76,7 +76,9 @@ impl Timer {
     }
 }
 
-/// Lets passes run one at a time until it is closed; closing waits for the running pass.
+/// Lets passes run one at a time until it is closed; closing waits for the running pass. The
+/// daemon has one for each kind of pass, so that passes of one kind never overlap and passes of
+/// different kinds never wait for each other.
 #[derive(Debug, Default)]
 pub struct PassGate {
     lock: tokio::sync::Mutex<()>,

@@ -1,10 +1,13 @@
-//! The daemon's passes, as the schedule runs them: a tick and a digest run, each through the
-//! one [`PassGate`] (passes of this process never overlap) and the database's one connection.
-//! Each pass reads the clock when it starts (`now`, and `today` in `schedule.timezone`) and
-//! hands both to its job, which never reads the clock itself. On PostgreSQL a pass first takes
-//! its lead (`storage::lead`): when another instance holds it, this one skips the pass. A pass
-//! that fails is logged and the schedule goes on; the next tick heals what it missed. The
-//! figures of `/metrics` are recorded here, from the jobs' reports.
+//! The daemon's passes, as the schedule runs them: ticks and digest runs. Each kind runs one at
+//! a time through its own [`PassGate`], but the two never wait for each other: a digest run
+//! does its database steps on the connection only briefly (`jobs::notify::Steps`) and waits on
+//! the mail server with nothing held, so a silent server holds back no tick. Each pass reads
+//! the clock when it starts (`now`, and `today` in `schedule.timezone`) and hands both to its
+//! job, which never reads the clock itself. On PostgreSQL a tick first takes its lead
+//! (`storage::lead`): when another instance holds it, this one skips the tick; digest runs
+//! need no lead, since each digest is claimed by one sender. A pass that fails is logged and the
+//! schedule goes on; the next tick heals what it missed. The figures of `/metrics` are recorded
+//! here, from the jobs' reports.
 
 use super::database::{Database, FIRST_RETRY_WAIT, MAX_RETRY_WAIT as MAX_DATABASE_WAIT};
 use super::record::{self, Outcome};
@@ -13,9 +16,9 @@ use super::systemd;
 use crate::admin::{Health, Metrics};
 use crate::domain::calendar::today_in;
 use crate::errors::one_line;
-use crate::jobs::notify::{NotifyOptions, NotifyReport, Outbox};
+use crate::jobs::notify::{self, NotifyOptions, Outbox, Steps};
 use crate::jobs::tick::TickReport;
-use crate::mail::{Mailer, OutgoingMail, SendError};
+use crate::mail::Mailer;
 use crate::scheduler::PassGate;
 use crate::settings::Settings;
 use crate::storage::digests;
@@ -24,6 +27,7 @@ use crate::storage::lead::{self, Lead};
 use crate::storage::AnyConnection;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,8 +47,10 @@ pub struct Daemon {
     retrying: AtomicBool,
     /// The database and its connection.
     pub db: Database,
-    /// Lets one pass run at a time.
-    pub gate: PassGate,
+    /// Lets one tick run at a time.
+    pub ticks: PassGate,
+    /// Lets one digest run run at a time.
+    pub digests: PassGate,
     /// What `/readyz` reads.
     pub health: Arc<Health>,
     /// What `/metrics` shows.
@@ -83,7 +89,8 @@ impl Daemon {
             mailer: RwLock::new(Arc::new(mailer)),
             retrying: AtomicBool::new(false),
             db,
-            gate: PassGate::default(),
+            ticks: PassGate::default(),
+            digests: PassGate::default(),
             health,
             metrics,
             stop: Stop::default(),
@@ -104,7 +111,7 @@ impl Daemon {
     /// One tick, as the schedule runs it: errors are logged, never raised. Digests left pending
     /// by anyone are then retried, so a digest an instance died sending goes out from another.
     pub async fn tick_pass(self: &Arc<Self>) {
-        if self.gate.run(self.tick_once()).await == Some(true) {
+        if self.ticks.run(self.tick_once()).await == Some(true) {
             self.retry_digests();
         }
     }
@@ -162,26 +169,32 @@ impl Daemon {
     /// One digest run, as the schedule runs it; a failed send is retried with back-off until
     /// the server accepts it.
     pub async fn digest_pass(self: &Arc<Self>) {
-        if self.gate.run(self.notify_once()).await == Some(true) {
+        if self.digests.run(self.notify_once()).await == Some(true) {
             self.retry_digests();
         }
     }
 
     /// Sends what is due; true when some digest could not be sent (or another sender holds it).
+    /// Each send is broken off when the daemon stops (the digest then stays pending).
     async fn notify_once(&self) -> bool {
         let settings = self.settings().await;
         let mailer = self.mailer.read().await.clone();
-        let (stop, handle) = (self.stop.clone(), tokio::runtime::Handle::current());
+        let outbox = Outbox { mailer: &mailer, from: &settings.mail.from };
         let started = Instant::now();
-        let result = self.db.run(move |c| digest_here(c, &settings, &mailer, &stop, &handle)).await;
+        let now = Utc::now();
+        let today = today_in(now, settings.schedule.timezone);
+        let opts = NotifyOptions::default();
+        let result =
+            notify::notify(&self.db, &settings.policy, &outbox, opts, today, now, self.stop.wait()).await;
         let took = started.elapsed();
         match result {
-            Ok(Some(report)) => {
+            Ok(report) => {
                 record::digest_outcome(&self.metrics, Outcome::Ran, took);
                 record::digest(&self.metrics, &report, Utc::now());
                 tracing::info!(
                     sent = report.sent.len(),
                     failed = report.failed.len(),
+                    not_tried = report.not_tried.len(),
                     refused = report.refused.len(),
                     busy = report.busy,
                     seconds = took.as_secs_f64(),
@@ -189,12 +202,7 @@ impl Daemon {
                 );
                 // A digest another sender holds (or a crashed send's lease) is retried later too;
                 // a refused one waits for a change of configuration.
-                !report.failed.is_empty() || report.busy > 0
-            }
-            Ok(None) => {
-                record::digest_outcome(&self.metrics, Outcome::Skipped, took);
-                tracing::debug!("digest run skipped: another instance is running it");
-                false
+                !report.failed.is_empty() || !report.not_tried.is_empty() || report.busy > 0
             }
             Err(e) => {
                 record::digest_outcome(&self.metrics, Outcome::Failed, took);
@@ -242,7 +250,7 @@ impl Daemon {
                 if !daemon.stop.sleep(wait).await {
                     break;
                 }
-                match daemon.gate.run(daemon.notify_once()).await {
+                match daemon.digests.run(daemon.notify_once()).await {
                     Some(true) => wait = (wait * 2).min(MAX_RETRY_WAIT),
                     _ => break,
                 }
@@ -270,32 +278,12 @@ fn tick_here(c: &mut AnyConnection, s: &Settings) -> anyhow::Result<Option<TickD
     Ok(Some(TickDone { report, finished: Utc::now(), gauges, digests_waiting }))
 }
 
-/// The digest run, if this instance leads it. Each send is broken off when the daemon stops
-/// (the digest then stays pending).
-fn digest_here(
-    c: &mut AnyConnection,
-    s: &Settings,
-    mailer: &Mailer,
-    stop: &Stop,
-    handle: &tokio::runtime::Handle,
-) -> anyhow::Result<Option<NotifyReport>> {
-    if !lead::try_lead(c, Lead::Digest)? {
-        return Ok(None);
+/// A digest run's database steps, each a short call on the daemon's connection.
+impl Steps for Database {
+    fn run<T: Send + 'static>(
+        &self,
+        step: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
+    ) -> impl Future<Output = anyhow::Result<T>> + Send {
+        Database::run(self, step)
     }
-    let send = |m: &Mailer, mail: &OutgoingMail| {
-        handle.block_on(async {
-            tokio::select! {
-                sent = m.send(mail) => sent,
-                _ = stop.wait() => Err(SendError::Interrupted),
-            }
-        })
-    };
-    let outbox = Outbox { mailer, from: &s.mail.from, send: &send };
-    let now = Utc::now();
-    let today = today_in(now, s.schedule.timezone);
-    let report = crate::jobs::notify::notify(c, &s.policy, &outbox, NotifyOptions::default(), today, now);
-    let ended = lead::end_lead(c, Lead::Digest);
-    let report = report?;
-    ended?;
-    Ok(Some(report))
 }

@@ -6,9 +6,10 @@
 //! then the database is opened (PostgreSQL is waited for, with back-off), migrated, and a tick
 //! runs at once to catch up; then the schedules start and systemd hears `READY=1`. Shutdown
 //! (the future passed in: SIGTERM or SIGINT from `main`, a channel in tests) breaks off every
-//! wait the daemon controls, lets the running pass finish for at most [`STOP_GRACE`], and
-//! returns; a pass still running then is one transaction, which rolls back when the process
-//! ends, and a digest it was sending stays pending.
+//! wait the daemon controls (a digest run's mail conversation among them), lets the running
+//! tick and digest run finish for at most [`STOP_GRACE`], and returns; a pass still running
+//! then is one transaction, which rolls back when the process ends, and a digest it was sending
+//! stays pending.
 
 mod daemon;
 mod database;
@@ -31,7 +32,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long shutdown waits for the running pass before it leaves it to roll back. With the
+/// How long shutdown waits for the running passes before it leaves them to roll back. With the
 /// endpoint's own stop this bounds SIGTERM to exit at about 15 s (README; `TimeoutStopSec=`
 /// leaves room above it).
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -92,7 +93,7 @@ async fn start(daemon: &Arc<Daemon>, scheduler: &Scheduler, migrate: bool) -> an
     daemon.health.starting("catch-up tick");
     systemd::status("catch-up tick");
     tracing::info!("catch-up tick at start");
-    // Spawned, so that a shutdown arriving now waits for it (through the gate) like any pass.
+    // Spawned, so that a shutdown arriving now waits for it (through its gate) like any pass.
     let d = daemon.clone();
     tokio::spawn(async move { d.tick_pass().await })
         .await
@@ -105,14 +106,15 @@ async fn start(daemon: &Arc<Daemon>, scheduler: &Scheduler, migrate: bool) -> an
     Ok(())
 }
 
-/// Shutdown: `STOPPING=1`, every wait broken off, the running pass given [`STOP_GRACE`].
+/// Shutdown: `STOPPING=1`, every wait broken off, the running passes given [`STOP_GRACE`].
 async fn stop(daemon: &Daemon, scheduler: Scheduler, admin: AdminEndpoint) {
     tracing::info!("shutting down: waiting for the running pass to finish");
     systemd::stopping();
     daemon.health.stopping();
     daemon.stop.set();
     scheduler.shutdown().await;
-    if tokio::time::timeout(STOP_GRACE, daemon.gate.close()).await.is_err() {
+    let closed = async { tokio::join!(daemon.ticks.close(), daemon.digests.close()) };
+    if tokio::time::timeout(STOP_GRACE, closed).await.is_err() {
         tracing::warn!(
             seconds = STOP_GRACE.as_secs(),
             "the running pass did not finish in time; it is left to roll back"

@@ -17,7 +17,7 @@ use crate::errors::{exit, UsageError};
 use crate::jobs::close_task::CloseError;
 use crate::jobs::import::read::Format;
 use crate::jobs::import::{ImportError, ImportOptions};
-use crate::jobs::notify::{NotifyOptions, Outbox};
+use crate::jobs::notify::{self, NotifyOptions, Outbox};
 use crate::settings::{ConfigError, Settings};
 use crate::storage::{self, AnyConnection};
 
@@ -212,11 +212,11 @@ fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let _inside = runtime.enter();
     let mailer = crate::mail::Mailer::new(&settings.mail)?;
-    let mut conn = open(settings)?;
-    let send = |m: &crate::mail::Mailer, mail: &crate::mail::OutgoingMail| runtime.block_on(m.send(mail));
-    let outbox = Outbox { mailer: &mailer, from: &settings.mail.from, send: &send };
+    let conn = std::sync::Mutex::new(open(settings)?);
+    let outbox = Outbox { mailer: &mailer, from: &settings.mail.from };
     let opts = NotifyOptions { retry_refused: args.retry_refused };
-    let report = crate::jobs::notify::notify(&mut conn, &settings.policy, &outbox, opts, today, now)?;
+    let run = notify::notify(&conn, &settings.policy, &outbox, opts, today, now, std::future::pending());
+    let report = runtime.block_on(run)?;
     print!("{}", output::notify(&report, &mailer.describe()));
     match output::notify_failure(&report) {
         None => Ok(exit::OK),

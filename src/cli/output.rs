@@ -186,7 +186,7 @@ pub fn import_summary(kind: ImportKind, c: &ImportCounts) -> String {
 
 /// `notify`: one line per digest sent.
 pub fn notify(r: &NotifyReport, via: &str) -> String {
-    let total = r.sent.len() + r.failed.len() + r.refused.len();
+    let total = r.sent.len() + r.failed.len() + r.not_tried.len() + r.refused.len();
     let mut out = format!("sent {} of {total} digest(s) via {via}\n", r.sent.len());
     for (unit, message_id, tasks) in &r.sent {
         let _ = writeln!(out, "  {unit}: {tasks} task(s), Message-ID <{message_id}>");
@@ -217,6 +217,13 @@ pub fn notify_failure(r: &NotifyReport) -> Option<String> {
             "{} digest(s) not sent ({}); they stay pending and the next run retries them",
             r.failed.len(),
             by_reason(&r.failed)
+        ));
+    }
+    if !r.not_tried.is_empty() {
+        parts.push(format!(
+            "{} digest(s) not tried ({}); they stay pending and the next run tries them",
+            r.not_tried.len(),
+            by_reason(&r.not_tried)
         ));
     }
     if !r.refused.is_empty() {

@@ -6,8 +6,15 @@
 //! pending digest — new, or left by a failed or interrupted run — is claimed, sent, and only
 //! once the server accepted it are its tasks marked notified. Safe to run twice: a second run
 //! finds no unbound tasks and no pending digests; a crash between acceptance and marking sends
-//! the same message (same Message-ID) again, never a different one. One unit's failure does not
+//! the same message (same Message-ID) again, never a different one. One unit's refusal does not
 //! stop the others.
+//!
+//! The run waits on the mail server with nothing held: each database step ([`Steps`]: the
+//! preparing pass, each claim, each record) is short and leaves no transaction, lock or
+//! connection behind, so a silent server holds back no tick. A failure of the server itself
+//! (no answer in time, nothing listening, no TLS, `421`, the daemon stopping:
+//! [`SendError::is_connection_level`]) ends the run: the digests after it are not tried, stay
+//! pending and go with the next run, so a silent server costs a run one timeout, not one a unit.
 //!
 //! A digest lists each new task with its id, permit id, cause in words and the specifics of its
 //! stored reason, due date, priority and legal basis, and the unit's open overdue tasks as of
@@ -27,8 +34,11 @@ use crate::mail::digest::{render, DigestInput, DigestTask};
 use crate::mail::{new_message_id, Mailer, OutgoingMail, SendError};
 use crate::storage::{self, audit, digests, in_pass, AnyConnection};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use diesel::Connection as _;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 
 /// How long a sender holds a digest before another instance may retry it.
 const SEND_LEASE: TimeDelta = TimeDelta::minutes(10);
@@ -47,6 +57,9 @@ pub struct NotifyReport {
     pub sent: Vec<(String, String, u32)>,
     /// Digests not sent this time: (unit, why). They stay pending and are retried.
     pub failed: Vec<(String, String)>,
+    /// Digests not tried this time because the server failed for an earlier one: (unit, why).
+    /// They stay pending and are tried by the next run.
+    pub not_tried: Vec<(String, String)>,
     /// Digests refused by the server: (unit, why). They stay pending, and wait for a change of
     /// the mail settings or the unit's addresses, or for a retry asked for.
     pub refused: Vec<(String, String)>,
@@ -54,29 +67,58 @@ pub struct NotifyReport {
     pub busy: u32,
 }
 
-/// What a run sends with: the mailer, the sender, and how a send is driven to completion.
+/// What a run sends with.
 pub struct Outbox<'a> {
     /// Where mail goes.
     pub mailer: &'a Mailer,
     /// `From:`.
     pub from: &'a str,
-    /// Runs the mailer's future to completion.
-    pub send: &'a dyn Fn(&Mailer, &OutgoingMail) -> Result<(), SendError>,
 }
 
-/// Prepares and sends the digests.
-pub fn notify(
-    c: &mut AnyConnection,
+/// Where a digest run does its database steps: each `run` is one short step on a connection,
+/// and when it returns no transaction, lock or connection of it is held any more.
+pub trait Steps: Sync {
+    /// Runs `step` on a connection.
+    fn run<T: Send + 'static>(
+        &self,
+        step: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
+    ) -> impl Future<Output = anyhow::Result<T>> + Send;
+}
+
+/// One connection of its own (a command's): each step runs on it at once.
+impl Steps for Mutex<AnyConnection> {
+    fn run<T: Send + 'static>(
+        &self,
+        step: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
+    ) -> impl Future<Output = anyhow::Result<T>> + Send {
+        std::future::ready(step(&mut self.lock().unwrap_or_else(PoisonError::into_inner)))
+    }
+}
+
+/// Prepares and sends the digests. `stop` breaks a conversation under way off and ends the
+/// run (the digest stays pending); a caller that never stops passes `std::future::pending()`.
+pub async fn notify(
+    db: &impl Steps,
     policy: &Policy,
-    outbox: &Outbox,
+    outbox: &Outbox<'_>,
     opts: NotifyOptions,
     today: NaiveDate,
     now: DateTime<Utc>,
+    stop: impl Future<Output = ()>,
 ) -> anyhow::Result<NotifyReport> {
     let at = storage::micros(now);
-    let failed = in_pass(c, "notify", |c| prepare(c, policy, outbox.from, today, at))?;
+    let (p, from) = (policy.clone(), outbox.from.to_string());
+    let (failed, pending) = db
+        .run(move |c| {
+            let failed = in_pass(c, "notify", |c| prepare(c, &p, &from, today, at))?;
+            Ok((failed, digests::pending(c)?))
+        })
+        .await?;
     let mut report = NotifyReport { failed, ..NotifyReport::default() };
-    for digest in digests::pending(c)? {
+    let mut stop = std::pin::pin!(stop);
+    // The unit whose digest met a failure of the server itself: the rest wait for the next run.
+    let mut ended_by: Option<String> = None;
+    for digest in pending {
         let unit = digest.mail.unit.clone();
         let addresses = policy.units.get(&unit).map(|u| u.email.clone());
         let fingerprint = fingerprint(outbox, addresses.as_deref().unwrap_or(&digest.mail.recipients));
@@ -87,58 +129,100 @@ pub fn notify(
                 continue;
             }
         }
-        if !digests::claim(c, digest.id, at, at + SEND_LEASE)? {
-            report.busy += 1;
+        if let Some(first) = &ended_by {
+            let why = format!("not tried after the mail server failed for unit {first} in the same run");
+            tracing::warn!(%unit, message_id = %digest.mail.message_id, error = %why, "digest not tried; it stays pending");
+            report.not_tried.push((unit, why));
             continue;
         }
-        let mut digest = digest;
-        if let (Some(_), Some(addresses)) = (&digest.refused_under, addresses) {
-            // Tried again after a refusal: the unit's addresses as they are now.
-            digests::readdress(c, digest.id, &addresses)?;
-            digest.mail.recipients = addresses;
+        let readdress = digest.refused_under.is_some().then_some(addresses).flatten();
+        let Some(digest) = claim(db, digest, readdress, at).await? else {
+            report.busy += 1;
+            continue;
+        };
+        let mail = outgoing(&digest, outbox.from);
+        // `stop` first, and never polled again once it has ended the run.
+        let sent = tokio::select! {
+            biased;
+            () = &mut stop => Err(SendError::Interrupted),
+            sent = outbox.mailer.send(&mail) => sent,
+        };
+        if sent.as_ref().is_err_and(SendError::is_connection_level) {
+            ended_by = Some(unit);
         }
-        send_one(c, outbox, &digest, &fingerprint, at, &mut report)?;
+        record(db, digest, sent, fingerprint, at, &mut report).await?;
     }
     Ok(report)
 }
 
-/// Sends one claimed digest and records what came of it.
-fn send_one(
-    c: &mut AnyConnection,
-    outbox: &Outbox,
-    digest: &Digest,
-    fingerprint: &str,
+/// Takes the sender's lease on `digest` (and, when it is tried again after a refusal, gives it
+/// the unit's addresses as they are now); `None` when another sender holds it.
+async fn claim(
+    db: &impl Steps,
+    mut digest: Digest,
+    readdress: Option<Vec<String>>,
+    at: NaiveDateTime,
+) -> anyhow::Result<Option<Digest>> {
+    let (id, addresses) = (digest.id, readdress.clone());
+    let claimed = db
+        .run(move |c| {
+            c.transaction(|c| {
+                let claimed = digests::claim(c, id, at, at + SEND_LEASE)?;
+                if let (true, Some(addresses)) = (claimed, &addresses) {
+                    digests::readdress(c, id, addresses)?;
+                }
+                Ok(claimed)
+            })
+        })
+        .await?;
+    if let Some(addresses) = readdress {
+        digest.mail.recipients = addresses;
+    }
+    Ok(claimed.then_some(digest))
+}
+
+/// Records what came of sending one claimed digest.
+async fn record(
+    db: &impl Steps,
+    digest: Digest,
+    sent: Result<(), SendError>,
+    fingerprint: String,
     at: NaiveDateTime,
     report: &mut NotifyReport,
 ) -> anyhow::Result<()> {
-    let (unit, message_id) = (&digest.mail.unit, &digest.mail.message_id);
-    match (outbox.send)(outbox.mailer, &outgoing(digest, outbox.from)) {
-        Ok(()) => match in_pass(c, "notify", |c| record_sent(c, digest, at)) {
-            Ok(()) => {
-                tracing::info!(%unit, %message_id, tasks = digest.mail.task_count, "digest sent");
-                report.sent.push((unit.clone(), message_id.clone(), digest.mail.task_count));
+    let (id, unit, message_id) = (digest.id, digest.mail.unit.clone(), digest.mail.message_id.clone());
+    match sent {
+        Ok(()) => {
+            let tasks = digest.mail.task_count;
+            match db.run(move |c| in_pass(c, "notify", |c| record_sent(c, &digest, at))).await {
+                Ok(()) => {
+                    tracing::info!(%unit, %message_id, tasks, "digest sent");
+                    report.sent.push((unit, message_id, tasks));
+                }
+                // Accepted but not recorded: the lease runs out and the same message goes again.
+                Err(e) => {
+                    let why = format!(
+                        "accepted by the server but not recorded ({}); it will be resent",
+                        crate::errors::one_line(&e)
+                    );
+                    tracing::error!(%unit, %message_id, error = %why, "digest not recorded");
+                    report.failed.push((unit, why));
+                }
             }
-            // Accepted but not recorded: the lease runs out and the same message goes again.
-            Err(e) => {
-                let why = format!(
-                    "accepted by the server but not recorded ({}); it will be resent",
-                    crate::errors::one_line(&e)
-                );
-                tracing::error!(%unit, %message_id, error = %why, "digest not recorded");
-                report.failed.push((unit.clone(), why));
-            }
-        },
+        }
         Err(e) if e.is_permanent() => {
             let why = e.public_text();
-            digests::mark_refused(c, digest.id, &why, fingerprint)?;
+            let w = why.clone();
+            db.run(move |c| Ok(digests::mark_refused(c, id, &w, &fingerprint)?)).await?;
             tracing::error!(%unit, %message_id, error = %why, "digest refused; it stays pending until the mail settings or the unit's addresses change, or a retry is asked for");
-            report.refused.push((unit.clone(), why));
+            report.refused.push((unit, why));
         }
         Err(e) => {
             let why = e.public_text();
-            digests::mark_failed(c, digest.id, &why)?;
+            let w = why.clone();
+            db.run(move |c| Ok(digests::mark_failed(c, id, &w)?)).await?;
             tracing::warn!(%unit, %message_id, error = %why, "digest not sent; it stays pending");
-            report.failed.push((unit.clone(), why));
+            report.failed.push((unit, why));
         }
     }
     Ok(())

@@ -149,6 +149,19 @@ impl SendError {
             | SendError::File { .. } => false,
         }
     }
+
+    /// Whether the server failed rather than this one message, so that every other message to
+    /// it now would wait or fail the same way: no session (nothing listens, no answer in time,
+    /// the connection broke), no TLS, a `421` reply (the server is closing the channel), or the
+    /// daemon stopping. A refusal of one message (a 5xx or other 4xx reply), a mail that cannot
+    /// be built and a mail file that cannot be written concern that message alone.
+    pub fn is_connection_level(&self) -> bool {
+        match self {
+            SendError::Unreachable { .. } | SendError::TlsUnavailable { .. } | SendError::Interrupted => true,
+            SendError::Rejected { code, .. } => *code == 421,
+            SendError::Invalid { .. } | SendError::Protocol { .. } | SendError::File { .. } => false,
+        }
+    }
 }
 
 impl Mailer {
@@ -226,5 +239,27 @@ mod tests {
         assert!(SendError::Invalid { message_id: "x@y".into(), reason: String::new() }.is_permanent());
         assert!(!SendError::Unreachable { server: server.clone(), reason: String::new() }.is_permanent());
         assert!(!SendError::TlsUnavailable { server, reason: String::new() }.is_permanent());
+    }
+
+    #[test]
+    fn a_silent_unreachable_or_closing_server_fails_every_message_and_a_refusal_only_its_own() {
+        let server = "h:25".to_string();
+        let rejected = |code| SendError::Rejected { server: server.clone(), code, text: String::new() };
+        let reason = String::new();
+        assert!(
+            SendError::Unreachable { server: server.clone(), reason: reason.clone() }.is_connection_level()
+        );
+        assert!(SendError::TlsUnavailable { server: server.clone(), reason: reason.clone() }
+            .is_connection_level());
+        assert!(SendError::Interrupted.is_connection_level());
+        assert!(rejected(421).is_connection_level(), "421: the server closes the channel");
+        assert!(!rejected(451).is_connection_level() && !rejected(550).is_connection_level());
+        assert!(!SendError::Protocol { server, reason }.is_connection_level());
+        assert!(!SendError::Invalid { message_id: "x@y".into(), reason: String::new() }.is_connection_level());
+        let file = SendError::File {
+            path: "var/outbox/x.eml".into(),
+            source: std::io::Error::from_raw_os_error(28),
+        };
+        assert!(!file.is_connection_level());
     }
 }

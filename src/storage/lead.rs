@@ -1,7 +1,9 @@
-//! Which of several daemon instances on one PostgreSQL database runs a scheduled pass: the one
-//! that takes the pass's advisory lock (a session lock, released by [`end_lead`] or when the
+//! Which of several daemon instances on one PostgreSQL database runs a scheduled tick: the one
+//! that takes the tick's advisory lock (a session lock, released by [`end_lead`] or when the
 //! connection ends, so an instance that dies hands the pass over at once); the others skip it
-//! until their next schedule. The pass lock ([`super::in_pass`]) still serialises every pass,
+//! until their next schedule. (Digest runs need no lead: each digest is claimed by one sender,
+//! and a run holds no connection while it waits on the mail server, which a session lock
+//! would need.) The pass lock ([`super::in_pass`]) still serialises every pass,
 //! including one-shot commands, which wait for it rather than skip. On SQLite (one host, one
 //! file) every instance leads: passes there serialise on the file's write lock.
 
@@ -14,8 +16,6 @@ use diesel::sql_types::{BigInt, Bool};
 pub enum Lead {
     /// The tick.
     Tick,
-    /// The digest run.
-    Digest,
 }
 
 impl Lead {
@@ -25,7 +25,6 @@ impl Lead {
         const BASE: i64 = 0x7066_0000;
         match self {
             Lead::Tick => BASE + 1,
-            Lead::Digest => BASE + 2,
         }
     }
 }

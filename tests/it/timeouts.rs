@@ -1,7 +1,8 @@
 //! No wait without a bound: a mail server that accepts the connection and then says nothing, a
 //! pass waiting for another's lock, a database server that never answers. Each costs one
 //! timeout and a clear one-line error, never a hang; digests stay pending and go out later with
-//! the same Message-ID; the daemon goes on ticking and stops within its bound on SIGTERM.
+//! the same Message-ID; a digest run against a silent server costs one timeout, not one a unit;
+//! the daemon ticks every second throughout and stops within its bound on SIGTERM.
 
 use crate::both_engines;
 use crate::helpers::{Engine, Env};
@@ -75,22 +76,128 @@ both_engines!(
     }
 );
 
+/// Six permits long due for review, one in each unit of the shipped configuration: six
+/// digests at the first digest run.
+fn six_units() -> String {
+    let mut csv = HEADER.to_string();
+    for (i, ground) in
+        ["study", "work", "family", "refugee", "subsidiary_protection", "other"].iter().enumerate()
+    {
+        csv.push_str(&format!("UT-6{i},P-6{i},,{ground},2020-01-01,,active,,,\n"));
+    }
+    csv
+}
+
+/// The instants of the log lines that hold `needle` (a text log line starts with its time).
+fn logged_at(log: &str, needle: &str) -> Vec<chrono::DateTime<chrono::FixedOffset>> {
+    log.lines()
+        .filter(|l| l.contains(needle))
+        .filter_map(|l| chrono::DateTime::parse_from_rfc3339(l.split_whitespace().next()?).ok())
+        .collect()
+}
+
+/// The `seconds=` of each log line that holds `needle`.
+fn logged_seconds(log: &str, needle: &str) -> Vec<f64> {
+    log.lines()
+        .filter(|l| l.contains(needle))
+        .filter_map(|l| l.split("seconds=").nth(1)?.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+/// The daemon with six digests due, a mail server silent at `step`, a tick every second and a
+/// digest run every second (and retries after 1 s), watched for ten seconds, then stopped.
+fn ticks_go_on_while_the_mail_server_is_silent(engine: Engine, step: Step) {
+    const TIMEOUT: u64 = 3;
+    let silent = Silent::start(step);
+    let env = Env::new(engine, &format!("{EVERY_SECOND}{}", smtp(silent.port, TIMEOUT))).unwrap();
+    env.ok(&["import", "permits", &env.file("p.csv", &six_units())]);
+    let mut daemon = Daemon::start(env.command(&["run"]));
+    let start = Instant::now();
+    while silent.connections() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "no digest run started:\n{}", daemon.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(10));
+    let stopping = Instant::now();
+    daemon.signal("-TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(20)).code(), Some(0), "{}", daemon.log());
+    let stopped_in = stopping.elapsed();
+    let log = daemon.log();
+    assert!(stopped_in < Duration::from_secs(15), "SIGTERM took {stopped_in:?} (the bound is 15 s):\n{log}");
+
+    // A finished tick at least every 2 s, from the catch-up tick through the digest runs to
+    // SIGTERM.
+    let ticks = logged_at(&log, "tick finished");
+    let runs = logged_at(&log, "digest run finished");
+    assert!(runs.len() >= 2, "two digest runs at least in 10 s:\n{log}");
+    assert!(ticks.len() >= 10, "{} ticks in 10 s:\n{log}", ticks.len());
+    let term = logged_at(&log, "SIGTERM received")[0];
+    let gaps: Vec<f64> = ticks
+        .iter()
+        .chain([&term])
+        .collect::<Vec<_>>()
+        .windows(2)
+        .map(|w| (*w[1] - *w[0]).as_seconds_f64())
+        .collect();
+    let widest = gaps.iter().copied().fold(0.0, f64::max);
+    assert!(widest <= 2.0, "no tick for {widest:.2} s while the mail server was silent:\n{log}");
+    assert!(ticks[0] < runs[0], "the catch-up tick comes first:\n{log}");
+
+    // Each run costs one timeout: the first digest waits it out, the other five are not tried.
+    let took = logged_seconds(&log, "digest run finished");
+    assert!(
+        took.iter().all(|s| *s < (TIMEOUT as f64) + 1.5),
+        "a run took more than one timeout: {took:?}\n{log}"
+    );
+    assert!(log.contains("not_tried=5"), "{log}");
+    assert!(
+        silent.connections() <= runs.len() + 1,
+        "{} conversations in {} runs",
+        silent.connections(),
+        runs.len()
+    );
+    eprintln!(
+        "silent at {step:?} ({engine:?}): {} ticks, widest gap {widest:.2} s; {} digest runs of {took:?} s; SIGTERM to exit {stopped_in:?}",
+        ticks.len(),
+        runs.len()
+    );
+
+    // Every digest stays pending, and goes out unchanged once a server answers.
+    assert_eq!(pending_digests(&env), 6);
+    pending_digests_go_out_unchanged(&env, "");
+}
+
 both_engines!(
-    fn the_daemon_ticks_on_while_the_mail_server_is_silent(engine) {
-        let silent = Silent::start(Step::RcptTo);
-        let env = Env::new(engine, &format!("{EVERY_SECOND}{}", smtp(silent.port, 1))).unwrap();
-        env.ok(&["import", "permits", &env.file("p.csv", &three_permits())]);
-        let mut daemon = Daemon::start(env.command(&["run"]));
-        daemon.wait_for_log("digest not sent", 2, Duration::from_secs(30));
-        let csv = format!("{HEADER}UT-4,P-4,,family,2020-01-01,,active,,,\n");
-        env.ok(&["import", "permits", &env.file("p4.csv", &csv)]);
-        let start = Instant::now();
-        while env.tasks().len() < 4 {
-            assert!(start.elapsed() < Duration::from_secs(15), "no tick while mail hangs:\n{}", daemon.log());
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        daemon.signal("-TERM");
-        assert_eq!(daemon.wait_exit(Duration::from_secs(15)).code(), Some(0), "{}", daemon.log());
+    fn ticks_go_on_while_the_mail_server_is_silent_at_the_greeting(engine) {
+        ticks_go_on_while_the_mail_server_is_silent(engine, Step::Greeting);
+    }
+);
+
+both_engines!(
+    fn ticks_go_on_while_the_mail_server_is_silent_after_data(engine) {
+        ticks_go_on_while_the_mail_server_is_silent(engine, Step::Data);
+    }
+);
+
+both_engines!(
+    fn one_notify_against_a_silent_server_costs_one_timeout_and_leaves_the_other_units_untried(engine) {
+        let silent = Silent::start(Step::Greeting);
+        let env = Env::new(engine, &smtp(silent.port, 1)).unwrap();
+        env.ok(&["import", "permits", &env.file("p.csv", &six_units())]);
+        env.ok(&["tick"]);
+        let started = Instant::now();
+        let r = env.run(&["notify"]);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "six units against a silent server took {took:?}");
+        assert_eq!(r.code(), 1, "{}", r.stderr());
+        assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
+        assert!(r.stdout().contains("sent 0 of 6"), "{}", r.stdout());
+        let line = r.stderr();
+        assert!(line.contains("1 digest(s) not sent") && line.contains("within 1 s"), "{line}");
+        assert!(line.contains("5 digest(s) not tried") && line.contains("the next run tries them"), "{line}");
+        assert_eq!(silent.connections(), 1, "one conversation, not one a unit");
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM digests WHERE state = 'pending' AND claimed_until IS NULL"), 6);
+        pending_digests_go_out_unchanged(&env, "");
     }
 );
 
