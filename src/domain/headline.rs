@@ -1,8 +1,10 @@
-//! A task in a few words, for the person who reads a digest: what caused it ("Registered as
-//! emigrated", "Income below the threshold") and what is specific to this one task, taken from
-//! the reason stored on it ("24350 SEK reported for 2026-10, below the threshold of 28480
-//! SEK"). The stored reason is the rule's `reason`, then `: ` and the specifics when the rule
-//! adds any (docs/REFERENCE.md §5.4), so the specifics are what follows the rule's words.
+//! A task as a digest names it: a short heading for its cause, in the mail's own words
+//! ("Registered as emigrated", "Income below the threshold"), beside its reason as stored — the
+//! rule's `reason` as policy staff configured it, often in Swedish, with what the task adds to
+//! it ("…: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK",
+//! docs/REFERENCE.md §5.4). The heading never stands instead of the reason (§6.2): the reason
+//! is shown whole, as written, but for a periodic review's built-in one, which says no more
+//! than the heading and the due date.
 
 use super::policy::Policy;
 use super::signal::INCOME_REPORTED;
@@ -15,8 +17,8 @@ const PERIODIC_REASON: &str = "Periodic review, occasion ";
 const BELOW_THRESHOLD: &str = "below the threshold";
 const OTHER_EMPLOYER: &str = "not the permit's employer";
 
-/// The shipped signal kinds in a few words. A kind a configuration adds is named by its rule's
-/// `reason`.
+/// The shipped signal kinds in a few words. Any other cause (a kind or an expectation a
+/// configuration adds) is headed by its key, `_` read as a space.
 const KIND_WORDS: [(&str, &str); 8] = [
     ("name_changed", "Name changed"),
     ("birth_date_changed", "Date of birth changed"),
@@ -31,43 +33,48 @@ const KIND_WORDS: [(&str, &str); 8] = [
 /// What a digest says a task is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Headline {
-    /// The cause in words.
+    /// A short heading for the cause.
     pub cause: String,
-    /// What the stored reason adds to the cause, if anything.
-    pub specifics: Option<String>,
+    /// The task's reason as stored, whole; `None` for a periodic review's built-in reason, and
+    /// when the reason is no more than the heading.
+    pub reason: Option<String>,
 }
 
 impl Headline {
     /// The headline of a task of `cause` whose stored reason is `reason`, under `policy`.
     pub fn of(cause: &Cause, reason: &str, policy: &Policy) -> Headline {
         let reason = reason.trim();
-        let kind = match cause {
+        let heading = match cause {
             Cause::PeriodicReview => {
-                let specifics = (!reason.starts_with(PERIODIC_REASON)).then(|| reason.to_string());
-                return Headline { cause: "Periodic review".into(), specifics };
+                let own = (!reason.starts_with(PERIODIC_REASON)).then_some(reason);
+                return Headline::beside("Periodic review".into(), own);
             }
-            Cause::Signal(kind) => kind.as_str(),
-        };
-        let rule_reason = policy.signals.get(kind).map(|r| r.reason.trim());
-        let specifics = match rule_reason {
-            Some(rule) if reason == rule => None,
-            Some(rule) => {
-                Some(reason.strip_prefix(rule).and_then(|r| r.strip_prefix(": ")).unwrap_or(reason))
-            }
-            None => Some(reason),
-        }
-        .filter(|s| !s.is_empty());
-        let cause = match (kind, &specifics) {
-            (INCOME_REPORTED, Some(s)) if s.contains(BELOW_THRESHOLD) => "Income below the threshold".into(),
-            (INCOME_REPORTED, Some(s)) if s.contains(OTHER_EMPLOYER) => "Income from another employer".into(),
-            (INCOME_REPORTED, _) => "Income reported".into(),
-            _ => match KIND_WORDS.iter().find(|(k, _)| *k == kind) {
+            Cause::Signal(kind) if kind == INCOME_REPORTED => income_heading(reason, policy),
+            Cause::Signal(kind) => match KIND_WORDS.iter().find(|(k, _)| k == kind) {
                 Some((_, words)) => (*words).to_string(),
-                None => rule_reason.map_or_else(|| humane(kind), str::to_string),
+                None => humane(kind),
             },
         };
-        let specifics = specifics.filter(|s| *s != cause).map(str::to_string);
-        Headline { cause, specifics }
+        Headline::beside(heading, Some(reason))
+    }
+
+    fn beside(cause: String, reason: Option<&str>) -> Headline {
+        let reason = reason.filter(|r| !r.is_empty() && *r != cause).map(str::to_string);
+        Headline { cause, reason }
+    }
+}
+
+/// Which of the two income reasons a task has, from what it adds to its rule's `reason` (or, when
+/// the rule's words changed since, from the whole of it).
+fn income_heading(reason: &str, policy: &Policy) -> String {
+    let rule = policy.signals.get(INCOME_REPORTED).map(|r| r.reason.trim()).unwrap_or_default();
+    let added = reason.strip_prefix(rule).and_then(|r| r.strip_prefix(": ")).unwrap_or(reason);
+    if added.contains(BELOW_THRESHOLD) {
+        "Income below the threshold".into()
+    } else if added.contains(OTHER_EMPLOYER) {
+        "Income from another employer".into()
+    } else {
+        "Income reported".into()
     }
 }
 
@@ -93,7 +100,7 @@ mod tests {
     }
 
     #[test]
-    fn the_two_income_reasons_read_as_what_happened_with_their_figures() {
+    fn the_two_income_reasons_are_headed_by_what_happened_beside_the_rules_reason_and_figures() {
         let p = policy(true);
         let work = permit("W-1", "P-1", "work", "2025-01-01", Some("5560000001"));
         let data = |amount: u32, employer: &str| {
@@ -106,45 +113,70 @@ mod tests {
             let s = signal(1, INCOME_REPORTED, "P-1", "2026-11-01", data(amount, employer));
             evaluate(&p, &s, &work).unwrap().reason
         };
+        let rule = &p.signals[INCOME_REPORTED].reason;
         let low = Headline::of(&signal_cause(INCOME_REPORTED), &reason(24350, "5560000001"), &p);
         assert_eq!(low.cause, "Income below the threshold");
         assert_eq!(
-            low.specifics.as_deref(),
-            Some("24350 SEK reported for 2026-10, below the threshold of 28480 SEK")
+            low.reason,
+            Some(format!("{rule}: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK"))
         );
         let other = Headline::of(&signal_cause(INCOME_REPORTED), &reason(40000, "5569999999"), &p);
         assert_eq!(other.cause, "Income from another employer");
         assert_eq!(
-            other.specifics.as_deref(),
-            Some("income for 2026-10 from employer 5569999999, not the permit's employer 5560000001")
+            other.reason,
+            Some(format!(
+                "{rule}: income for 2026-10 from employer 5569999999, not the permit's employer 5560000001"
+            ))
         );
     }
 
     #[test]
-    fn a_reason_that_only_repeats_its_rule_adds_nothing_to_the_cause() {
-        let p = policy(false);
-        let emigrated = Headline::of(&signal_cause("emigrated"), "Holder registered as emigrated", &p);
-        assert_eq!(emigrated, Headline { cause: "Registered as emigrated".into(), specifics: None });
-        let review = Headline::of(&Cause::PeriodicReview, "Periodic review, occasion 2026-07-15", &p);
-        assert_eq!(review, Headline { cause: "Periodic review".into(), specifics: None });
+    fn a_rules_own_reason_in_swedish_is_shown_whole_beside_the_heading() {
+        let mut p = policy(true);
+        let rule = "Innehavaren är avregistrerad från folkbokföringen på grund av utflyttning";
+        p.signals.get_mut("emigrated").unwrap().reason = rule.into();
+        let h = Headline::of(&signal_cause("emigrated"), rule, &p);
+        assert_eq!(h, Headline { cause: "Registered as emigrated".into(), reason: Some(rule.into()) });
+        p.signals.get_mut(INCOME_REPORTED).unwrap().reason = "Låg inkomst: kontrollera försörjningen".into();
+        let stored = "Låg inkomst: kontrollera försörjningen: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK";
+        let h = Headline::of(&signal_cause(INCOME_REPORTED), stored, &p);
+        assert_eq!(h.cause, "Income below the threshold");
+        assert_eq!(h.reason.as_deref(), Some(stored));
     }
 
     #[test]
-    fn a_reason_written_under_an_earlier_rule_is_shown_whole() {
+    fn a_periodic_reviews_built_in_reason_and_a_reason_that_only_repeats_the_heading_add_nothing() {
+        let p = policy(false);
+        let review = Headline::of(&Cause::PeriodicReview, "Periodic review, occasion 2026-07-15", &p);
+        assert_eq!(review, Headline { cause: "Periodic review".into(), reason: None });
+        let own = Headline::of(&Cause::PeriodicReview, "Review after a court ruling", &p);
+        assert_eq!(own.reason.as_deref(), Some("Review after a court ruling"));
+        let same = Headline::of(&signal_cause("employment_ended"), "Employment ended", &p);
+        assert_eq!(same, Headline { cause: "Employment ended".into(), reason: None });
+    }
+
+    #[test]
+    fn a_reason_written_under_an_earlier_rule_is_shown_as_stored() {
         let p = policy(false);
         let h = Headline::of(&signal_cause("emigrated"), "Holder left the country", &p);
-        assert_eq!(h.specifics.as_deref(), Some("Holder left the country"));
+        assert_eq!(h.reason.as_deref(), Some("Holder left the country"));
+        let income = Headline::of(
+            &signal_cause(INCOME_REPORTED),
+            "Old words: 100 SEK reported for 2026-10, below the threshold of 28480 SEK",
+            &p,
+        );
+        assert_eq!(income.cause, "Income below the threshold");
     }
 
     #[test]
-    fn a_kind_the_configuration_added_is_named_by_its_rule_or_else_by_its_key() {
+    fn a_kind_the_configuration_added_is_headed_by_its_key_beside_its_rules_reason() {
         let mut p = policy(false);
         let mut rule = p.signals["emigrated"].clone();
         rule.reason = "Holder on study leave".into();
         p.signals.insert("study_leave".into(), rule);
         let h = Headline::of(&signal_cause("study_leave"), "Holder on study leave", &p);
-        assert_eq!(h, Headline { cause: "Holder on study leave".into(), specifics: None });
+        assert_eq!(h, Headline { cause: "Study leave".into(), reason: Some("Holder on study leave".into()) });
         let gone = Headline::of(&signal_cause("work_leave"), "Holder on leave", &p);
-        assert_eq!(gone, Headline { cause: "Work leave".into(), specifics: Some("Holder on leave".into()) });
+        assert_eq!(gone, Headline { cause: "Work leave".into(), reason: Some("Holder on leave".into()) });
     }
 }

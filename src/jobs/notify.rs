@@ -16,8 +16,9 @@
 //! [`SendError::is_connection_level`]) ends the run: the digests after it are not tried, stay
 //! pending and go with the next run, so a silent server costs a run one timeout, not one a unit.
 //!
-//! A digest lists each new task with its id, permit id, cause in words and the specifics of its
-//! stored reason, due date, priority and legal basis, and the unit's open overdue tasks as of
+//! A digest lists each new task with its id, permit id, a heading for its cause beside its
+//! reason as stored (the rule's `reason` as configured, with what the task adds), due date,
+//! priority and legal basis, and the unit's open overdue tasks as of
 //! `today` (most overdue first, up to the policy's `overdue_list_limit`, then how many more),
 //! with links when the unit has a case link template (docs/REFERENCE.md §6.2).
 //!
@@ -307,8 +308,8 @@ fn write_digest(
     })
 }
 
-/// A task as a digest shows it: ids, the cause in words and the reason's specifics, dates,
-/// priority and legal basis — nothing that names or identifies the holder.
+/// A task as a digest shows it: ids, a heading for the cause and the reason, dates, priority
+/// and legal basis — nothing that names or identifies the holder.
 fn digest_task(task: &Task, policy: &Policy) -> DigestTask {
     DigestTask {
         id: task.id,

@@ -1,8 +1,10 @@
 //! The digest a unit receives (docs/REFERENCE.md §6.2): its new follow-up tasks grouped by
 //! priority, its open overdue tasks, and a footer, as a subject, a `text/plain` part
 //! (`digest_text`) and an HTML part (`digest_html`) that say the same. Rendering is a pure
-//! function of [`DigestInput`], so both parts are snapshot-tested. The input carries task and
-//! permit ids, causes, reasons, dates, priorities and legal bases only — never a name, person
+//! function of [`DigestInput`], so both parts are snapshot-tested. Each task's reason is shown
+//! as stored — its rule's `reason` as configured, often in Swedish — beside a short heading for
+//! its cause, in both parts. The input carries task and permit ids, causes, reasons, dates,
+//! priorities and legal bases only — never a name, person
 //! id or personal number — and nothing here adds any.
 
 use crate::domain::case_url::CaseUrl;
@@ -18,7 +20,7 @@ pub struct DigestTask {
     pub id: TaskId,
     /// The permit the task concerns.
     pub permit_id: PermitId,
-    /// The cause in words and what the stored reason adds.
+    /// A heading for the cause, and the task's reason.
     pub headline: Headline,
     /// When the task is due.
     pub due_on: NaiveDate,
@@ -212,14 +214,14 @@ pub(super) mod tests {
         id: i64,
         permit: &str,
         cause: &str,
-        specifics: Option<&str>,
+        reason: Option<&str>,
         due_on: &str,
         priority: Priority,
     ) -> DigestTask {
         DigestTask {
             id: TaskId(id),
             permit_id: PermitId::parse(permit).unwrap(),
-            headline: Headline { cause: cause.into(), specifics: specifics.map(str::to_string) },
+            headline: Headline { cause: cause.into(), reason: reason.map(str::to_string) },
             due_on: date(due_on),
             priority,
             legal_basis: "UtlL 7 kap. 7 §".into(),
@@ -227,20 +229,37 @@ pub(super) mod tests {
         }
     }
 
-    /// Six new tasks of four priorities (one overdue), and two of the unit's four overdue tasks.
+    /// The reason a rule's task carries in the samples, in Swedish as policy staff write it.
+    pub const EMIGRATED: &str = "Innehavaren är avregistrerad från folkbokföringen på grund av utflyttning";
+
+    /// Six new tasks of four priorities (one overdue), each signal task with its rule's reason,
+    /// and three of the unit's four overdue tasks.
     pub fn sample() -> (Vec<DigestTask>, Vec<DigestTask>) {
-        let income = Some("24350 SEK reported for 2026-10, below the threshold of 28480 SEK");
+        let income = Some(
+            "Reported income below the work-permit threshold or from another employer: 24350 SEK \
+             reported for 2026-10, below the threshold of 28480 SEK",
+        );
+        let deceased = Some("Holder registered as deceased");
         let mut new = vec![
             task(103, "UT-2026-0003", "Periodic review", None, "2026-12-07", Priority::Normal),
-            task(101, "UT-2026-0001", "Registered as emigrated", None, "2026-12-04", Priority::High),
+            task(
+                101,
+                "UT-2026-0001",
+                "Registered as emigrated",
+                Some(EMIGRATED),
+                "2026-12-04",
+                Priority::High,
+            ),
             task(102, "UT-2026-0002", "Periodic review", None, "2026-11-21", Priority::Normal),
-            task(109, "UT-2026-0009", "Registered as deceased", None, "2026-11-30", Priority::Urgent),
+            task(109, "UT-2026-0009", "Registered as deceased", deceased, "2026-11-30", Priority::Urgent),
             task(104, "UT-2026-0004", "Periodic review", None, "2026-12-01", Priority::Normal),
             task(105, "UT-2026-0005", "Income below the threshold", income, "2026-12-20", Priority::Low),
         ];
         new[5].created_on = date("2026-11-23");
+        let citizenship = Some("Holder's citizenship changed in the population register");
         let overdue = vec![
             task(7, "UT-2025-0700", "Periodic review", None, "2025-12-02", Priority::Normal),
+            task(8, "UT-2025-0800", "Citizenship changed", citizenship, "2026-01-15", Priority::High),
             task(102, "UT-2026-0002", "Periodic review", None, "2026-11-21", Priority::Normal),
         ];
         (new, overdue)
@@ -317,7 +336,7 @@ pub(super) mod tests {
             "{}",
             period(&i)
         );
-        assert_eq!(overdue_left_out(&i), 2);
+        assert_eq!(overdue_left_out(&i), 1);
         let none = DigestInput { overdue_total: 0, ..input(&[], &[], None) };
         assert_eq!(summary(&none, &[]), "2026-11-23. No new tasks. No open task of the unit is overdue.");
         assert!(period(&none).contains("overdue tasks of Study permits unit on 2026-11-23"));

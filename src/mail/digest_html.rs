@@ -46,10 +46,7 @@ pub(super) fn html(input: &DigestInput, tasks: &[&DigestTask]) -> String {
         section_heading(&mut out, &format!("{} ({})", heading(priority), group.len()), accent(priority));
         table_start(&mut out, "What and why");
         for task in group {
-            let mut what = format!("<strong>{}</strong>", escape(&task.headline.cause));
-            if let Some(specifics) = &task.headline.specifics {
-                let _ = write!(what, "<br />\n{}", escape(specifics));
-            }
+            let mut what = cause_and_reason(task);
             let _ = write!(
                 what,
                 "<br />\n<span style=\"{SMALL}\">Legal basis: {}</span>",
@@ -74,11 +71,11 @@ fn overdue(out: &mut String, input: &DigestInput) {
         );
         return;
     }
-    table_start(out, "Cause");
+    table_start(out, "What and why");
     for task in input.overdue {
         let what = format!(
-            "<strong>{}</strong><br />\n<span style=\"{SMALL}\">{} priority</span>",
-            escape(&task.headline.cause),
+            "{}<br />\n<span style=\"{SMALL}\">{} priority</span>",
+            cause_and_reason(task),
             task.priority
         );
         row(out, input, task, &what);
@@ -92,6 +89,15 @@ fn overdue(out: &mut String, input: &DigestInput) {
             escape(input.unit_key)
         );
     }
+}
+
+/// A heading for the task's cause, in bold, and its reason (as configured, whole) under it.
+fn cause_and_reason(task: &DigestTask) -> String {
+    let mut what = format!("<strong>{}</strong>", escape(&task.headline.cause));
+    if let Some(reason) = &task.headline.reason {
+        let _ = write!(what, "<br />\n{}", escape(reason));
+    }
+    what
 }
 
 /// One task's row: permit (a link when the unit has a template) and task id, what, due date.
@@ -195,12 +201,12 @@ mod tests {
         assert!(!html.contains("<style") && !html.contains("<link") && !html.contains("<script"));
         assert!(!html.contains("<a "), "no links without a template");
         let at: Vec<usize> =
-            ["task 109", "task 101", "task 102", "task 104", "task 103", "task 105", "task 7"]
+            ["task 109", "task 101", "task 102", "task 104", "task 103", "task 105", "task 7", "task 8"]
                 .iter()
                 .map(|t| html.find(&format!(">{t}<")).unwrap_or_else(|| panic!("{t} missing")))
                 .collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
-        assert!(html.contains("and 2 more"));
+        assert!(html.contains("and 1 more"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `text/plain` part of a digest: one table per priority and one of overdue tasks, padded
-//! with spaces so that the columns line up in a fixed-width font, each task's reason, legal
-//! basis and link on the lines under it. Every line is kept to [`WIDTH`] bytes, the last cell
+//! with spaces so that the columns line up in a fixed-width font, a heading for each task's
+//! cause in its row and its reason (as configured, whole), legal basis and link on the lines
+//! under it. Every line is kept to [`WIDTH`] bytes, the last cell
 //! of a row wrapping under itself, so that lettre can send the part as it is (8bit, which it
 //! allows for lines under 76 bytes) and no line is ever broken inside a word; a line that
 //! cannot be wrapped (a very long permit id or link) makes the part base64 instead.
@@ -53,9 +54,7 @@ fn new_task(out: &mut String, input: &DigestInput, cols: &Columns, task: &Digest
     let (id, due) = (task.id.to_string(), task.due_on.to_string());
     out.push_str(&cols.row([&id, task.permit_id.as_str(), &due], "", &cause));
     let under = cols.under_permit();
-    if let Some(specifics) = &task.headline.specifics {
-        let _ = writeln!(out, "{}", wrap(specifics, &under, WIDTH));
-    }
+    reason(out, task, &under);
     let _ = writeln!(out, "{}", wrap(&format!("Legal basis: {}", task.legal_basis), &under, WIDTH));
     if let Some(url) = input.case_url {
         let _ = writeln!(out, "{under}Case: {}", url.link(task.permit_id.as_str()));
@@ -80,6 +79,7 @@ fn overdue(out: &mut String, input: &DigestInput, cols: &Columns) {
         let (id, due) = (task.id.to_string(), task.due_on.to_string());
         let fixed = columns(&days(task), task.priority.as_str());
         out.push_str(&cols.row([&id, task.permit_id.as_str(), &due], &fixed, &task.headline.cause));
+        reason(out, task, &cols.under_permit());
         if let Some(url) = input.case_url {
             let _ = writeln!(out, "{}Case: {}", cols.under_permit(), url.link(task.permit_id.as_str()));
         }
@@ -88,6 +88,13 @@ fn overdue(out: &mut String, input: &DigestInput, cols: &Columns) {
     if more > 0 {
         let _ = writeln!(out, "{MARGIN}and {more} more; every open task of the unit is listed by");
         let _ = writeln!(out, "{MARGIN}{MARGIN}permit-followup tasks --unit {}", input.unit_key);
+    }
+}
+
+/// A task's reason, whole, wrapped under `indent`.
+fn reason(out: &mut String, task: &DigestTask, indent: &str) {
+    if let Some(reason) = &task.headline.reason {
+        let _ = writeln!(out, "{}", wrap(reason, indent, WIDTH));
     }
 }
 
@@ -187,9 +194,11 @@ mod tests {
     fn every_task_row_starts_its_columns_at_the_same_place() {
         let (new, overdue) = sample();
         let text = render(&input(&new, &overdue, None)).text;
-        let rows: Vec<&str> =
-            text.lines().filter(|l| l.starts_with("  1") || l.starts_with("  7 ")).collect();
-        assert_eq!(rows.len(), 8, "{text}");
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  1") || l.starts_with("  7 ") || l.starts_with("  8 "))
+            .collect();
+        assert_eq!(rows.len(), 9, "{text}");
         for column in ["UT-", "20"] {
             let at: Vec<usize> = rows.iter().filter_map(|r| r.find(column)).collect();
             assert!(at.windows(2).all(|w| w[0] == w[1]), "{column} at {at:?}:\n{text}");
@@ -201,7 +210,7 @@ mod tests {
     fn an_overdue_list_longer_than_the_limit_says_how_many_more_and_where_to_see_them() {
         let (new, overdue) = sample();
         let text = render(&input(&new, &overdue, None)).text;
-        assert!(text.contains("\n  and 2 more; every open task of the unit is listed by\n    permit-followup tasks --unit study\n"), "{text}");
+        assert!(text.contains("\n  and 1 more; every open task of the unit is listed by\n    permit-followup tasks --unit study\n"), "{text}");
         let none = super::super::digest::DigestInput { overdue_total: 0, ..input(&new, &[], None) };
         assert!(render(&none).text.contains("OVERDUE (0)\n  None: every open task"));
     }

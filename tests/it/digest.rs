@@ -1,5 +1,6 @@
 //! A unit manager's morning mail, from the example register and feeds through the real binary:
-//! every task says what, why, when and where to open it; overdue work is listed; the parts
+//! every task says what, why (its rule's own reason, as configured, in both parts), when and
+//! where to open it; overdue work is listed; the parts
 //! decode as a mail client decodes them; the HTML part renders in Chromium at 600 px, light and
 //! dark, from markup the browser had no need to repair; and no personal number or person id is
 //! in any mail.
@@ -67,16 +68,18 @@ both_engines!(
             assert!(html.contains(&format!(">task {id}<")), "task {id} in the HTML part");
             assert!(text.contains(&format!("Legal basis: {}", t["legal_basis"].as_str().unwrap())));
         }
+        // Words as a reader takes them in, across the lines a long reason wraps onto.
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for words in [
             "Income below the threshold",
-            "24350 SEK reported for 2026-10, below the threshold of 28480 SEK",
+            "Reported income below the work-permit threshold or from another employer: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK",
             "Income from another employer",
-            "Employment ended (3 days overdue)",
+            "Employment ended (3 days overdue) Employer reported that the employment ended",
             "Case: https://case.example/permits/UT-2025-132604",
             "OVERDUE (12)",
             "and 9 more; every open task of the unit is listed by",
         ] {
-            assert!(text.contains(words), "{words:?} missing:\n{text}");
+            assert!(flat.contains(words), "{words:?} missing:\n{text}");
         }
         let study = mail(&mails, "Study permits unit");
         let text = study.body("text/plain");
@@ -114,6 +117,65 @@ both_engines!(
                 assert!(!body.contains("P-1"), "a person id in the mail {to:?}");
             }
         }
+    }
+);
+
+/// Rules' reasons as policy staff write them, none in the mail's own words: one in Swedish, one
+/// as a test configuration has it, one that the income task adds its figures to.
+const REASONS: [(&str, &str); 3] = [
+    ("emigrated", "Innehavaren är avregistrerad från folkbokföringen på grund av utflyttning"),
+    ("citizenship_changed", "reason citizenship_changed"),
+    ("income_reported", "Lön under försörjningskravet (riktlinje 2026:4)"),
+];
+
+/// The lines of the text part from the row of the new task (`id`, `permit`, `due`) to its legal
+/// basis, as one line: the heading in the row, the reason wrapped under it.
+fn text_lines_of(text: &str, id: &str, permit: &str, due: &str) -> Option<String> {
+    let mut lines = text.lines().skip_while(|l| !l.split_whitespace().take(3).eq([id, permit, due]));
+    let row = lines.next()?;
+    let under = lines.take_while(|l| !l.trim_start().starts_with("Legal basis:"));
+    Some(std::iter::once(row).chain(under).map(str::trim).collect::<Vec<_>>().join(" "))
+}
+
+/// The HTML part's first row (`<tr>` … `</tr>`) of task `id`: its row among the new tasks.
+fn html_row_of<'h>(html: &'h str, id: &str) -> Option<&'h str> {
+    let at = html.find(&format!(">task {id}<"))?;
+    let start = html[..at].rfind("<tr>")?;
+    let end = at + html[at..].find("</tr>")?;
+    Some(&html[start..end])
+}
+
+both_engines!(
+    fn each_task_shows_its_rules_own_reason_as_configured_in_both_parts(engine) {
+        let mut config = CONFIG.to_string();
+        for (kind, reason) in REASONS {
+            config.push_str(&format!("[signals.{kind}]\nreason = \"{reason}\"\n"));
+        }
+        let env = Env::new(engine, &config).unwrap();
+        let mails = morning(&env);
+        let tasks: Vec<serde_json::Value> =
+            serde_json::from_str(&env.ok(&["tasks", "--format", "json"])).unwrap();
+        let mut shown = std::collections::BTreeMap::<&str, usize>::new();
+        for t in tasks.iter().filter(|t| t["cause"] != "periodic_review") {
+            let (id, permit, due) = (t["id"].to_string(), t["permit_id"].as_str().unwrap(), t["due_on"].as_str().unwrap());
+            let reason = t["reason"].as_str().unwrap();
+            let (_, mail) = mails
+                .iter()
+                .find(|(_, m)| text_lines_of(m.body("text/plain"), &id, permit, due).is_some())
+                .unwrap_or_else(|| panic!("task {id} is in no digest"));
+            let line = text_lines_of(mail.body("text/plain"), &id, permit, due).unwrap();
+            let words: Vec<&str> = reason.split_whitespace().collect();
+            assert!(line.contains(&words.join(" ")), "task {id}: {reason:?} not on its line {line:?}");
+            let row = html_row_of(mail.body("text/html"), &id).unwrap();
+            assert!(row.contains(&permit_followup::mail::escape_html(reason)), "task {id}: {reason:?} not in its row:\n{row}");
+            if let Some((kind, configured)) = REASONS.iter().find(|(k, _)| t["cause"] == *k) {
+                assert!(reason.starts_with(configured), "task {id} of {kind}: {reason:?}");
+                *shown.entry(kind).or_default() += 1;
+            }
+        }
+        assert_eq!(shown.len(), REASONS.len(), "a task of each configured rule: {shown:?}");
+        let work = mail(&mails, "Work permits unit").body("text/plain");
+        assert!(work.contains("Income below the threshold") && work.contains("Lön under försörjningskravet (riktlinje 2026:4): 24350"), "{work}");
     }
 );
 
