@@ -117,8 +117,9 @@ pub async fn notify(
         .await?;
     let mut report = NotifyReport { failed, ..NotifyReport::default() };
     let mut stop = std::pin::pin!(stop);
-    // The unit whose digest met a failure of the server itself: the rest wait for the next run.
-    let mut ended_by: Option<String> = None;
+    // Why the run ended early (the server itself failed, or the caller stopped it): the digests
+    // after that wait for the next run.
+    let mut ended: Option<String> = None;
     for digest in pending {
         let unit = digest.mail.unit.clone();
         let addresses = policy.units.get(&unit).map(|u| u.email.clone());
@@ -130,8 +131,7 @@ pub async fn notify(
                 continue;
             }
         }
-        if let Some(first) = &ended_by {
-            let why = format!("not tried after the mail server failed for unit {first} in the same run");
+        if let Some(why) = ended.clone() {
             tracing::warn!(%unit, message_id = %digest.mail.message_id, error = %why, "digest not tried; it stays pending");
             report.not_tried.push((unit, why));
             continue;
@@ -148,9 +148,13 @@ pub async fn notify(
             () = &mut stop => Err(SendError::Interrupted),
             sent = outbox.mailer.send(&mail) => sent,
         };
-        if sent.as_ref().is_err_and(SendError::is_connection_level) {
-            ended_by = Some(unit);
-        }
+        ended = match &sent {
+            Err(SendError::Interrupted) => Some("not tried: sending was stopped".into()),
+            Err(e) if e.is_connection_level() => {
+                Some(format!("not tried after the mail server failed for unit {unit} in the same run"))
+            }
+            _ => None,
+        };
         record(db, digest, sent, fingerprint, at, &mut report).await?;
     }
     Ok(report)

@@ -218,6 +218,8 @@ both_engines!(
         assert_eq!(daemon.wait_exit(Duration::from_secs(20)).code(), Some(0), "{}", daemon.log());
         assert!(stopping.elapsed() < Duration::from_secs(5), "SIGTERM took {:?} against a silent server", stopping.elapsed());
         assert!(daemon.log().contains("interrupted"), "{}", daemon.log());
+        // Three units: the two digests after the one broken off are not tried, and say why.
+        assert_eq!(daemon.log().matches("not tried: sending was stopped").count(), 2, "{}", daemon.log());
         pending_digests_go_out_unchanged(&env, "");
     }
 );
