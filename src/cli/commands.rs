@@ -284,6 +284,7 @@ fn plan(
         proposed,
         estimate,
         proposed_policy,
+        language: args.language.map_or(settings.web.language, Into::into),
     };
     let text = match &args.compare {
         None => {
@@ -311,7 +312,12 @@ fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<i32> {
     let mut conn = open(settings)?;
     let report =
         crate::jobs::report::report(&mut conn, &settings.policy, (from, to), settings.schedule.timezone)?;
-    print!("{}", super::report::render(&report, &settings.policy, now, args.format)?);
+    print!("{}", super::report::render(
+            &report,
+            &settings.policy,
+            (now, args.language.map_or(settings.web.language, Into::into)),
+            args.format
+        )?);
     Ok(exit::OK)
 }
 

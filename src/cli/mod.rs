@@ -79,6 +79,24 @@ pub enum Command {
     CheckConfig(CheckConfigArgs),
 }
 
+/// A language of the `plan` and `report` pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LanguageArg {
+    /// English.
+    En,
+    /// Swedish.
+    Sv,
+}
+
+impl From<LanguageArg> for crate::i18n::Language {
+    fn from(l: LanguageArg) -> Self {
+        match l {
+            LanguageArg::En => crate::i18n::Language::En,
+            LanguageArg::Sv => crate::i18n::Language::Sv,
+        }
+    }
+}
+
 /// `plan --from DATE --to DATE [--compare CONFIG] [--signals-from-history WEEKS] [--format F]`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
@@ -100,6 +118,9 @@ pub struct PlanArgs {
     /// The current instant (RFC 3339, or a date): the generated-at stamp, and where the signal history ends.
     #[arg(long)]
     pub now: Option<String>,
+    /// The language of the HTML page: en or sv (default: [web] language).
+    #[arg(long, value_enum)]
+    pub language: Option<LanguageArg>,
 }
 
 /// `report --from DATE --to DATE [--format F]`.
@@ -117,6 +138,9 @@ pub struct ReportArgs {
     /// The current instant (RFC 3339, or a date): the generated-at stamp.
     #[arg(long)]
     pub now: Option<String>,
+    /// The language of the HTML page: en or sv (default: [web] language).
+    #[arg(long, value_enum)]
+    pub language: Option<LanguageArg>,
 }
 
 /// `check-config [--now DATE]`.

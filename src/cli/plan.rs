@@ -2,11 +2,15 @@
 //! deferred backlog at the week's end, with a proposal beside it for `--compare`, as a table,
 //! JSON, CSV or an HTML page with a chart per unit (docs/REFERENCE.md §7).
 
-use super::page::{self, chart, csv_line, escape, Series};
+use super::page::csv_line;
 use super::PageFormat;
 use crate::domain::calendar::week_label;
 use crate::domain::policy::Policy;
 use crate::domain::workload::{Summary, WeekFigures};
+use crate::i18n::Language;
+use crate::layout::chart::{Chart, Series};
+use crate::layout::{Frame, Kind, StyleSheet};
+use askama::Template;
 use crate::jobs::plan::{Forecast, SignalEstimate};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
@@ -30,6 +34,8 @@ pub struct PlanView<'a> {
     pub estimate: Option<&'a SignalEstimate>,
     /// The proposed policy (its capacities), with `--compare`.
     pub proposed_policy: Option<&'a Policy>,
+    /// The language of the HTML page.
+    pub language: Language,
 }
 
 impl PlanView<'_> {
@@ -45,7 +51,7 @@ pub fn render(view: &PlanView, format: PageFormat) -> anyhow::Result<String> {
         PageFormat::Table => table(view),
         PageFormat::Json => serde_json::to_string_pretty(&json(view))? + "\n",
         PageFormat::Csv => csv(view),
-        PageFormat::Html => html(view),
+        PageFormat::Html => html(view)?,
     })
 }
 
@@ -237,146 +243,174 @@ fn csv(view: &PlanView) -> String {
     out
 }
 
-/// The colour of the tasks created under the configuration in force.
-const NOW_BARS: &str = "#4c78a8";
-/// The colour of its backlog.
-const NOW_LINE: &str = "#e45756";
-/// The colour of the tasks created under the proposal.
-const THEN_BARS: &str = "#9ecae9";
-/// The colour of its backlog.
-const THEN_LINE: &str = "#b279a2";
+/// The page's figures of one unit under one configuration, in the page's language.
+struct Figures {
+    capacity: String,
+    tasks: String,
+    peak: String,
+    stops: String,
+}
 
-fn html(view: &PlanView) -> String {
-    let mut body = String::new();
-    let _ = writeln!(
-        body,
-        "<p>Generated {} for the period {} to {} (ISO weeks {} to {}). Each week shows the periodic review tasks that daily \
-         ticks would create for the unit, and the reviews still waiting for capacity at the week's end.</p>",
-        view.generated_at.format("%Y-%m-%d %H:%M UTC"),
-        view.from,
-        view.to,
-        week_label(view.from),
-        week_label(view.to)
+/// A row of the page's summary table.
+struct SummaryRow {
+    name: String,
+    key: String,
+    now: Figures,
+    proposed: Option<Figures>,
+}
+
+/// A unit's part of the page: its charts, or none when nothing falls due.
+struct UnitSection {
+    name: String,
+    key: String,
+    charts: Vec<Chart>,
+    no_backlog: bool,
+}
+
+/// `templates/plan.html`.
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    frame: Frame,
+    lang: Language,
+    intro: String,
+    figures: String,
+    proposed_source: Option<String>,
+    compare: bool,
+    summary: Vec<SummaryRow>,
+    units: Vec<UnitSection>,
+}
+
+fn html(view: &PlanView) -> anyhow::Result<String> {
+    let lang = view.language;
+    let period = period(lang, view.from, view.to);
+    let weeks = lang.tr(
+        "period",
+        &[("from", week_label(view.from).into()), ("to", week_label(view.to).into())],
     );
-    let _ = writeln!(body, "<p class=\"note\"><strong>Figures:</strong> {}.</p>", escape(&kind(view)));
-    if let Some((_, source)) = &view.proposed {
-        let _ = writeln!(
-            body,
-            "<p>Compared with the proposed configuration <code>{}</code>: lighter bars and dashed lines.</p>",
-            escape(source)
-        );
-    }
-    body.push_str(&summary_table(view));
-    // Units the proposal changes come first: they are what the page is read for.
+    let figures = match view.estimate {
+        None => lang.t("plan-figures-exact"),
+        Some(e) => lang.tr(
+            "plan-figures-estimate",
+            &[("weeks", e.weeks.into()), ("period", self::period(lang, e.history.0, e.history.1).into())],
+        ),
+    };
+    let page = PlanPage {
+        frame: Frame {
+            lang,
+            title: lang.tr("plan-title", &[("period", period.as_str().into())]),
+            subtitle: lang.t("plan-subtitle"),
+            style: StyleSheet::Embedded,
+            kind: Kind::Page,
+        },
+        lang,
+        intro: lang.tr(
+            "plan-intro",
+            &[
+                ("generated", generated(lang, view.generated_at).into()),
+                ("period", period.as_str().into()),
+                ("weeks", weeks.into()),
+            ],
+        ),
+        figures,
+        proposed_source: view.proposed.as_ref().map(|(_, source)| source.clone()),
+        compare: view.proposed.is_some(),
+        summary: summary_rows(view),
+        units: unit_sections(view),
+    };
+    Ok(page.render()?)
+}
+
+/// `1 March 2027 to 9 May 2027`.
+pub(super) fn period(lang: Language, from: NaiveDate, to: NaiveDate) -> String {
+    lang.tr("period", &[("from", lang.date(from).into()), ("to", lang.date(to).into())])
+}
+
+/// `on 6 April 2027 at 12:00 UTC`.
+pub(super) fn generated(lang: Language, at: DateTime<Utc>) -> String {
+    let time = lang.tr(
+        "clock",
+        &[("hours", at.format("%H").to_string().into()), ("minutes", at.format("%M").to_string().into())],
+    );
+    lang.tr("generated-at", &[("date", lang.date(at.date_naive()).into()), ("time", time.into())])
+}
+
+fn summary_rows(view: &PlanView) -> Vec<SummaryRow> {
+    let lang = view.language;
+    let capacity = |c: Option<u32>| c.map_or_else(|| lang.t("plan-unlimited"), |c| lang.number(c));
+    let stops = |s: &Summary| {
+        if s.peak_backlog == 0 {
+            lang.t("plan-no-backlog")
+        } else {
+            s.stops_growing.map_or_else(|| lang.t("plan-never"), week_label)
+        }
+    };
+    summaries(view)
+        .into_iter()
+        .map(|(unit, name, now, then)| SummaryRow {
+            name,
+            key: unit.to_string(),
+            now: Figures {
+                capacity: capacity(view.policy.capacity(unit)),
+                tasks: lang.number(now.created),
+                peak: lang.number(now.peak_backlog),
+                stops: stops(&now),
+            },
+            proposed: then.map(|t| Figures {
+                capacity: capacity(view.proposed_capacity(unit)),
+                tasks: lang.number(t.created),
+                peak: lang.number(t.peak_backlog),
+                stops: stops(&t),
+            }),
+        })
+        .collect()
+}
+
+/// Each unit's charts; units the proposal changes come first, since they are what the page is
+/// read for.
+fn unit_sections(view: &PlanView) -> Vec<UnitSection> {
+    let lang = view.language;
     let mut rows = units(view);
     rows.sort_by_key(|(_, now, then)| then.is_none_or(|t| t == *now));
-    for (unit, now, then) in rows {
-        let name = view.policy.units.get(unit).map_or_else(|| unit.to_string(), |u| u.name.clone());
-        let labels: Vec<String> = now.iter().map(|w| week_label(w.week)).collect();
-        let (c_now, b_now): (Vec<u32>, Vec<u32>) = now.iter().map(|w| (w.created, w.backlog)).unzip();
-        let (c_then, b_then): (Vec<u32>, Vec<u32>) =
-            then.map_or((Vec::new(), Vec::new()), |t| (0..now.len()).map(|i| figure(t, i)).unzip());
-        let mut created =
-            vec![Series { name: "created", values: &c_now, bars: true, color: NOW_BARS, dashed: false }];
-        let mut backlog =
-            vec![Series { name: "backlog", values: &b_now, bars: false, color: NOW_LINE, dashed: false }];
-        if then.is_some() {
-            created.push(Series {
-                name: "proposed: created",
-                values: &c_then,
-                bars: true,
-                color: THEN_BARS,
-                dashed: true,
-            });
-            backlog.push(Series {
-                name: "proposed: backlog",
-                values: &b_then,
-                bars: false,
-                color: THEN_LINE,
-                dashed: true,
-            });
-        }
-        let _ = write!(
-            body,
-            "<section class=\"unit\">\n<h2>{} <small>({})</small></h2>\n",
-            escape(&name),
-            escape(unit)
-        );
-        if c_now.iter().chain(&c_then).chain(&b_now).chain(&b_then).all(|v| *v == 0) {
-            body.push_str("<p>No periodic reviews fall due for this unit in the period.</p>\n</section>\n");
-            continue;
-        }
-        let cap_now = view.policy.capacity(unit);
-        let cap_then = view.proposed.as_ref().and_then(|(_, _)| view.proposed_capacity(unit));
-        let mut limits = Vec::new();
-        if let Some(c) = cap_now {
-            limits.push(("weekly capacity", c));
-        }
-        if let Some(c) = cap_then.filter(|c| Some(*c) != cap_now) {
-            limits.push(("proposed capacity", c));
-        }
-        body += &chart("Periodic review tasks created per week", &labels, &created, &limits);
-        if b_now.iter().chain(&b_then).all(|v| *v == 0) {
-            body.push_str(
-                "<p>No backlog: every review that falls due fits the unit's weekly capacity.</p>\n",
-            );
-        } else {
-            body += &chart("Backlog: reviews waiting for capacity at the week's end", &labels, &backlog, &[]);
-        }
-        body.push_str("</section>\n");
-    }
-    body.push_str(DEFINITIONS);
-    page::page(
-        &format!("Follow-up workload forecast {} to {}", view.from, view.to),
-        "permit-followup plan",
-        &body,
-    )
+    rows.into_iter()
+        .map(|(unit, now, then)| {
+            let name = view.policy.units.get(unit).map_or_else(|| unit.to_string(), |u| u.name.clone());
+            let labels: Vec<String> = now.iter().map(|w| week_label(w.week)).collect();
+            let (c_now, b_now): (Vec<u32>, Vec<u32>) = now.iter().map(|w| (w.created, w.backlog)).unzip();
+            let (c_then, b_then): (Vec<u32>, Vec<u32>) =
+                then.map_or((Vec::new(), Vec::new()), |t| (0..now.len()).map(|i| figure(t, i)).unzip());
+            let series = |id: &str, values, bars, colour, proposed| Series {
+                name: lang.t(id),
+                values,
+                bars,
+                colour,
+                proposed,
+            };
+            let mut created = vec![series("plan-series-created", &c_now, true, 1, false)];
+            let mut backlog = vec![series("plan-series-backlog", &b_now, false, 2, false)];
+            if then.is_some() {
+                created.push(series("plan-series-proposed-created", &c_then, true, 3, true));
+                backlog.push(series("plan-series-proposed-backlog", &b_then, false, 4, true));
+            }
+            let mut section = UnitSection { name, key: unit.to_string(), charts: Vec::new(), no_backlog: false };
+            if c_now.iter().chain(&c_then).chain(&b_now).chain(&b_then).all(|v| *v == 0) {
+                return section;
+            }
+            let cap_now = view.policy.capacity(unit);
+            let mut limits = Vec::new();
+            if let Some(c) = cap_now {
+                limits.push((lang.t("plan-limit-capacity"), c));
+            }
+            if let Some(c) = view.proposed_capacity(unit).filter(|c| view.proposed.is_some() && Some(*c) != cap_now) {
+                limits.push((lang.t("plan-limit-proposed-capacity"), c));
+            }
+            section.charts.push(Chart::new(lang, lang.t("plan-chart-created"), &labels, &created, &limits));
+            if b_now.iter().chain(&b_then).all(|v| *v == 0) {
+                section.no_backlog = true;
+            } else {
+                section.charts.push(Chart::new(lang, lang.t("plan-chart-backlog"), &labels, &backlog, &[]));
+            }
+            section
+        })
+        .collect()
 }
-
-fn summary_table(view: &PlanView) -> String {
-    let compare = view.proposed.is_some();
-    let cap = |c: Option<u32>| c.map_or_else(|| "unlimited".to_string(), |c| c.to_string());
-    let mut out = String::from(
-        "<h2>Summary</h2>\n<table>\n<tr><th class=\"text\">Unit</th><th>Weekly capacity</th><th>Tasks</th><th>Peak backlog</th>\
-         <th class=\"text\">Backlog stops growing</th>",
-    );
-    if compare {
-        out.push_str(
-            "<th>Proposed: capacity</th><th>Proposed: tasks</th><th>Proposed: peak backlog</th>\
-             <th class=\"text\">Proposed: stops growing</th>",
-        );
-    }
-    out.push_str("</tr>\n");
-    for (unit, name, now, then) in summaries(view) {
-        let _ = write!(
-            out,
-            "<tr><td>{} <small>({})</small></td><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td>",
-            escape(&name),
-            escape(unit),
-            cap(view.policy.capacity(unit)),
-            now.created,
-            now.peak_backlog,
-            stops_words(&now)
-        );
-        if let Some(t) = then {
-            let _ = write!(
-                out,
-                "<td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td>",
-                cap(view.proposed_capacity(unit)),
-                t.created,
-                t.peak_backlog,
-                stops_words(&t)
-            );
-        }
-        out.push_str("</tr>\n");
-    }
-    out + "</table>\n"
-}
-
-/// What each figure means, at the foot of the page.
-const DEFINITIONS: &str = "<h2>Definitions</h2>\n<dl>\n\
-<dt>Tasks created</dt><dd>Periodic review tasks a daily tick would create for the unit in the week: one for each permit whose review falls due, within the unit's weekly capacity (signal tasks are not forecast; with an estimate, each week first reserves the unit's average weekly signal tasks).</dd>\n\
-<dt>Backlog</dt><dd>Reviews that are due but were deferred because the unit's weekly capacity was used up, as counted after the week's last tick. They are taken up in later weeks, oldest first.</dd>\n\
-<dt>Peak backlog</dt><dd>The largest backlog at any week's end in the period.</dd>\n\
-<dt>Backlog stops growing</dt><dd>The first week from which the backlog never rises again in the period; \"never\" when it is still rising in the last week.</dd>\n\
-<dt>Week</dt><dd>An ISO week, Monday to Sunday in the schedule's time zone, written year-Wweek.</dd>\n</dl>\n";

@@ -2,14 +2,19 @@
 //! uses, CSV with one header row, or an HTML page that reads as the report the agency sends the
 //! ministry (docs/REFERENCE.md §7).
 
-use super::page::{self, chart, csv_line, escape, Series};
+use super::page::csv_line;
 use super::PageFormat;
 use crate::domain::calendar::week_label;
 use crate::domain::policy::Policy;
 use crate::domain::report::Distribution;
 use crate::domain::signal::SignalState;
 use crate::domain::task::Outcome;
+use crate::i18n::Language;
 use crate::jobs::report::Report;
+use crate::layout::chart::{Chart, Series};
+use crate::layout::table::{Cell, Column, Table};
+use crate::layout::{Frame, Kind, StyleSheet};
+use askama::Template;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -19,14 +24,14 @@ use std::fmt::Write;
 pub fn render(
     r: &Report,
     policy: &Policy,
-    generated_at: DateTime<Utc>,
+    (generated_at, language): (DateTime<Utc>, Language),
     format: PageFormat,
 ) -> anyhow::Result<String> {
     Ok(match format {
         PageFormat::Table => table(r),
         PageFormat::Json => serde_json::to_string_pretty(&json(r, generated_at))? + "\n",
         PageFormat::Csv => csv(r),
-        PageFormat::Html => html(r, policy, generated_at),
+        PageFormat::Html => html(r, policy, generated_at, language)?,
     })
 }
 
@@ -225,40 +230,73 @@ fn unit_name(policy: &Policy, unit: &str) -> String {
     policy.units.get(unit).map_or_else(|| unit.to_string(), |u| u.name.clone())
 }
 
-/// An HTML table of `header` and `rows`: figures right-aligned, words left-aligned, each
-/// header as its column.
-fn html_table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let is_text = |cell: &str| cell.parse::<f64>().is_err();
-    let text_column: Vec<bool> =
-        (0..header.len()).map(|i| rows.first().is_none_or(|r| r.get(i).is_none_or(|c| is_text(c)))).collect();
-    let class = |text: bool| if text { " class=\"text\"" } else { "" };
-    let mut out = String::from("<table>\n<tr>");
-    for (h, text) in header.iter().zip(&text_column) {
-        let _ = write!(out, "<th{}>{}</th>", class(*text), escape(h));
-    }
-    out.push_str("</tr>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for cell in row {
-            let _ = write!(out, "<td{}>{}</td>", class(is_text(cell)), escape(cell));
-        }
-        out.push_str("</tr>\n");
-    }
-    out + "</table>\n"
+/// A unit's week-by-week chart.
+struct UnitWeeks {
+    name: String,
+    chart: Chart,
 }
 
-fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>) -> String {
-    let c = &r.counts;
+/// `templates/report.html`.
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    frame: Frame,
+    lang: Language,
+    period: String,
+    intro: String,
+    tables: Vec<Table>,
+    weeks: Vec<UnitWeeks>,
+}
+
+fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>, lang: Language) -> anyhow::Result<String> {
+    let period = super::plan::period(lang, r.from, r.to);
     let name = |u: &str| format!("{} ({u})", unit_name(policy, u));
-    let mut body = format!(
-        "<p>Period: <strong>{} to {}</strong> (both days included). Generated {} by permit-followup from its register of tasks, \
-         signals and digests. Definitions of every figure are at the end.</p>\n",
-        r.from,
-        r.to,
-        generated_at.format("%Y-%m-%d %H:%M UTC")
-    );
+    let weeks = r
+        .weeks
+        .iter()
+        .map(|(unit, weeks)| {
+            let labels: Vec<String> = weeks.iter().map(|w| week_label(w.week)).collect();
+            let created: Vec<u32> = weeks.iter().map(|w| u32::try_from(w.created).unwrap_or(u32::MAX)).collect();
+            let open: Vec<u32> = weeks.iter().map(|w| u32::try_from(w.open).unwrap_or(u32::MAX)).collect();
+            let series = [
+                Series { name: lang.t("report-series-created"), values: &created, bars: true, colour: 1, proposed: false },
+                Series { name: lang.t("report-series-open"), values: &open, bars: false, colour: 2, proposed: false },
+            ];
+            UnitWeeks { name: name(unit), chart: Chart::new(lang, lang.t("report-chart-title"), &labels, &series, &[]) }
+        })
+        .collect();
+    let page = ReportPage {
+        frame: Frame {
+            lang,
+            title: lang.tr("report-title", &[("period", period.as_str().into())]),
+            subtitle: lang.t("report-subtitle"),
+            style: StyleSheet::Embedded,
+            kind: Kind::Page,
+        },
+        lang,
+        intro: lang.tr("report-intro", &[("generated", super::plan::generated(lang, generated_at).into())]),
+        period,
+        tables: tables(r, policy, lang),
+        weeks,
+    };
+    Ok(page.render()?)
+}
+
+/// The report's six tables, in the order of its sections.
+fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
+    let c = &r.counts;
+    let name = |u: &str| Cell::words(format!("{} ({u})", unit_name(policy, u)));
+    let n = |v: u64| Cell::figure(lang.number(v));
+    let words = |id: &str| Column::words(lang.t(id));
+    let figures = |id: &str| Column::figures(lang.t(id));
+    let table = |id: &str, heading: &str, columns, rows| Table {
+        id: id.to_string(),
+        heading: lang.t(heading),
+        columns,
+        rows,
+    };
     let created_units = by(&c.created, |k| k.0.clone());
-    let rows: Vec<Vec<String>> = created_units
+    let summary = created_units
         .keys()
         .chain(c.open_at_end.keys())
         .chain(policy.units.keys())
@@ -266,99 +304,86 @@ fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>) -> String {
         .into_iter()
         .map(|u| {
             let closed: u64 = c.closed.iter().filter(|((x, _), _)| x == u).map(|(_, n)| n).sum();
-            let get = |m: &BTreeMap<String, u64>| m.get(u).copied().unwrap_or(0).to_string();
-            vec![
-                name(u),
-                get(&created_units),
-                closed.to_string(),
-                get(&c.open_at_end),
-                get(&c.overdue_at_end),
-            ]
+            let get = |m: &BTreeMap<String, u64>| n(m.get(u).copied().unwrap_or(0));
+            vec![name(u), get(&created_units), n(closed), get(&c.open_at_end), get(&c.overdue_at_end)]
         })
         .collect();
-    body += "<h2>1. Summary by unit</h2>\n";
-    body += &html_table(&["Unit", "Tasks created", "Tasks closed", "Open at end", "Overdue at end"], &rows);
-    let rows: Vec<Vec<String>> =
-        c.created.iter().map(|((u, g, k), n)| vec![name(u), g.clone(), k.clone(), n.to_string()]).collect();
-    body += "<h2>2. Tasks created, by unit, ground and cause</h2>\n";
-    body += &html_table(&["Unit", "Ground", "Cause", "Tasks"], &rows);
-    let rows: Vec<Vec<String>> = Outcome::ALL
+    let created = c
+        .created
+        .iter()
+        .map(|((u, g, k), count)| vec![name(u), Cell::words(g.clone()), Cell::words(cause_words(lang, k)), n(*count)])
+        .collect();
+    let closed = Outcome::ALL
         .iter()
         .map(|o| {
-            vec![
-                o.as_str().to_string(),
-                c.closed.iter().filter(|((_, x), _)| x == o).map(|(_, n)| n).sum::<u64>().to_string(),
-            ]
+            let count = c.closed.iter().filter(|((_, x), _)| x == o).map(|(_, n)| n).sum::<u64>();
+            vec![Cell::words(lang.t(&format!("outcome-{}", o.as_str()))), n(count)]
         })
         .collect();
-    body += "<h2>3. Tasks closed, by outcome</h2>\n";
-    body += &html_table(&["Outcome", "Tasks"], &rows);
-    let rows: Vec<Vec<String>> = r
+    let days = r
         .days_to_close
         .iter()
         .map(|((u, cause), d)| {
+            let cause = cause.as_deref().map_or_else(|| lang.t("report-all-causes"), |k| cause_words(lang, k));
             vec![
                 name(u),
-                cause.clone().unwrap_or_else(|| "all causes".into()),
-                d.tasks.to_string(),
-                median(d),
-                d.p90.to_string(),
+                Cell::words(cause),
+                n(d.tasks),
+                Cell::figure(lang.decimal(d.median, 1)),
+                Cell::figure(lang.number(d.p90)),
             ]
         })
         .collect();
-    body += "<h2>4. Days from creation to closing</h2>\n";
-    body += &html_table(&["Unit", "Cause", "Tasks closed", "Median", "90th percentile"], &rows);
-    let rows: Vec<Vec<String>> = signals_by_kind(r)
+    let signals = signals_by_kind(r)
         .into_iter()
         .map(|(kind, states)| {
-            let mut row = vec![kind, states.values().sum::<u64>().to_string()];
-            row.extend(SignalState::ALL.iter().map(|s| states.get(s).copied().unwrap_or(0).to_string()));
+            let mut row = vec![Cell::words(cause_words(lang, &kind)), n(states.values().sum::<u64>())];
+            row.extend(SignalState::ALL.iter().map(|s| n(states.get(s).copied().unwrap_or(0))));
             row
         })
         .collect();
-    body += "<h2>5. Signals received, by kind and what became of them</h2>\n";
-    body += &html_table(&["Kind", "Received", "Pending", "Processed", "Unmatched"], &rows);
-    let rows: Vec<Vec<String>> = c.digests.iter().map(|(u, n)| vec![name(u), n.to_string()]).collect();
-    body += "<h2>6. Digests sent</h2>\n";
-    body += &html_table(&["Unit", "Digests"], &rows);
-    body += "<h2>7. Week by week</h2>\n";
-    for (unit, weeks) in &r.weeks {
-        let labels: Vec<String> = weeks.iter().map(|w| week_label(w.week)).collect();
-        let created: Vec<u32> = weeks.iter().map(|w| u32::try_from(w.created).unwrap_or(u32::MAX)).collect();
-        let open: Vec<u32> = weeks.iter().map(|w| u32::try_from(w.open).unwrap_or(u32::MAX)).collect();
-        let series = [
-            Series { name: "tasks created", values: &created, bars: true, color: "#4c78a8", dashed: false },
-            Series {
-                name: "open at week's end",
-                values: &open,
-                bars: false,
-                color: "#e45756",
-                dashed: false,
-            },
-        ];
-        let _ = write!(
-            body,
-            "<section class=\"unit\">\n<h3>{}</h3>\n{}</section>\n",
-            escape(&name(unit)),
-            chart("Tasks created per week, and open at each week's end", &labels, &series, &[])
-        );
-    }
-    body += DEFINITIONS;
-    page::page(
-        &format!("Follow-up of granted permits: report {} to {}", r.from, r.to),
-        "permit-followup report",
-        &body,
-    )
+    let digests = c.digests.iter().map(|(u, count)| vec![name(u), n(*count)]).collect();
+    let mut signal_columns = vec![words("report-col-kind"), figures("report-col-received")];
+    signal_columns.extend(SignalState::ALL.iter().map(|s| Column::figures(lang.t(&format!("signal-{}", s.as_str())))));
+    vec![
+        table(
+            "summary",
+            "report-summary",
+            vec![
+                words("col-unit"),
+                figures("report-col-created"),
+                figures("report-col-closed"),
+                figures("report-col-open"),
+                figures("report-col-overdue"),
+            ],
+            summary,
+        ),
+        table(
+            "created",
+            "report-created",
+            vec![words("col-unit"), words("report-col-ground"), words("col-cause"), figures("col-tasks")],
+            created,
+        ),
+        table("closed", "report-closed", vec![words("report-col-outcome"), figures("col-tasks")], closed),
+        table(
+            "days",
+            "report-days",
+            vec![
+                words("col-unit"),
+                words("col-cause"),
+                figures("report-col-closed"),
+                figures("report-col-median"),
+                figures("report-col-p90"),
+            ],
+            days,
+        ),
+        table("signals", "report-signals", signal_columns, signals),
+        table("digests", "report-digests", vec![words("col-unit"), figures("report-col-digests")], digests),
+    ]
 }
 
-/// What each figure means.
-const DEFINITIONS: &str = "<h2>Definitions</h2>\n<dl>\n\
-<dt>Task</dt><dd>A follow-up case flagged for a caseworker: a periodic review of a permit, or a signal (a population-register change, a report from a university or an employer, an income declaration) that may bear on the permit. A task never decides a revocation.</dd>\n\
-<dt>Tasks created</dt><dd>Tasks created on a day of the period, by the responsible unit, the ground of the permit when the task was created and the cause (periodic_review or the signal's kind).</dd>\n\
-<dt>Tasks closed</dt><dd>Tasks closed on a day of the period, by outcome: revocation_initiated (a caseworker started revocation proceedings), no_action (reviewed, nothing to do), referred (handed to another unit or authority), permit_inactive (closed by the system because the permit was revoked, expired or withdrawn first).</dd>\n\
-<dt>Open at end</dt><dd>Tasks created on or before the period's last day and not closed by its end.</dd>\n\
-<dt>Overdue at end</dt><dd>Of those, the tasks due on or before the period's last day.</dd>\n\
-<dt>Days from creation to closing</dt><dd>For the tasks closed in the period, the whole days between the day a task was created and the day it was closed. The median is the middle value (the mean of the two middle ones for an even count); the 90th percentile is the smallest number of days that at least 90% of the tasks did not exceed.</dd>\n\
-<dt>Signals received</dt><dd>Signals whose feed was imported on a day of the period, by kind, and the state each is in now: pending (waiting for a tick or for its person's permit), processed (turned into tasks or evidence, or found to ask for none), unmatched (no permit for the person within the configured window).</dd>\n\
-<dt>Digests sent</dt><dd>Mails to units listing their new tasks that the mail server accepted during the period.</dd>\n\
-<dt>Week</dt><dd>An ISO week, Monday to Sunday, written year-Wweek; days are local dates in the schedule's time zone.</dd>\n</dl>\n";
+/// A cause (or signal kind) in the page's words when it is one the program knows, else its key
+/// as configured.
+fn cause_words(lang: Language, key: &str) -> String {
+    lang.try_t(&format!("cause-{key}")).unwrap_or_else(|| key.to_string())
+}

@@ -103,7 +103,7 @@ fn luhn_ok(ten: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Every personal number written in `text` in a form of docs/REFERENCE.md §2.4, with its place

@@ -180,6 +180,7 @@ mod tests {
             transport: MailTransport::Smtp(smtp_settings(port, tls)),
             from: "permit-followup@localhost".into(),
             retry: std::time::Duration::from_secs(60),
+            language: crate::i18n::Language::En,
         };
         Mailer::new(&settings).unwrap()
     }
@@ -299,6 +300,7 @@ mod tests {
                 transport: MailTransport::Smtp(smtp),
                 from: "a@b".into(),
                 retry: std::time::Duration::from_secs(60),
+                language: crate::i18n::Language::En,
             };
             let mailer = Mailer::new(&settings).unwrap();
             assert!(mailer.describe().starts_with("SMTP to mail.example.org:587"), "{}", mailer.describe());
@@ -315,6 +317,7 @@ mod tests {
             transport: MailTransport::Smtp(smtp),
             from: "permit-followup@localhost".into(),
             retry: Duration::from_secs(60),
+            language: crate::i18n::Language::En,
         };
         let mut mail = digest_mail(&["study-unit@localhost"]);
         mail.text.push_str("Enheten för studier\n");
@@ -339,6 +342,7 @@ mod tests {
                 transport: MailTransport::Smtp(smtp),
                 from: "permit-followup@localhost".into(),
                 retry: Duration::from_secs(60),
+                language: crate::i18n::Language::En,
             };
             let started = std::time::Instant::now();
             let err = Mailer::new(&settings)

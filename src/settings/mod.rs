@@ -8,6 +8,7 @@ mod credential;
 mod digest;
 mod raw;
 mod validate;
+mod web;
 
 use crate::domain::policy::Policy;
 use chrono_tz::Tz;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use credential::CREDENTIALS_ENV;
 pub use validate::validate;
+pub use web::WebSettings;
 
 /// The shipped configuration, which is also the built-in default of every key.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -45,6 +47,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// The key file of the personal-number hash.
     pub privacy_key_file: PathBuf,
+    /// Where people reach the service, and its pages' language.
+    pub web: WebSettings,
     /// Grounds, units and signal rules.
     pub policy: Policy,
     /// Where the configuration came from, for `check-config`.
@@ -145,6 +149,8 @@ pub struct MailSettings {
     pub from: String,
     /// The daemon's first wait before retrying a failed digest.
     pub retry: std::time::Duration,
+    /// The language of the words a digest adds (`mail.language`).
+    pub language: crate::i18n::Language,
 }
 
 /// Where digests go.

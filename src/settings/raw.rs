@@ -16,6 +16,7 @@ pub struct RawSettings {
     pub admin: RawAdmin,
     pub log: RawLog,
     pub privacy: RawPrivacy,
+    pub web: RawWeb,
     pub grounds: BTreeMap<String, RawGround>,
     pub units: BTreeMap<String, RawUnit>,
     pub signals: RawSignals,
@@ -49,6 +50,7 @@ pub struct RawMail {
     pub smtp: RawSmtp,
     pub case_url: Option<String>,
     pub overdue_list_limit: u64,
+    pub language: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +81,13 @@ pub struct RawLog {
 #[serde(deny_unknown_fields, expecting = "a table of privacy keys")]
 pub struct RawPrivacy {
     pub key_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of web keys")]
+pub struct RawWeb {
+    pub base_url: String,
+    pub language: String,
 }
 
 #[derive(Debug, Deserialize)]

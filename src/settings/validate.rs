@@ -75,6 +75,7 @@ pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     let policy = policy(&raw)?;
     let timeouts = database_timeouts(&raw)?;
     let privacy_key_file = credential::resolve("privacy.key_file", &raw.privacy.key_file, credentials)?;
+    let web = super::web::web(&raw)?;
     Ok(Settings {
         database: DatabaseSettings { engine, migrate_on_start: raw.database.migrate_on_start, timeouts },
         schedule: ScheduleSettings { timezone, tick: raw.schedule.tick, digest: raw.schedule.digest },
@@ -82,6 +83,7 @@ pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
         admin_listen,
         log: LogSettings { json, level: raw.log.level },
         privacy_key_file,
+        web,
         policy,
         sources: Vec::new(),
     })
@@ -125,6 +127,7 @@ fn mail(raw: &RawSettings, credentials: Option<&Path>) -> Result<MailSettings, C
         transport,
         from: m.from.clone(),
         retry: std::time::Duration::from_secs(m.retry_seconds.max(1)),
+        language: crate::i18n::Language::parse(&m.language).map_err(|e| err("mail.language", e))?,
     })
 }
 

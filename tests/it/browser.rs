@@ -246,3 +246,47 @@ fn the_markup_check_refuses_what_a_browser_would_repair() {
         assert!(body_tags(bad, true).is_err(), "{bad} passed");
     }
 }
+
+/// axe-core (npm, installed under tests/browser by `scripts/test`), as Chromium loads it.
+fn axe_script() -> PathBuf {
+    let path = crate::helpers::repo("tests/browser/node_modules/axe-core/axe.min.js");
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test, or npm ci --prefix tests/browser",
+        path.display()
+    );
+    path
+}
+
+/// What axe-core finds against WCAG 2.1 A and AA (tags wcag2a, wcag2aa, wcag21aa) on the page
+/// `html`, loaded in Chromium `width` px wide in the light or the dark colour scheme: one line a
+/// violation, naming the rule and the elements. A copy of the page in `dir` runs axe after it
+/// loaded and writes the findings into the document, which Chromium then dumps.
+pub fn axe(dir: &Path, name: &str, html: &str, width: u32, dark: bool) -> Vec<String> {
+    let runner = format!(
+        "<script src=\"file://{}\"></script>\n<script>\naxe.run(document, {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] }} }})\n\
+         .then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', ')))\n\
+         .catch(e => ['axe failed: ' + e])\n\
+         .then(found => {{ const out = document.createElement('pre'); out.id = 'axe-result'; out.textContent = JSON.stringify(found); document.body.appendChild(out); }});\n</script>\n",
+        axe_script().display()
+    );
+    let page = dir.join(format!("axe-{name}.html"));
+    std::fs::write(&page, html.replace("</body>", &format!("{runner}</body>"))).expect("write the page");
+    let profile = tempfile::tempdir().unwrap();
+    let mut c = command(profile.path());
+    c.args(["--dump-dom", "--virtual-time-budget=30000", "--allow-file-access-from-files"])
+        .arg(format!("--window-size={width},1000"));
+    if dark {
+        c.arg("--force-dark-mode");
+    }
+    let out = c.arg(format!("file://{}", page.display())).output().expect("start chromium");
+    assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let found = dom
+        .split("<pre id=\"axe-result\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_else(|| panic!("axe wrote no result into {name}"));
+    let json = found.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("axe's result {json}: {e}"))
+}
