@@ -179,7 +179,12 @@ impl Daemon {
     async fn notify_once(&self) -> bool {
         let settings = self.settings().await;
         let mailer = self.mailer.read().await.clone();
-        let outbox = Outbox { mailer: &mailer, from: &settings.mail.from };
+        let outbox = Outbox {
+            mailer: &mailer,
+            from: &settings.mail.from,
+            language: settings.mail.language,
+            inbox: settings.web.base_url.as_deref(),
+        };
         let started = Instant::now();
         let now = Utc::now();
         let today = today_in(now, settings.schedule.timezone);

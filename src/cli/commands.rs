@@ -213,7 +213,12 @@ fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
     let _inside = runtime.enter();
     let mailer = crate::mail::Mailer::new(&settings.mail)?;
     let conn = std::sync::Mutex::new(open(settings)?);
-    let outbox = Outbox { mailer: &mailer, from: &settings.mail.from };
+    let outbox = Outbox {
+        mailer: &mailer,
+        from: &settings.mail.from,
+        language: settings.mail.language,
+        inbox: settings.web.base_url.as_deref(),
+    };
     let opts = NotifyOptions { retry_refused: args.retry_refused };
     let run = notify::notify(&conn, &settings.policy, &outbox, opts, today, now, std::future::pending());
     let report = runtime.block_on(run)?;
@@ -312,12 +317,15 @@ fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<i32> {
     let mut conn = open(settings)?;
     let report =
         crate::jobs::report::report(&mut conn, &settings.policy, (from, to), settings.schedule.timezone)?;
-    print!("{}", super::report::render(
+    print!(
+        "{}",
+        super::report::render(
             &report,
             &settings.policy,
             (now, args.language.map_or(settings.web.language, Into::into)),
             args.format
-        )?);
+        )?
+    );
     Ok(exit::OK)
 }
 

@@ -8,10 +8,10 @@ use crate::domain::calendar::week_label;
 use crate::domain::policy::Policy;
 use crate::domain::workload::{Summary, WeekFigures};
 use crate::i18n::Language;
+use crate::jobs::plan::{Forecast, SignalEstimate};
 use crate::layout::chart::{Chart, Series};
 use crate::layout::{Frame, Kind, StyleSheet};
 use askama::Template;
-use crate::jobs::plan::{Forecast, SignalEstimate};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -284,10 +284,8 @@ struct PlanPage {
 fn html(view: &PlanView) -> anyhow::Result<String> {
     let lang = view.language;
     let period = period(lang, view.from, view.to);
-    let weeks = lang.tr(
-        "period",
-        &[("from", week_label(view.from).into()), ("to", week_label(view.to).into())],
-    );
+    let weeks =
+        lang.tr("period", &[("from", week_label(view.from).into()), ("to", week_label(view.to).into())]);
     let figures = match view.estimate {
         None => lang.t("plan-figures-exact"),
         Some(e) => lang.tr(
@@ -392,7 +390,8 @@ fn unit_sections(view: &PlanView) -> Vec<UnitSection> {
                 created.push(series("plan-series-proposed-created", &c_then, true, 3, true));
                 backlog.push(series("plan-series-proposed-backlog", &b_then, false, 4, true));
             }
-            let mut section = UnitSection { name, key: unit.to_string(), charts: Vec::new(), no_backlog: false };
+            let mut section =
+                UnitSection { name, key: unit.to_string(), charts: Vec::new(), no_backlog: false };
             if c_now.iter().chain(&c_then).chain(&b_now).chain(&b_then).all(|v| *v == 0) {
                 return section;
             }
@@ -401,7 +400,9 @@ fn unit_sections(view: &PlanView) -> Vec<UnitSection> {
             if let Some(c) = cap_now {
                 limits.push((lang.t("plan-limit-capacity"), c));
             }
-            if let Some(c) = view.proposed_capacity(unit).filter(|c| view.proposed.is_some() && Some(*c) != cap_now) {
+            if let Some(c) =
+                view.proposed_capacity(unit).filter(|c| view.proposed.is_some() && Some(*c) != cap_now)
+            {
                 limits.push((lang.t("plan-limit-proposed-capacity"), c));
             }
             section.charts.push(Chart::new(lang, lang.t("plan-chart-created"), &labels, &created, &limits));

@@ -256,13 +256,29 @@ fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>, lang: Language
         .iter()
         .map(|(unit, weeks)| {
             let labels: Vec<String> = weeks.iter().map(|w| week_label(w.week)).collect();
-            let created: Vec<u32> = weeks.iter().map(|w| u32::try_from(w.created).unwrap_or(u32::MAX)).collect();
+            let created: Vec<u32> =
+                weeks.iter().map(|w| u32::try_from(w.created).unwrap_or(u32::MAX)).collect();
             let open: Vec<u32> = weeks.iter().map(|w| u32::try_from(w.open).unwrap_or(u32::MAX)).collect();
             let series = [
-                Series { name: lang.t("report-series-created"), values: &created, bars: true, colour: 1, proposed: false },
-                Series { name: lang.t("report-series-open"), values: &open, bars: false, colour: 2, proposed: false },
+                Series {
+                    name: lang.t("report-series-created"),
+                    values: &created,
+                    bars: true,
+                    colour: 1,
+                    proposed: false,
+                },
+                Series {
+                    name: lang.t("report-series-open"),
+                    values: &open,
+                    bars: false,
+                    colour: 2,
+                    proposed: false,
+                },
             ];
-            UnitWeeks { name: name(unit), chart: Chart::new(lang, lang.t("report-chart-title"), &labels, &series, &[]) }
+            UnitWeeks {
+                name: name(unit),
+                chart: Chart::new(lang, lang.t("report-chart-title"), &labels, &series, &[]),
+            }
         })
         .collect();
     let page = ReportPage {
@@ -311,7 +327,9 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
     let created = c
         .created
         .iter()
-        .map(|((u, g, k), count)| vec![name(u), Cell::words(g.clone()), Cell::words(cause_words(lang, k)), n(*count)])
+        .map(|((u, g, k), count)| {
+            vec![name(u), Cell::words(g.clone()), Cell::words(lang.cause(k)), n(*count)]
+        })
         .collect();
     let closed = Outcome::ALL
         .iter()
@@ -324,7 +342,7 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
         .days_to_close
         .iter()
         .map(|((u, cause), d)| {
-            let cause = cause.as_deref().map_or_else(|| lang.t("report-all-causes"), |k| cause_words(lang, k));
+            let cause = cause.as_deref().map_or_else(|| lang.t("report-all-causes"), |k| lang.cause(k));
             vec![
                 name(u),
                 Cell::words(cause),
@@ -337,14 +355,15 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
     let signals = signals_by_kind(r)
         .into_iter()
         .map(|(kind, states)| {
-            let mut row = vec![Cell::words(cause_words(lang, &kind)), n(states.values().sum::<u64>())];
+            let mut row = vec![Cell::words(lang.cause(&kind)), n(states.values().sum::<u64>())];
             row.extend(SignalState::ALL.iter().map(|s| n(states.get(s).copied().unwrap_or(0))));
             row
         })
         .collect();
     let digests = c.digests.iter().map(|(u, count)| vec![name(u), n(*count)]).collect();
     let mut signal_columns = vec![words("report-col-kind"), figures("report-col-received")];
-    signal_columns.extend(SignalState::ALL.iter().map(|s| Column::figures(lang.t(&format!("signal-{}", s.as_str())))));
+    signal_columns
+        .extend(SignalState::ALL.iter().map(|s| Column::figures(lang.t(&format!("signal-{}", s.as_str())))));
     vec![
         table(
             "summary",
@@ -380,10 +399,4 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
         table("signals", "report-signals", signal_columns, signals),
         table("digests", "report-digests", vec![words("col-unit"), figures("report-col-digests")], digests),
     ]
-}
-
-/// A cause (or signal kind) in the page's words when it is one the program knows, else its key
-/// as configured.
-fn cause_words(lang: Language, key: &str) -> String {
-    lang.try_t(&format!("cause-{key}")).unwrap_or_else(|| key.to_string())
 }

@@ -1,10 +1,10 @@
-//! A task as a digest names it: a short heading for its cause, in the mail's own words
-//! ("Registered as emigrated", "Income below the threshold"), beside its reason as stored — the
-//! rule's `reason` as policy staff configured it, often in Swedish, with what the task adds to
-//! it ("…: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK",
-//! docs/REFERENCE.md §5.4). The heading never stands instead of the reason (§6.2): the reason
-//! is shown whole, as written, but for a periodic review's built-in one, which says no more
-//! than the heading and the due date.
+//! A task as a digest names it: the key of a short heading for its cause (`emigrated`,
+//! `income-below-threshold`), which the mail writes in its own language's words ("Registered as
+//! emigrated", "Inkomst under gränsbeloppet"), beside its reason as stored — the rule's `reason`
+//! as policy staff configured it, often in Swedish, with what the task adds to it ("…: 24350 SEK
+//! reported for 2026-10, below the threshold of 28480 SEK", docs/REFERENCE.md §5.4). The heading
+//! never stands instead of the reason (§6.2): the reason is shown whole, as written, but for a
+//! periodic review's built-in one, which says no more than the heading and the due date.
 
 use super::policy::Policy;
 use super::signal::INCOME_REPORTED;
@@ -17,26 +17,22 @@ const PERIODIC_REASON: &str = "Periodic review, occasion ";
 const BELOW_THRESHOLD: &str = "below the threshold";
 const OTHER_EMPLOYER: &str = "not the permit's employer";
 
-/// The shipped signal kinds in a few words. Any other cause (a kind or an expectation a
-/// configuration adds) is headed by its key, `_` read as a space.
-const KIND_WORDS: [(&str, &str); 8] = [
-    ("name_changed", "Name changed"),
-    ("birth_date_changed", "Date of birth changed"),
-    ("citizenship_changed", "Citizenship changed"),
-    ("emigrated", "Registered as emigrated"),
-    ("deceased", "Registered as deceased"),
-    ("study_registration_missing", "Not registered for studies"),
-    ("study_progress_insufficient", "Insufficient study progress"),
-    ("employment_ended", "Employment ended"),
-];
+/// The heading of a periodic review.
+pub const PERIODIC_REVIEW: &str = "periodic_review";
+/// The heading of an income below the work-permit threshold.
+pub const INCOME_BELOW_THRESHOLD: &str = "income-below-threshold";
+/// The heading of income from an employer other than the permit's.
+pub const INCOME_OTHER_EMPLOYER: &str = "income-other-employer";
 
 /// What a digest says a task is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Headline {
-    /// A short heading for the cause.
+    /// The key of a short heading for the cause: `periodic_review`, the signal's kind (any
+    /// kind, shipped or added by a configuration), or one of the two income headings. The mail
+    /// writes it in its language (`i18n::Language::cause`).
     pub cause: String,
-    /// The task's reason as stored, whole; `None` for a periodic review's built-in reason, and
-    /// when the reason is no more than the heading.
+    /// The task's reason as stored, whole; `None` for a periodic review's built-in reason and
+    /// an empty one.
     pub reason: Option<String>,
 }
 
@@ -47,19 +43,16 @@ impl Headline {
         let heading = match cause {
             Cause::PeriodicReview => {
                 let own = (!reason.starts_with(PERIODIC_REASON)).then_some(reason);
-                return Headline::beside("Periodic review".into(), own);
+                return Headline::beside(PERIODIC_REVIEW.into(), own);
             }
             Cause::Signal(kind) if kind == INCOME_REPORTED => income_heading(reason, policy),
-            Cause::Signal(kind) => match KIND_WORDS.iter().find(|(k, _)| k == kind) {
-                Some((_, words)) => (*words).to_string(),
-                None => humane(kind),
-            },
+            Cause::Signal(kind) => kind.clone(),
         };
         Headline::beside(heading, Some(reason))
     }
 
     fn beside(cause: String, reason: Option<&str>) -> Headline {
-        let reason = reason.filter(|r| !r.is_empty() && *r != cause).map(str::to_string);
+        let reason = reason.filter(|r| !r.is_empty()).map(str::to_string);
         Headline { cause, reason }
     }
 }
@@ -70,21 +63,11 @@ fn income_heading(reason: &str, policy: &Policy) -> String {
     let rule = policy.signals.get(INCOME_REPORTED).map(|r| r.reason.trim()).unwrap_or_default();
     let added = reason.strip_prefix(rule).and_then(|r| r.strip_prefix(": ")).unwrap_or(reason);
     if added.contains(BELOW_THRESHOLD) {
-        "Income below the threshold".into()
+        INCOME_BELOW_THRESHOLD.into()
     } else if added.contains(OTHER_EMPLOYER) {
-        "Income from another employer".into()
+        INCOME_OTHER_EMPLOYER.into()
     } else {
-        "Income reported".into()
-    }
-}
-
-/// `study_leave` → `Study leave`: a kind no rule names any more.
-fn humane(kind: &str) -> String {
-    let words = kind.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => words,
+        INCOME_REPORTED.into()
     }
 }
 
@@ -115,13 +98,13 @@ mod tests {
         };
         let rule = &p.signals[INCOME_REPORTED].reason;
         let low = Headline::of(&signal_cause(INCOME_REPORTED), &reason(24350, "5560000001"), &p);
-        assert_eq!(low.cause, "Income below the threshold");
+        assert_eq!(low.cause, INCOME_BELOW_THRESHOLD);
         assert_eq!(
             low.reason,
             Some(format!("{rule}: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK"))
         );
         let other = Headline::of(&signal_cause(INCOME_REPORTED), &reason(40000, "5569999999"), &p);
-        assert_eq!(other.cause, "Income from another employer");
+        assert_eq!(other.cause, INCOME_OTHER_EMPLOYER);
         assert_eq!(
             other.reason,
             Some(format!(
@@ -136,23 +119,26 @@ mod tests {
         let rule = "Innehavaren är avregistrerad från folkbokföringen på grund av utflyttning";
         p.signals.get_mut("emigrated").unwrap().reason = rule.into();
         let h = Headline::of(&signal_cause("emigrated"), rule, &p);
-        assert_eq!(h, Headline { cause: "Registered as emigrated".into(), reason: Some(rule.into()) });
+        assert_eq!(h, Headline { cause: "emigrated".into(), reason: Some(rule.into()) });
         p.signals.get_mut(INCOME_REPORTED).unwrap().reason = "Låg inkomst: kontrollera försörjningen".into();
         let stored = "Låg inkomst: kontrollera försörjningen: 24350 SEK reported for 2026-10, below the threshold of 28480 SEK";
         let h = Headline::of(&signal_cause(INCOME_REPORTED), stored, &p);
-        assert_eq!(h.cause, "Income below the threshold");
+        assert_eq!(h.cause, INCOME_BELOW_THRESHOLD);
         assert_eq!(h.reason.as_deref(), Some(stored));
     }
 
     #[test]
-    fn a_periodic_reviews_built_in_reason_and_a_reason_that_only_repeats_the_heading_add_nothing() {
+    fn a_periodic_reviews_built_in_reason_adds_nothing_and_any_other_reason_is_kept_whole() {
         let p = policy(false);
         let review = Headline::of(&Cause::PeriodicReview, "Periodic review, occasion 2026-07-15", &p);
-        assert_eq!(review, Headline { cause: "Periodic review".into(), reason: None });
+        assert_eq!(review, Headline { cause: PERIODIC_REVIEW.into(), reason: None });
         let own = Headline::of(&Cause::PeriodicReview, "Review after a court ruling", &p);
         assert_eq!(own.reason.as_deref(), Some("Review after a court ruling"));
         let same = Headline::of(&signal_cause("employment_ended"), "Employment ended", &p);
-        assert_eq!(same, Headline { cause: "Employment ended".into(), reason: None });
+        assert_eq!(
+            same,
+            Headline { cause: "employment_ended".into(), reason: Some("Employment ended".into()) }
+        );
     }
 
     #[test]
@@ -165,7 +151,7 @@ mod tests {
             "Old words: 100 SEK reported for 2026-10, below the threshold of 28480 SEK",
             &p,
         );
-        assert_eq!(income.cause, "Income below the threshold");
+        assert_eq!(income.cause, INCOME_BELOW_THRESHOLD);
     }
 
     #[test]
@@ -175,8 +161,8 @@ mod tests {
         rule.reason = "Holder on study leave".into();
         p.signals.insert("study_leave".into(), rule);
         let h = Headline::of(&signal_cause("study_leave"), "Holder on study leave", &p);
-        assert_eq!(h, Headline { cause: "Study leave".into(), reason: Some("Holder on study leave".into()) });
+        assert_eq!(h, Headline { cause: "study_leave".into(), reason: Some("Holder on study leave".into()) });
         let gone = Headline::of(&signal_cause("work_leave"), "Holder on leave", &p);
-        assert_eq!(gone, Headline { cause: "Work leave".into(), reason: Some("Holder on leave".into()) });
+        assert_eq!(gone, Headline { cause: "work_leave".into(), reason: Some("Holder on leave".into()) });
     }
 }

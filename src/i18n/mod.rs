@@ -117,6 +117,13 @@ impl Language {
         LOCALES.lookup_single_language::<&str>(self.id(), id, None).ok()
     }
 
+    /// A heading for a task's cause (its key: `periodic_review`, a signal kind, an income
+    /// heading) in this language; a key the program has no words for (a kind a configuration
+    /// added) is shown as its key, `_` read as a space: `study_leave` → `Study leave`.
+    pub fn cause(self, key: &str) -> String {
+        self.try_t(&format!("cause-{key}")).unwrap_or_else(|| humane(key))
+    }
+
     /// The message `id` in this language, with its arguments.
     pub fn tr(self, id: &str, args: &[(&str, Arg)]) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue> = args
@@ -150,7 +157,11 @@ impl Language {
         use chrono::Datelike;
         self.tr(
             "date-long",
-            &[("day", day.day().into()), ("month", day.month().into()), ("year", day.year().to_string().into())],
+            &[
+                ("day", day.day().into()),
+                ("month", day.month().into()),
+                ("year", day.year().to_string().into()),
+            ],
         )
     }
 
@@ -177,6 +188,16 @@ impl Language {
             Language::En => '.',
             Language::Sv => ',',
         }
+    }
+}
+
+/// `study_leave` → `Study leave`.
+fn humane(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
     }
 }
 

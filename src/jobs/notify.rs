@@ -74,6 +74,10 @@ pub struct Outbox<'a> {
     pub mailer: &'a Mailer,
     /// `From:`.
     pub from: &'a str,
+    /// The language of the words a digest adds (`mail.language`).
+    pub language: crate::i18n::Language,
+    /// The inbox's address (`[web] base_url`), which each task of a digest links into.
+    pub inbox: Option<&'a str>,
 }
 
 /// Where a digest run does its database steps: each `run` is one short step on a connection,
@@ -109,9 +113,10 @@ pub async fn notify(
 ) -> anyhow::Result<NotifyReport> {
     let at = storage::micros(now);
     let (p, from) = (policy.clone(), outbox.from.to_string());
+    let words = Words { language: outbox.language, inbox: outbox.inbox.map(str::to_string) };
     let (failed, pending) = db
         .run(move |c| {
-            let failed = in_pass(c, "notify", |c| prepare(c, &p, &from, today, at))?;
+            let failed = in_pass(c, "notify", |c| prepare(c, &p, &from, &words, today, at))?;
             Ok((failed, digests::pending(c)?))
         })
         .await?;
@@ -246,11 +251,18 @@ fn fingerprint(outbox: &Outbox, recipients: &[String]) -> String {
     hex::encode(hash.finalize())
 }
 
+/// How digests are written: their language and where their links lead.
+struct Words {
+    language: crate::i18n::Language,
+    inbox: Option<String>,
+}
+
 /// Binds every unbound open task to a new digest of its unit; returns units that cannot get one.
 fn prepare(
     c: &mut AnyConnection,
     policy: &Policy,
     from: &str,
+    words: &Words,
     today: NaiveDate,
     at: NaiveDateTime,
 ) -> anyhow::Result<Vec<(String, String)>> {
@@ -269,7 +281,7 @@ fn prepare(
             problems.push((unit, why));
             continue;
         }
-        let digest = write_digest(c, policy, from, &unit, &tasks, today, at)?;
+        let digest = write_digest(c, policy, (from, words), &unit, &tasks, today, at)?;
         let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
         let id = digests::create(c, &digest, &ids)?;
         digests::set_message_id(c, id, &new_message_id(id, from))?;
@@ -281,7 +293,7 @@ fn prepare(
 fn write_digest(
     c: &mut AnyConnection,
     policy: &Policy,
-    from: &str,
+    (from, words): (&str, &Words),
     unit: &str,
     tasks: &[Task],
     today: NaiveDate,
@@ -299,6 +311,8 @@ fn write_digest(
         overdue_total,
         case_url: policy.digest.case_urls.get(unit),
         today,
+        language: words.language,
+        inbox: words.inbox.as_deref(),
     });
     Ok(NewDigest {
         unit: unit.to_string(),

@@ -11,6 +11,7 @@ use crate::domain::case_url::CaseUrl;
 use crate::domain::headline::Headline;
 use crate::domain::ids::{PermitId, TaskId};
 use crate::domain::policy::Priority;
+use crate::i18n::Language;
 use chrono::NaiveDate;
 
 /// One task, as a digest shows it.
@@ -49,6 +50,11 @@ pub struct DigestInput<'a> {
     pub case_url: Option<&'a CaseUrl>,
     /// The day the digest is written: "overdue" means due before it.
     pub today: NaiveDate,
+    /// The language of the words the digest adds (`mail.language`).
+    pub language: Language,
+    /// The inbox's address (`[web] base_url`, no trailing `/`): each task then links to
+    /// `BASE/tasks/ID`, and the footer says to open it there.
+    pub inbox: Option<&'a str>,
 }
 
 /// A digest ready to be put in a mail.
@@ -58,17 +64,13 @@ pub struct RenderedDigest {
     pub subject: String,
     /// The `text/plain` part, in columns for a fixed-width font.
     pub text: String,
-    /// The `text/html` part: the same, with inline styles only.
+    /// The `text/html` part: the same, styled by the stylesheet in its head.
     pub html: String,
 }
 
 /// Priorities in the order a digest lists them.
 pub(super) const PRIORITY_ORDER: [Priority; 4] =
     [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low];
-
-/// What the footer says of personal data, in both parts.
-pub(super) const PRIVACY_NOTE: &str =
-    "This mail lists task and permit ids only, never names, person ids or personal numbers.";
 
 /// The outcomes a caseworker may close a task with, as `tasks close` takes them.
 pub(super) const OUTCOMES: &str = "no_action|revocation_initiated|referred";
@@ -88,42 +90,51 @@ pub fn render(input: &DigestInput) -> RenderedDigest {
 /// unit's open tasks are overdue, each only when there are any. A mail filter written against
 /// the first part keeps matching.
 pub(super) fn subject(input: &DigestInput) -> String {
-    let mut subject = title(input);
+    let lang = input.language;
     let urgent = input.tasks.iter().filter(|t| t.priority == Priority::Urgent).count();
     let mut notes = Vec::new();
     if urgent > 0 {
-        notes.push(format!("{urgent} urgent"));
+        notes.push(lang.tr("digest-subject-urgent", &[("count", urgent.into())]));
     }
     if input.overdue_total > 0 {
-        notes.push(format!("{} overdue", input.overdue_total));
+        notes.push(lang.tr("digest-subject-overdue", &[("count", input.overdue_total.into())]));
     }
-    if !notes.is_empty() {
-        subject.push_str(&format!(" ({})", notes.join(", ")));
+    if notes.is_empty() {
+        return title(input);
     }
-    subject
+    lang.tr("digest-subject-notes", &[("title", title(input).into()), ("notes", notes.join(", ").into())])
 }
 
 /// The summary under the title, in both parts: the day, how many new tasks of each priority,
 /// how many of the unit's open tasks are overdue.
 pub(super) fn summary(input: &DigestInput, tasks: &[&DigestTask]) -> String {
-    let counts: Vec<String> = groups(tasks).iter().map(|(p, g)| format!("{} {p}", g.len())).collect();
+    let lang = input.language;
+    let counts: Vec<String> = groups(tasks)
+        .iter()
+        .map(|(p, g)| {
+            lang.tr(
+                "digest-summary-count",
+                &[("count", g.len().into()), ("priority", priority(lang, *p).into())],
+            )
+        })
+        .collect();
     let new = if counts.is_empty() {
-        "No new tasks.".to_string()
+        lang.t("digest-summary-none-new")
     } else {
-        format!("By priority: {}.", counts.join(", "))
+        lang.tr("digest-summary-by-priority", &[("counts", counts.join(", ").into())])
     };
-    let overdue = match input.overdue_total {
-        0 => "No open task of the unit is overdue.".to_string(),
-        1 => "1 open task of the unit is overdue.".to_string(),
-        n => format!("{n} open tasks of the unit are overdue."),
-    };
-    format!("{}. {new} {overdue}", input.today)
+    let overdue = lang.tr("digest-summary-overdue", &[("count", input.overdue_total.into())]);
+    lang.tr(
+        "digest-summary",
+        &[("date", lang.date(input.today).into()), ("new", new.into()), ("overdue", overdue.into())],
+    )
 }
 
 /// The title of both parts: the subject without its notes in brackets.
 pub(super) fn title(input: &DigestInput) -> String {
-    let n = input.tasks.len();
-    format!("{n} new follow-up {} for {}", plural(n, "task", "tasks"), input.unit_name)
+    input
+        .language
+        .tr("digest-title", &[("count", input.tasks.len().into()), ("unit", input.unit_name.into())])
 }
 
 /// The tasks by priority (urgent first), then due date — so overdue ones first — then permit
@@ -145,21 +156,28 @@ pub(super) fn groups<'t>(tasks: &[&'t DigestTask]) -> Vec<(Priority, Vec<&'t Dig
         .collect()
 }
 
-/// A priority group's heading.
-pub(super) fn heading(priority: Priority) -> &'static str {
-    match priority {
-        Priority::Urgent => "Urgent",
-        Priority::High => "High priority",
-        Priority::Normal => "Normal priority",
-        Priority::Low => "Low priority",
-    }
+/// A priority group's heading with its count: `High priority (2)`, `Prioritet: hög (2)`.
+pub(super) fn heading(lang: Language, priority: Priority, count: usize) -> String {
+    let heading = lang.t(&format!("digest-group-{}", priority.as_str()));
+    lang.tr("digest-group-count", &[("heading", heading.into()), ("count", count.into())])
+}
+
+/// A priority in a word: `high`, `hög`.
+pub(super) fn priority(lang: Language, priority: Priority) -> String {
+    lang.t(&format!("priority-{}", priority.as_str()))
 }
 
 /// `3 days overdue` when the task is due before `today`.
-pub(super) fn overdue_note(task: &DigestTask, today: NaiveDate) -> Option<String> {
+pub(super) fn overdue_note(lang: Language, task: &DigestTask, today: NaiveDate) -> Option<String> {
     let days = (today - task.due_on).num_days();
-    (days > 0)
-        .then(|| format!("{days} {} overdue", plural(usize::try_from(days).unwrap_or(2), "day", "days")))
+    (days > 0).then(|| lang.tr("digest-days-overdue", &[("days", days.into())]))
+}
+
+/// The heading of a task's cause, and its reason unless the reason says no more than it.
+pub(super) fn cause_and_reason(lang: Language, task: &DigestTask) -> (String, Option<String>) {
+    let cause = lang.cause(&task.headline.cause);
+    let reason = task.headline.reason.clone().filter(|r| *r != cause);
+    (cause, reason)
 }
 
 /// How many overdue tasks the Overdue section leaves out.
@@ -167,39 +185,37 @@ pub(super) fn overdue_left_out(input: &DigestInput) -> u64 {
     input.overdue_total.saturating_sub(u64::try_from(input.overdue.len()).unwrap_or(u64::MAX))
 }
 
+/// The link to a task in the inbox, when there is an inbox.
+pub(super) fn task_link(input: &DigestInput, task: &DigestTask) -> Option<String> {
+    input.inbox.map(|base| format!("{base}/tasks/{}", task.id))
+}
+
+/// The inbox's own page, when there is an inbox.
+pub(super) fn inbox_link(input: &DigestInput) -> Option<String> {
+    input.inbox.map(|base| format!("{base}/"))
+}
+
 /// The footer's sentence on what the digest covers: the unit, and the days the new tasks were
 /// created on.
 pub(super) fn period(input: &DigestInput) -> String {
+    let lang = input.language;
     let first = input.tasks.iter().map(|t| t.created_on).min();
     let last = input.tasks.iter().map(|t| t.created_on).max();
-    let unit = input.unit_name;
+    let (unit, today) = (input.unit_name.into(), lang.date(input.today).into());
     match (first, last) {
-        (Some(a), Some(b)) if a == b => format!(
-            "This digest lists the tasks created for {unit} on {a} that no earlier digest listed, and the unit's overdue tasks on {}.",
-            input.today
+        (Some(a), Some(b)) if a == b => lang
+            .tr("digest-period-one-day", &[("unit", unit), ("day", lang.date(a).into()), ("today", today)]),
+        (Some(a), Some(b)) => lang.tr(
+            "digest-period-days",
+            &[("unit", unit), ("from", lang.date(a).into()), ("to", lang.date(b).into()), ("today", today)],
         ),
-        (Some(a), Some(b)) => format!(
-            "This digest lists the tasks created for {unit} from {a} to {b} that no earlier digest listed, and the unit's overdue tasks on {}.",
-            input.today
-        ),
-        _ => format!("This digest lists the overdue tasks of {unit} on {}.", input.today),
+        _ => lang.tr("digest-period-overdue-only", &[("unit", unit), ("today", today)]),
     }
 }
 
 /// The footer's sentence on who receives the mail.
 pub(super) fn recipients_note(input: &DigestInput) -> String {
-    format!(
-        "It goes to the addresses of [units.{}] email in permit-followup's configuration; to change who receives it, ask the service's operators to change that list.",
-        input.unit_key
-    )
-}
-
-fn plural<'w>(n: usize, one: &'w str, many: &'w str) -> &'w str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
+    input.language.tr("digest-recipients", &[("unit", input.unit_key.into())])
 }
 
 #[cfg(test)]
@@ -241,26 +257,19 @@ pub(super) mod tests {
         );
         let deceased = Some("Holder registered as deceased");
         let mut new = vec![
-            task(103, "UT-2026-0003", "Periodic review", None, "2026-12-07", Priority::Normal),
-            task(
-                101,
-                "UT-2026-0001",
-                "Registered as emigrated",
-                Some(EMIGRATED),
-                "2026-12-04",
-                Priority::High,
-            ),
-            task(102, "UT-2026-0002", "Periodic review", None, "2026-11-21", Priority::Normal),
-            task(109, "UT-2026-0009", "Registered as deceased", deceased, "2026-11-30", Priority::Urgent),
-            task(104, "UT-2026-0004", "Periodic review", None, "2026-12-01", Priority::Normal),
-            task(105, "UT-2026-0005", "Income below the threshold", income, "2026-12-20", Priority::Low),
+            task(103, "UT-2026-0003", "periodic_review", None, "2026-12-07", Priority::Normal),
+            task(101, "UT-2026-0001", "emigrated", Some(EMIGRATED), "2026-12-04", Priority::High),
+            task(102, "UT-2026-0002", "periodic_review", None, "2026-11-21", Priority::Normal),
+            task(109, "UT-2026-0009", "deceased", deceased, "2026-11-30", Priority::Urgent),
+            task(104, "UT-2026-0004", "periodic_review", None, "2026-12-01", Priority::Normal),
+            task(105, "UT-2026-0005", "income-below-threshold", income, "2026-12-20", Priority::Low),
         ];
         new[5].created_on = date("2026-11-23");
         let citizenship = Some("Holder's citizenship changed in the population register");
         let overdue = vec![
-            task(7, "UT-2025-0700", "Periodic review", None, "2025-12-02", Priority::Normal),
-            task(8, "UT-2025-0800", "Citizenship changed", citizenship, "2026-01-15", Priority::High),
-            task(102, "UT-2026-0002", "Periodic review", None, "2026-11-21", Priority::Normal),
+            task(7, "UT-2025-0700", "periodic_review", None, "2025-12-02", Priority::Normal),
+            task(8, "UT-2025-0800", "citizenship_changed", citizenship, "2026-01-15", Priority::High),
+            task(102, "UT-2026-0002", "periodic_review", None, "2026-11-21", Priority::Normal),
         ];
         (new, overdue)
     }
@@ -278,7 +287,14 @@ pub(super) mod tests {
             overdue_total: 4,
             case_url: url,
             today: date("2026-11-23"),
+            language: Language::En,
+            inbox: None,
         }
+    }
+
+    /// The same in Swedish.
+    pub fn swedish<'a>(input: DigestInput<'a>) -> DigestInput<'a> {
+        DigestInput { language: Language::Sv, ..input }
     }
 
     #[test]
@@ -301,6 +317,17 @@ pub(super) mod tests {
             subject(&DigestInput { overdue_total: 1, ..input(&new[..2], &[], None) }),
             "2 new follow-up tasks for Study permits unit (1 overdue)"
         );
+        assert_eq!(
+            subject(&swedish(input(&new, &overdue, None))),
+            "6 nya uppföljningsärenden för Study permits unit (1 brådskande, 4 försenade)"
+        );
+        assert_eq!(
+            subject(&swedish(DigestInput { overdue_total: 0, ..one })),
+            "1 nytt uppföljningsärende för Study permits unit"
+        );
+        let many = DigestInput { overdue_total: 12345, ..input(&new[..2], &[], None) };
+        assert!(subject(&many).ends_with("(12,345 overdue)"), "{}", subject(&many));
+        assert!(subject(&swedish(many)).ends_with("(12\u{a0}345 försenade)"), "{}", subject(&swedish(many)));
     }
 
     #[test]
@@ -308,15 +335,16 @@ pub(super) mod tests {
         let (new, _) = sample();
         let ids: Vec<i64> = sorted(&new).iter().map(|t| t.id.0).collect();
         assert_eq!(ids, [109, 101, 102, 104, 103, 105]);
-        let today = date("2026-11-23");
-        assert_eq!(overdue_note(&new[2], today).as_deref(), Some("2 days overdue"));
+        let (today, en, sv) = (date("2026-11-23"), Language::En, Language::Sv);
+        assert_eq!(overdue_note(en, &new[2], today).as_deref(), Some("2 days overdue"));
+        assert_eq!(overdue_note(sv, &new[2], today).as_deref(), Some("försenat 2 dagar"));
         assert_eq!(
-            overdue_note(&task(1, "A", "x", None, "2026-11-22", Priority::Low), today).as_deref(),
+            overdue_note(en, &task(1, "A", "x", None, "2026-11-22", Priority::Low), today).as_deref(),
             Some("1 day overdue")
         );
-        assert_eq!(overdue_note(&new[0], today), None);
+        assert_eq!(overdue_note(en, &new[0], today), None);
         assert_eq!(
-            overdue_note(&task(1, "A", "x", None, "2026-11-23", Priority::Low), today),
+            overdue_note(en, &task(1, "A", "x", None, "2026-11-23", Priority::Low), today),
             None,
             "due today is not overdue"
         );
@@ -328,17 +356,39 @@ pub(super) mod tests {
         let i = input(&new, &overdue, None);
         assert_eq!(
             summary(&i, &sorted(&new)),
-            "2026-11-23. By priority: 1 urgent, 1 high, 3 normal, 1 low. 4 open tasks of the unit are overdue."
+            "23 November 2026. By priority: 1 urgent, 1 high, 3 normal, 1 low. 4 open tasks of the unit are overdue."
+        );
+        assert_eq!(
+            summary(&swedish(i), &sorted(&new)),
+            "23 november 2026. Per prioritet: 1 brådskande, 1 hög, 3 normal, 1 låg. 4 av enhetens öppna ärenden är försenade."
         );
         assert_eq!(title(&i), "6 new follow-up tasks for Study permits unit");
         assert!(
-            period(&i).contains("created for Study permits unit from 2026-11-20 to 2026-11-23"),
+            period(&i).contains("created for Study permits unit from 20 November 2026 to 23 November 2026"),
             "{}",
             period(&i)
         );
         assert_eq!(overdue_left_out(&i), 1);
         let none = DigestInput { overdue_total: 0, ..input(&[], &[], None) };
-        assert_eq!(summary(&none, &[]), "2026-11-23. No new tasks. No open task of the unit is overdue.");
-        assert!(period(&none).contains("overdue tasks of Study permits unit on 2026-11-23"));
+        assert_eq!(
+            summary(&none, &[]),
+            "23 November 2026. No new tasks. No open task of the unit is overdue."
+        );
+        assert!(period(&none).contains("overdue tasks of Study permits unit on 23 November 2026"));
+        assert!(
+            period(&swedish(none)).contains("försenade ärendena för Study permits unit den 23 november 2026")
+        );
+    }
+
+    #[test]
+    fn a_reason_is_shown_beside_its_heading_unless_it_only_repeats_it() {
+        let mut t = task(1, "A", "employment_ended", Some("Employment ended"), "2026-11-23", Priority::High);
+        assert_eq!(cause_and_reason(Language::En, &t), ("Employment ended".into(), None));
+        assert_eq!(
+            cause_and_reason(Language::Sv, &t),
+            ("Anställningen har upphört".into(), Some("Employment ended".into()))
+        );
+        t.headline.cause = "study_leave".into();
+        assert_eq!(cause_and_reason(Language::Sv, &t).0, "Study leave", "a configured kind by its key");
     }
 }

@@ -1,16 +1,19 @@
-//! The `text/plain` part of a digest: one table per priority and one of overdue tasks, padded
-//! with spaces so that the columns line up in a fixed-width font, a heading for each task's
-//! cause in its row and its reason (as configured, whole), legal basis and link on the lines
-//! under it. Every line is kept to [`WIDTH`] bytes, the last cell
-//! of a row wrapping under itself, so that lettre can send the part as it is (8bit, which it
-//! allows for lines under 76 bytes) and no line is ever broken inside a word; a line that
-//! cannot be wrapped (a very long permit id or link) makes the part base64 instead.
+//! The `text/plain` part of a digest (`templates/digest.txt`): one table per priority and one
+//! of overdue tasks, padded with spaces so that the columns line up in a fixed-width font, a
+//! heading for each task's cause in its row and its reason (as configured, whole), legal basis
+//! and links on the lines under it. Every line is kept to [`WIDTH`] bytes, the last cell of a
+//! row wrapping under itself, so that lettre can send the part as it is (8bit, which it allows
+//! for lines under 76 bytes) and no line is ever broken inside a word; a line that cannot be
+//! wrapped (a very long permit id or link) makes the part base64 instead. The padding and
+//! wrapping are arithmetic, done here; the template arranges the blocks, and every word comes
+//! from the language's messages.
 
 use super::digest::{
-    groups, heading, overdue_left_out, overdue_note, period, recipients_note, summary, title, DigestInput,
-    DigestTask, OUTCOMES, PRIVACY_NOTE,
+    cause_and_reason, groups, heading, inbox_link, overdue_left_out, overdue_note, period, priority,
+    recipients_note, summary, task_link, title, DigestInput, DigestTask, OUTCOMES,
 };
-use std::fmt::Write as _;
+use crate::i18n::Language;
+use askama::Template;
 
 /// The longest line, in bytes: what a fixed-width mail client shows without scrolling, and
 /// the most lettre sends unencoded (it wants each line, with its CRLF, under 76 bytes).
@@ -25,122 +28,206 @@ const GAP: &str = "  ";
 /// The width of a `YYYY-MM-DD` date.
 const DATE_WIDTH: usize = 10;
 
-/// The whole part. Writing to a `String` cannot fail, so `writeln!`'s result is dropped.
-pub(super) fn text(input: &DigestInput, tasks: &[&DigestTask]) -> String {
-    let cols = Columns::of(tasks.iter().copied().chain(input.overdue));
-    let mut out = String::new();
-    let title = wrap(&title(input), "", WIDTH);
-    let rule = title.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-    let _ = writeln!(out, "{title}\n{}\n", "=".repeat(rule));
-    let _ = writeln!(out, "{}", wrap(&summary(input, tasks), "", WIDTH));
-    for (priority, group) in groups(tasks) {
-        let _ = writeln!(out, "\n{} ({})", heading(priority).to_uppercase(), group.len());
-        out.push_str(&cols.row(["TASK", "PERMIT", "DUE"], "", "CAUSE"));
-        for task in group {
-            new_task(&mut out, input, &cols, task);
-        }
-    }
-    overdue(&mut out, input, &cols);
-    footer(&mut out, input);
-    out
+/// `templates/digest.txt`: blocks of lines, each without its last newline.
+#[derive(Template)]
+#[template(path = "digest.txt")]
+struct DigestText {
+    title: String,
+    rule: String,
+    summary: String,
+    groups: Vec<Block>,
+    overdue: Block,
+    footer: String,
 }
 
-/// A new task: its row, then its reason, legal basis and link under the permit column.
+/// A heading and the lines under it.
+struct Block {
+    heading: String,
+    lines: String,
+}
+
+/// The whole part.
+pub(super) fn text(input: &DigestInput, tasks: &[&DigestTask]) -> String {
+    let lang = input.language;
+    let cols = Columns::of(lang, tasks.iter().copied().chain(input.overdue));
+    let title = wrap(&title(input), "", WIDTH);
+    let rule = "=".repeat(title.lines().map(|l| l.chars().count()).max().unwrap_or(0));
+    let groups = groups(tasks)
+        .into_iter()
+        .map(|(p, group)| {
+            let mut lines = cols.header(None);
+            for task in &group {
+                new_task(&mut lines, input, &cols, task);
+            }
+            Block {
+                heading: heading(lang, p, group.len()).to_uppercase(),
+                lines: lines.trim_end().to_string(),
+            }
+        })
+        .collect();
+    let page = DigestText {
+        title,
+        rule,
+        summary: wrap(&summary(input, tasks), "", WIDTH),
+        groups,
+        overdue: overdue(input, &cols),
+        footer: footer(input),
+    };
+    page.render().unwrap_or_else(|e| {
+        tracing::error!(unit = input.unit_key, "the digest's text part could not be rendered: {e}");
+        String::new()
+    })
+}
+
+/// A new task: its row, then its reason, legal basis and links under the permit column.
 fn new_task(out: &mut String, input: &DigestInput, cols: &Columns, task: &DigestTask) {
-    let mut cause = task.headline.cause.clone();
-    if let Some(note) = overdue_note(task, input.today) {
-        let _ = write!(cause, " ({note})");
+    let lang = input.language;
+    let (mut cause, reason) = cause_and_reason(lang, task);
+    if let Some(note) = overdue_note(lang, task, input.today) {
+        cause = format!("{cause} ({note})");
     }
-    let (id, due) = (task.id.to_string(), task.due_on.to_string());
-    out.push_str(&cols.row([&id, task.permit_id.as_str(), &due], "", &cause));
+    out.push_str(&cols.row(task, "", &cause));
     let under = cols.under_permit();
-    reason(out, task, &under);
-    let _ = writeln!(out, "{}", wrap(&format!("Legal basis: {}", task.legal_basis), &under, WIDTH));
-    if let Some(url) = input.case_url {
-        let _ = writeln!(out, "{under}Case: {}", url.link(task.permit_id.as_str()));
+    if let Some(reason) = reason {
+        push_line(out, &wrap(&reason, &under, WIDTH));
     }
+    let basis = lang.tr("digest-legal-basis", &[("basis", task.legal_basis.as_str().into())]);
+    push_line(out, &wrap(&basis, &under, WIDTH));
+    links(out, input, task, &under);
+}
+
+/// A task's links, each on a line of its own: its case, its page in the inbox.
+fn links(out: &mut String, input: &DigestInput, task: &DigestTask, under: &str) {
+    let lang = input.language;
+    if let Some(url) = input.case_url {
+        push_line(out, &format!("{under}{} {}", lang.t("digest-case"), url.link(task.permit_id.as_str())));
+    }
+    if let Some(link) = task_link(input, task) {
+        push_line(out, &format!("{under}{} {link}", lang.t("digest-open")));
+    }
+}
+
+fn push_line(out: &mut String, line: &str) {
+    out.push_str(line);
+    out.push('\n');
 }
 
 /// The Overdue section: the unit's open overdue tasks, most overdue first, up to the limit.
-fn overdue(out: &mut String, input: &DigestInput, cols: &Columns) {
-    let _ = writeln!(out, "\nOVERDUE ({})", input.overdue_total);
+fn overdue(input: &DigestInput, cols: &Columns) -> Block {
+    let lang = input.language;
+    let heading = lang
+        .tr(
+            "digest-group-count",
+            &[("heading", lang.t("digest-overdue").into()), ("count", input.overdue_total.into())],
+        )
+        .to_uppercase();
     if input.overdue_total == 0 {
-        let _ = writeln!(out, "{MARGIN}None: every open task of the unit is within its due date.");
-        return;
+        return Block { heading, lines: wrap(&lang.t("digest-overdue-none"), MARGIN, WIDTH) };
     }
-    let days = |t: &DigestTask| {
-        let n = (input.today - t.due_on).num_days();
-        format!("{n} {}", if n == 1 { "day" } else { "days" })
+    let days =
+        |t: &DigestTask| lang.tr("digest-days", &[("days", (input.today - t.due_on).num_days().into())]);
+    let late_header = lang.t("digest-col-overdue").to_uppercase();
+    let priority_header = lang.t("digest-col-priority").to_uppercase();
+    let width = |header: &str, cells: Vec<String>| {
+        cells.iter().map(|c| c.chars().count()).chain([header.chars().count()]).max().unwrap_or(0)
     };
-    let width = input.overdue.iter().map(|t| days(t).len()).max().unwrap_or(0).max("OVERDUE".len());
-    let columns = |overdue: &str, priority: &str| format!("{overdue:<width$}{GAP}{priority:<8}{GAP}");
-    out.push_str(&cols.row(["TASK", "PERMIT", "DUE"], &columns("OVERDUE", "PRIORITY"), "CAUSE"));
+    let late_width = width(&late_header, input.overdue.iter().map(days).collect());
+    let priority_width =
+        width(&priority_header, input.overdue.iter().map(|t| priority(lang, t.priority)).collect());
+    let fixed =
+        |late: &str, priority: &str| format!("{late:<late_width$}{GAP}{priority:<priority_width$}{GAP}");
+    let mut lines = cols.header(Some(&fixed(&late_header, &priority_header)));
     for task in input.overdue {
-        let (id, due) = (task.id.to_string(), task.due_on.to_string());
-        let fixed = columns(&days(task), task.priority.as_str());
-        out.push_str(&cols.row([&id, task.permit_id.as_str(), &due], &fixed, &task.headline.cause));
-        reason(out, task, &cols.under_permit());
-        if let Some(url) = input.case_url {
-            let _ = writeln!(out, "{}Case: {}", cols.under_permit(), url.link(task.permit_id.as_str()));
+        let (cause, reason) = cause_and_reason(lang, task);
+        lines.push_str(&cols.row(task, &fixed(&days(task), &priority(lang, task.priority)), &cause));
+        if let Some(reason) = reason {
+            push_line(&mut lines, &wrap(&reason, &cols.under_permit(), WIDTH));
         }
+        links(&mut lines, input, task, &cols.under_permit());
     }
     let more = overdue_left_out(input);
     if more > 0 {
-        let _ = writeln!(out, "{MARGIN}and {more} more; every open task of the unit is listed by");
-        let _ = writeln!(out, "{MARGIN}{MARGIN}permit-followup tasks --unit {}", input.unit_key);
+        let (words, place) = match inbox_link(input) {
+            Some(link) => ("digest-overdue-more-inbox", link),
+            None => ("digest-overdue-more", format!("permit-followup tasks --unit {}", input.unit_key)),
+        };
+        push_line(&mut lines, &wrap(&lang.tr(words, &[("count", more.into())]), MARGIN, WIDTH));
+        push_line(&mut lines, &format!("{MARGIN}{MARGIN}{place}"));
     }
+    Block { heading, lines: lines.trim_end().to_string() }
 }
 
-/// A task's reason, whole, wrapped under `indent`.
-fn reason(out: &mut String, task: &DigestTask, indent: &str) {
-    if let Some(reason) = &task.headline.reason {
-        let _ = writeln!(out, "{}", wrap(reason, indent, WIDTH));
+/// The footer: what the digest covers, where to open a task (the inbox) or how to look it up
+/// and close it (the command line), who receives the mail.
+fn footer(input: &DigestInput) -> String {
+    let lang = input.language;
+    let mut out = String::new();
+    push_line(&mut out, &wrap(&period(input), "", WIDTH));
+    if let Some(link) = inbox_link(input) {
+        push_line(&mut out, &wrap(&lang.t("digest-inbox-text"), "", WIDTH));
+        push_line(&mut out, &format!("{MARGIN}{link}"));
     }
-}
-
-/// The footer: what the digest covers, how to look a task up and close it, who receives it.
-fn footer(out: &mut String, input: &DigestInput) {
-    out.push_str("\n-- \n");
-    let _ = writeln!(out, "{}", wrap(&period(input), "", WIDTH));
     if input.case_url.is_some() {
-        let _ = writeln!(out, "Each \"Case:\" line opens the permit in the case system.");
-    } else {
-        let _ = writeln!(out, "Look a task up in the case system by its permit id, or with");
-        let _ = writeln!(out, "{MARGIN}permit-followup tasks --permit PERMIT_ID");
+        push_line(&mut out, &wrap(&lang.t("digest-lookup-case-text"), "", WIDTH));
+    } else if input.inbox.is_none() {
+        push_line(&mut out, &wrap(&lang.t("digest-lookup"), "", WIDTH));
+        push_line(&mut out, &format!("{MARGIN}permit-followup tasks --permit PERMIT_ID"));
     }
-    let _ = writeln!(out, "Close a task, once handled, with");
-    let _ = writeln!(
-        out,
-        "{MARGIN}permit-followup tasks close TASK --note TEXT \\\n{MARGIN}{MARGIN}--outcome {OUTCOMES}"
-    );
-    let _ = writeln!(out, "{}", wrap(&recipients_note(input), "", WIDTH));
-    let _ = writeln!(out, "{}", wrap(PRIVACY_NOTE, "", WIDTH));
+    if input.inbox.is_none() {
+        push_line(&mut out, &wrap(&lang.t("digest-close"), "", WIDTH));
+        push_line(
+            &mut out,
+            &format!("{MARGIN}permit-followup tasks close TASK --note TEXT \\\n{MARGIN}{MARGIN}--outcome {OUTCOMES}"),
+        );
+    }
+    push_line(&mut out, &wrap(&recipients_note(input), "", WIDTH));
+    out.push_str(&wrap(&lang.t("digest-privacy"), "", WIDTH));
+    out
 }
 
-/// The widths of the columns every table of one digest shares: task id, permit id, due date.
+/// The widths of the columns every table of one digest shares: task id, permit id, due date,
+/// and the words of their headers in the digest's language.
 struct Columns {
     id: usize,
     permit: usize,
+    due: usize,
+    names: [String; 4],
 }
 
 impl Columns {
-    fn of<'t>(tasks: impl Iterator<Item = &'t DigestTask>) -> Columns {
-        let (mut id, mut permit) = ("TASK".len(), "PERMIT".len());
+    fn of<'t>(lang: Language, tasks: impl Iterator<Item = &'t DigestTask>) -> Columns {
+        let names = ["digest-col-task", "digest-col-permit", "digest-col-due-text", "digest-col-cause"]
+            .map(|id| lang.t(id).to_uppercase());
+        let (mut id, mut permit) = (names[0].chars().count(), names[1].chars().count());
         for t in tasks {
             id = id.max(t.id.to_string().len());
             permit = permit.max(t.permit_id.as_str().chars().count());
         }
-        Columns { id, permit }
+        let due = DATE_WIDTH.max(names[2].chars().count());
+        Columns { id, permit, due, names }
+    }
+
+    /// The header row, with the headers of the `fixed` columns when there are any.
+    fn header(&self, fixed: Option<&str>) -> String {
+        let [task, permit, due, cause] = &self.names;
+        self.line([task, permit, due], fixed.unwrap_or(""), cause)
+    }
+
+    /// A task's row.
+    fn row(&self, task: &DigestTask, fixed: &str, last: &str) -> String {
+        self.line([&task.id.to_string(), task.permit_id.as_str(), &task.due_on.to_string()], fixed, last)
     }
 
     /// A row, ending in a newline: margin, padded id, permit and date, the `fixed` cells as
     /// they are, then the last cell, wrapped under itself when the row would be wider than
-    /// [`WIDTH`].
-    fn row(&self, [id, permit, due]: [&str; 3], fixed: &str, last: &str) -> String {
-        let (w1, w2) = (self.id, self.permit);
-        let start = format!("{MARGIN}{id:<w1$}{GAP}{permit:<w2$}{GAP}{due:<DATE_WIDTH$}{GAP}{fixed}");
+    /// [`WIDTH`] bytes.
+    fn line(&self, [id, permit, due]: [&str; 3], fixed: &str, last: &str) -> String {
+        let (w1, w2, w3) = (self.id, self.permit, self.due);
+        let start = format!("{MARGIN}{id:<w1$}{GAP}{permit:<w2$}{GAP}{due:<w3$}{GAP}{fixed}");
         let hanging = " ".repeat(start.chars().count());
-        let wrapped = wrap(last, &hanging, WIDTH);
+        // Letters such as å take two bytes but one column: the first line must still fit.
+        let wider = start.len() - hanging.len();
+        let wrapped = wrap(last, &hanging, WIDTH - wider);
         format!("{start}{}\n", wrapped.trim_start())
     }
 
@@ -173,7 +260,8 @@ fn wrap(text: &str, indent: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::digest::render;
-    use super::super::digest::tests::{input, sample};
+    use super::super::digest::tests::{input, sample, swedish};
+    use super::super::digest::DigestInput;
     use super::*;
     use crate::domain::case_url::CaseUrl;
 
@@ -188,6 +276,34 @@ mod tests {
         let (new, overdue) = sample();
         let url = CaseUrl::parse("https://case.example/permits/{permit_id}").unwrap();
         insta::assert_snapshot!(render(&input(&new, &overdue, Some(&url))).text);
+    }
+
+    #[test]
+    fn the_swedish_text_part_with_inbox_links_reads_as_the_snapshot() {
+        let (new, overdue) = sample();
+        let i =
+            DigestInput { inbox: Some("https://followup.example"), ..swedish(input(&new, &overdue, None)) };
+        let text = render(&i).text;
+        assert!(text.lines().all(|l| l.len() <= WIDTH), "å, ä and ö take two bytes:\n{text}");
+        assert!(!text.contains("permit-followup tasks"), "no shell command with an inbox");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn with_an_inbox_each_task_gives_its_page_in_both_languages() {
+        let (new, overdue) = sample();
+        let url = CaseUrl::parse("https://case.example/permits/{permit_id}").unwrap();
+        for i in [input(&new, &overdue, Some(&url)), swedish(input(&new, &overdue, Some(&url)))] {
+            let text = render(&DigestInput { inbox: Some("https://followup.example"), ..i }).text;
+            for id in [109, 101, 102, 104, 103, 105, 7, 8] {
+                assert!(
+                    text.contains(&format!(" https://followup.example/tasks/{id}\n")),
+                    "task {id}:\n{text}"
+                );
+            }
+            assert!(text.contains("https://case.example/permits/UT-2026-0001"), "the case links stay");
+            assert!(text.lines().all(|l| l.len() <= WIDTH), "{text}");
+        }
     }
 
     #[test]

@@ -26,7 +26,6 @@ mod test_server;
 use crate::settings::{MailSettings, MailTransport};
 use std::path::PathBuf;
 
-pub use digest_html::escape as escape_html;
 pub use message::new_message_id;
 pub use smtp::SmtpMailer;
 

@@ -139,7 +139,7 @@ fn check_text(text: &str, strict: bool) -> Result<(), String> {
     }
     for (i, _) in text.match_indices('&') {
         let entity: String = text[i + 1..].chars().take_while(|c| *c != ';').take(8).collect();
-        let known = ["amp", "lt", "gt", "quot", "#39"].contains(&entity.as_str());
+        let known = ["amp", "lt", "gt", "quot", "#34", "#38", "#39", "#60", "#62"].contains(&entity.as_str());
         if !known || !text[i + 1..].starts_with(&format!("{entity};")) {
             return Err(format!("a bare & in text: {:?}", &text[i..text.len().min(i + 12)]));
         }

@@ -6,7 +6,7 @@
 //! in any mail.
 
 use crate::both_engines;
-use crate::browser::{body_tags, pages, Browser};
+use crate::browser::{axe, body_tags, pages, Browser};
 use crate::helpers::{repo, Engine, Env};
 use crate::mime::Mail;
 
@@ -45,16 +45,54 @@ fn morning(env: &Env) -> Vec<(String, Mail)> {
 
 /// The mail of the unit named `unit` (its `[units.U].name`).
 fn mail<'m>(mails: &'m [(String, Mail)], unit: &str) -> &'m Mail {
-    let name = format!(" for {unit}");
+    let name = format!(" {unit}");
     &mails.iter().find(|(s, _)| s.contains(&name)).unwrap_or_else(|| panic!("no mail for {unit}")).1
 }
+
+/// [`CONFIG`] with the digest in Swedish and the inbox at `https://followup.example`.
+fn swedish_with_inbox() -> String {
+    CONFIG.replacen("[mail]\n", "[mail]\nlanguage = \"sv\"\n", 1)
+        + "[web]\nbase_url = \"https://followup.example/\"\n"
+}
+
+both_engines!(
+    fn a_swedish_digest_with_an_inbox_links_every_task_to_its_page_and_names_no_command(engine) {
+        let env = Env::new(engine, &swedish_with_inbox()).unwrap();
+        let mails = morning(&env);
+        let work = mail(&mails, "Work permits unit");
+        assert_eq!(work.header("Subject").as_deref(), Some("18 nya uppföljningsärenden för Work permits unit (12 försenade)"));
+        assert_eq!(work.part("text/plain").encoding, "8bit", "Swedish lines fit too");
+        let (text, html) = (work.body("text/plain"), work.body("text/html"));
+        assert!(html.contains("<html lang=\"sv\">"));
+        let tasks: Vec<serde_json::Value> =
+            serde_json::from_str(&env.ok(&["tasks", "--unit", "work", "--format", "json"])).unwrap();
+        for t in &tasks {
+            let (id, permit, due) = (t["id"].to_string(), t["permit_id"].as_str().unwrap(), t["due_on"].as_str().unwrap());
+            assert!(text.lines().any(|l| l.split_whitespace().take(3).eq([id.as_str(), permit, due])), "task {id}:\n{text}");
+            assert!(text.contains(&format!("Öppna: https://followup.example/tasks/{id}\n")), "task {id}'s link:\n{text}");
+            assert!(html.contains(&format!("<a href=\"https://followup.example/tasks/{id}\">ärende {id}</a>")), "task {id}");
+            assert!(text.contains(&format!("Rättslig grund: {}", t["legal_basis"].as_str().unwrap())));
+        }
+        for words in ["Inkomst under gränsbeloppet", "FÖRSENADE (12)", "och ytterligare 9", "Akt: https://case.example/permits/"] {
+            assert!(text.contains(words), "{words:?} missing:\n{text}");
+        }
+        for (_, m) in &mails {
+            for body in [m.body("text/plain"), m.body("text/html")] {
+                assert!(!body.contains("permit-followup tasks"), "no shell command with an inbox:\n{body}");
+                assert!(body.contains("https://followup.example/"), "the inbox");
+            }
+        }
+        let protection = mail(&mails, "Protection unit (subsidiary protection)");
+        insta::assert_snapshot!("subsidiary_protection_digest_in_swedish_with_an_inbox", scrubbed(protection));
+    }
+);
 
 both_engines!(
     fn every_task_of_a_morning_digest_says_what_why_when_and_where(engine) {
         let env = Env::new(engine, CONFIG).unwrap();
         let mails = morning(&env);
         let work = mail(&mails, "Work permits unit");
-        assert_eq!(work.header("Subject"), Some("18 new follow-up tasks for Work permits unit (12 overdue)"));
+        assert_eq!(work.header("Subject").as_deref(), Some("18 new follow-up tasks for Work permits unit (12 overdue)"));
         assert_eq!(work.part("text/plain").encoding, "8bit", "no quoted-printable breaks");
         let (text, html) = (work.body("text/plain"), work.body("text/html"));
         let tasks: Vec<serde_json::Value> =
@@ -167,7 +205,8 @@ both_engines!(
             let words: Vec<&str> = reason.split_whitespace().collect();
             assert!(line.contains(&words.join(" ")), "task {id}: {reason:?} not on its line {line:?}");
             let row = html_row_of(mail.body("text/html"), &id).unwrap();
-            assert!(row.contains(&permit_followup::mail::escape_html(reason)), "task {id}: {reason:?} not in its row:\n{row}");
+            let escaped = askama::filters::escape(reason, askama::filters::Html).unwrap().to_string();
+            assert!(row.contains(&escaped), "task {id}: {reason:?} not in its row:\n{row}");
             if let Some((kind, configured)) = REASONS.iter().find(|(k, _)| t["cause"] == *k) {
                 assert!(reason.starts_with(configured), "task {id} of {kind}: {reason:?}");
                 *shown.entry(kind).or_default() += 1;
@@ -181,27 +220,47 @@ both_engines!(
 
 #[test]
 fn the_html_part_renders_in_chromium_at_600_px_light_and_dark_from_markup_it_had_no_need_to_repair() {
-    let env = Env::new(Engine::Sqlite, CONFIG).unwrap();
-    let html = mail(&morning(&env), "Work permits unit").body("text/html").to_string();
-    assert!(!html.contains("<style") && !html.contains("<script"), "inline styles only");
-    let ours = body_tags(&html, true).unwrap_or_else(|e| panic!("broken markup: {e}\n{html}"));
-    let browser = Browser::new();
-    let (page, measured) = pages(env.dir.path(), &html);
-    let dom = browser.dom(&measured, 600);
-    let theirs = body_tags(&dom, false).unwrap_or_else(|e| panic!("Chromium's DOM: {e}"));
-    let theirs: Vec<String> = theirs.into_iter().filter(|t| t != "script").collect();
-    assert_eq!(theirs, ours, "Chromium built another tree than the markup says");
-    let size =
-        dom.split("<title>size ").nth(1).and_then(|s| s.split('<').next()).expect("the page measured itself");
-    let (width, height) = size.split_once('x').unwrap();
-    let (width, height): (u32, u32) = (width.parse().unwrap(), height.parse().unwrap());
-    assert!(width <= 600, "wider than 600 px: {width} px");
-    for dark in [false, true] {
-        let png = env.path(if dark { "digest-dark.png" } else { "digest.png" });
-        browser.screenshot(&page, 600, height, dark, &png);
-        // `scripts/digest-picture` keeps these pictures in docs/.
-        if let Ok(target) = std::env::var("PERMIT_FOLLOWUP_DIGEST_PNG_DIR") {
-            std::fs::copy(&png, std::path::Path::new(&target).join(png.file_name().unwrap())).unwrap();
+    for (language, config) in [("en", CONFIG.to_string()), ("sv", swedish_with_inbox())] {
+        let env = Env::new(Engine::Sqlite, &config).unwrap();
+        let html = mail(&morning(&env), "Work permits unit").body("text/html").to_string();
+        assert!(
+            html.contains("<style>") && !html.contains("style=\"") && !html.contains("<script"),
+            "the stylesheet only"
+        );
+        let ours = body_tags(&html, true).unwrap_or_else(|e| panic!("broken markup: {e}\n{html}"));
+        let browser = Browser::new();
+        let (page, measured) = pages(env.dir.path(), &html);
+        let dom = browser.dom(&measured, 600);
+        let theirs = body_tags(&dom, false).unwrap_or_else(|e| panic!("Chromium's DOM: {e}"));
+        let theirs: Vec<String> = theirs.into_iter().filter(|t| t != "script").collect();
+        assert_eq!(theirs, ours, "Chromium built another tree than the markup says");
+        let size = dom
+            .split("<title>size ")
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .expect("the page measured itself");
+        let (width, height) = size.split_once('x').unwrap();
+        let (width, height): (u32, u32) = (width.parse().unwrap(), height.parse().unwrap());
+        assert!(width <= 600, "wider than 600 px: {width} px");
+        for dark in [false, true] {
+            let name = format!(
+                "digest{}{}.png",
+                if language == "sv" { "-sv" } else { "" },
+                if dark { "-dark" } else { "" }
+            );
+            let png = env.path(&name);
+            browser.screenshot(&page, 600, height, dark, &png);
+            // `scripts/digest-picture` keeps these pictures in docs/.
+            if let Ok(target) = std::env::var("PERMIT_FOLLOWUP_DIGEST_PNG_DIR") {
+                std::fs::copy(&png, std::path::Path::new(&target).join(png.file_name().unwrap())).unwrap();
+            }
+        }
+        for (width, dark) in [(600, false), (600, true), (320, false), (320, true)] {
+            let found = axe(env.dir.path(), &format!("digest-{language}"), &html, width, dark);
+            assert!(
+                found.is_empty(),
+                "axe on the {language} digest at {width} px (dark: {dark}): {found:#?}"
+            );
         }
     }
 }
@@ -219,7 +278,14 @@ fn scrubbed(m: &Mail) -> String {
         out += &format!("{name}: {value}\n");
     }
     for p in &m.parts {
-        out += &format!("\n--- {} ({})\n{}\n", p.content_type, p.encoding, p.body);
+        // The stylesheet is the same in every mail, and long: its place is kept.
+        let body = match (p.body.find("<style>"), p.body.find("</style>")) {
+            (Some(start), Some(end)) => {
+                format!("{}<style>[templates/style.css]{}", &p.body[..start], &p.body[end..])
+            }
+            _ => p.body.clone(),
+        };
+        out += &format!("\n--- {} ({})\n{}\n", p.content_type, p.encoding, body);
     }
     out
 }

@@ -35,9 +35,10 @@ impl Mail {
         Mail { headers, parts }
     }
 
-    /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        value(&self.headers, name)
+    /// A header's value, its encoded words (RFC 2047, `=?utf-8?b?…?=`, as a subject with å,
+    /// ä or ö goes out) decoded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        value(&self.headers, name).map(decode_words)
     }
 
     /// The decoded body of the part of this content type (`text/plain`, `text/html`).
@@ -60,6 +61,30 @@ fn header_lines(head: &str) -> Vec<(String, String)> {
             out.push((name.to_string(), value.trim().to_string()));
         }
     }
+    out
+}
+
+/// `text` with each `=?utf-8?b?…?=` word decoded, and the space between two such words dropped.
+fn decode_words(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    let mut after_word = false;
+    while let Some(start) = rest.find("=?") {
+        let gap = &rest[..start];
+        if !(after_word && gap.trim().is_empty()) {
+            out.push_str(gap);
+        }
+        let word = &rest[start + 2..];
+        let Some(end) = word.find("?=") else { break };
+        let mut fields = word[..end].splitn(3, '?');
+        let (charset, encoding, data) = (fields.next(), fields.next(), fields.next());
+        assert!(charset.is_some_and(|c| c.eq_ignore_ascii_case("utf-8")), "charset of {word}");
+        assert!(encoding.is_some_and(|e| e.eq_ignore_ascii_case("b")), "encoding of {word}");
+        out.push_str(&String::from_utf8(base64(data.unwrap_or(""))).expect("UTF-8 in an encoded word"));
+        rest = &word[end + 2..];
+        after_word = true;
+    }
+    out.push_str(rest);
     out
 }
 
@@ -99,6 +124,12 @@ fn base64(text: &str) -> Vec<u8> {
         out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
     }
     out
+}
+
+#[test]
+fn encoded_words_decode_and_join() {
+    assert_eq!(decode_words("18 nya =?utf-8?b?w6XDpA==?= =?utf-8?b?w7Y=?= x"), "18 nya åäö x");
+    assert_eq!(decode_words("plain (1 urgent)"), "plain (1 urgent)");
 }
 
 #[test]

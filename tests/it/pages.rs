@@ -24,14 +24,22 @@ fn units_named(dom: &str) {
 fn accessible(env: &Env, name: &str, html: &str) {
     for (width, dark) in [(1280, false), (1280, true), (320, false), (320, true)] {
         let found = axe(env.dir.path(), name, html, width, dark);
-        assert!(found.is_empty(), "axe on {name} at {width} px{}: {found:#?}", if dark { ", dark" } else { "" });
+        assert!(
+            found.is_empty(),
+            "axe on {name} at {width} px{}: {found:#?}",
+            if dark { ", dark" } else { "" }
+        );
     }
 }
 
 /// The cells after the row header of the row that holds `marker`.
 fn cells<'d>(dom: &'d str, marker: &str) -> Vec<&'d str> {
-    let row = dom.split("<tr>").find(|r| r.contains(marker)).unwrap_or_else(|| panic!("no row with {marker}"));
-    row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or("")).collect()
+    let row =
+        dom.split("<tr>").find(|r| r.contains(marker)).unwrap_or_else(|| panic!("no row with {marker}"));
+    row.split("<td")
+        .skip(1)
+        .map(|c| c.split('>').nth(1).unwrap_or("").split('<').next().unwrap_or(""))
+        .collect()
 }
 
 both_engines!(
