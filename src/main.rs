@@ -17,10 +17,9 @@ fn main() {
             telemetry::init(&settings.log, daemon);
             match cli::execute(args, settings) {
                 Ok(code) => code,
-                Err(e) => {
-                    let (line, code) = cli::failure(&e);
-                    eprintln!("permit-followup: {line}");
-                    code
+                Err(failed) => {
+                    eprintln!("permit-followup: {}", failed.line);
+                    failed.status
                 }
             }
         }

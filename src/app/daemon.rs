@@ -1,13 +1,13 @@
 //! The daemon's passes, as the schedule runs them: ticks and digest runs. Each kind runs one at
 //! a time through its own [`PassGate`], but the two never wait for each other: a digest run
-//! does its database steps on the connection only briefly (`jobs::notify::Steps`) and waits on
-//! the mail server with nothing held, so a silent server holds back no tick. Each pass reads
-//! the clock when it starts (`now`, and `today` in `schedule.timezone`) and hands both to its
-//! job, which never reads the clock itself. On PostgreSQL a tick first takes its lead
-//! (`storage::lead`): when another instance holds it, this one skips the tick; digest runs
-//! need no lead, since each digest is claimed by one sender. A pass that fails is logged and the
-//! schedule goes on; the next tick heals what it missed. The figures of `/metrics` are recorded
-//! here, from the jobs' reports.
+//! does its database steps briefly, each on the store's blocking threads, and waits on the mail
+//! server with nothing held, so a silent server holds back no tick. Each pass reads the clock
+//! when it starts (`now`, and `today` in `schedule.timezone`) and hands both to its job, which
+//! never reads the clock itself. On PostgreSQL a tick first takes its lead (`storage::lead`):
+//! when another instance holds it, this one skips the tick; digest runs need no lead, since
+//! each digest is claimed by one sender. A pass that fails is logged and the schedule goes on;
+//! the next tick heals what it missed. The figures of `/metrics` are recorded here, from the
+//! jobs' reports.
 
 use super::database::{Database, FIRST_RETRY_WAIT, MAX_RETRY_WAIT as MAX_DATABASE_WAIT};
 use super::record::{self, Outcome};
@@ -15,19 +15,20 @@ use super::stop::Stop;
 use super::systemd;
 use crate::admin::{Health, Metrics};
 use crate::domain::calendar::today_in;
-use crate::errors::one_line;
-use crate::jobs::notify::{self, NotifyOptions, Outbox, Steps};
-use crate::jobs::tick::TickReport;
+use crate::domain::keys::UnitKey;
+use crate::domain::signal::SignalState;
+use crate::errors::error_line;
+use crate::jobs::notify::{self, NotifyOptions, Outbox};
+use crate::jobs::tick::{TickError, TickReport};
 use crate::mail::Mailer;
 use crate::scheduler::PassGate;
 use crate::settings::Settings;
 use crate::storage::digests;
 use crate::storage::gauges::{self, OpenTasks};
-use crate::storage::lead::{self, Lead};
-use crate::storage::AnyConnection;
+use crate::storage::lead::Lead;
+use crate::storage::Store;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,8 +72,8 @@ struct TickDone {
 
 /// The counts behind the gauges.
 struct Counts {
-    open: BTreeMap<String, OpenTasks>,
-    signals: BTreeMap<String, u64>,
+    open: BTreeMap<UnitKey, OpenTasks>,
+    signals: BTreeMap<SignalState, u64>,
 }
 
 impl Daemon {
@@ -121,7 +122,7 @@ impl Daemon {
         let settings = self.settings().await;
         let started = Instant::now();
         let s = settings.clone();
-        let result = self.db.run(move |c| tick_here(c, &s)).await;
+        let result = self.db.run(move |store| tick_here(store, &s)).await;
         let took = started.elapsed();
         match result {
             Ok(Some(done)) => {
@@ -136,7 +137,7 @@ impl Daemon {
             }
             Err(e) => {
                 record::tick_outcome(&self.metrics, Outcome::Failed, took);
-                tracing::error!(error = %one_line(&e), seconds = took.as_secs_f64(), "tick failed; the next tick catches up");
+                tracing::error!(error = %error_line(&e), seconds = took.as_secs_f64(), "tick failed; the next tick catches up");
                 false
             }
         }
@@ -149,7 +150,7 @@ impl Daemon {
         record::tick(&self.metrics, &done.report, done.finished);
         match &done.gauges {
             Ok(counts) => {
-                let units: Vec<String> = settings.policy.units.keys().cloned().collect();
+                let units: Vec<UnitKey> = settings.policy.units.keys().cloned().collect();
                 record::gauges(&self.metrics, &units, &counts.open, &counts.signals);
             }
             Err(e) => tracing::warn!(error = %e, "cannot count open tasks and signals for the metrics"),
@@ -189,8 +190,15 @@ impl Daemon {
         let now = Utc::now();
         let today = today_in(now, settings.schedule.timezone);
         let opts = NotifyOptions::default();
-        let result =
-            notify::notify(&self.db, &settings.policy, &outbox, opts, today, now, self.stop.wait()).await;
+        let result = match self.db.store() {
+            Ok(store) => {
+                notify::notify(&store, &settings.policy, &outbox, opts, today, now, self.stop.wait()).await
+            }
+            Err(e) => Err(e.into()),
+        };
+        if result.is_err() {
+            self.db.probe().await;
+        }
         let took = started.elapsed();
         match result {
             Ok(report) => {
@@ -211,7 +219,7 @@ impl Daemon {
             }
             Err(e) => {
                 record::digest_outcome(&self.metrics, Outcome::Failed, took);
-                tracing::error!(error = %one_line(&e), seconds = took.as_secs_f64(), "digest run failed");
+                tracing::error!(error = %error_line(&e), seconds = took.as_secs_f64(), "digest run failed");
                 true
             }
         }
@@ -226,18 +234,14 @@ impl Daemon {
             if !self.stop.sleep(if down { backoff } else { PROBE_EVERY }).await {
                 return;
             }
-            match self.db.probe().await {
-                Some(true) => {
-                    backoff = FIRST_RETRY_WAIT;
-                    if down {
-                        tracing::info!("the database is back: a tick catches up");
-                        self.tick_pass().await;
-                    }
+            if self.db.probe().await {
+                backoff = FIRST_RETRY_WAIT;
+                if down {
+                    tracing::info!("the database is back: a tick catches up");
+                    self.tick_pass().await;
                 }
-                Some(false) => {
-                    backoff = if down { (backoff * 2).min(MAX_DATABASE_WAIT) } else { FIRST_RETRY_WAIT }
-                }
-                None => {}
+            } else {
+                backoff = if down { (backoff * 2).min(MAX_DATABASE_WAIT) } else { FIRST_RETRY_WAIT }
             }
         }
     }
@@ -266,29 +270,22 @@ impl Daemon {
 }
 
 /// The tick, if this instance leads it, and the counts after it.
-fn tick_here(c: &mut AnyConnection, s: &Settings) -> anyhow::Result<Option<TickDone>> {
-    if !lead::try_lead(c, Lead::Tick)? {
+fn tick_here(store: &Store, s: &Settings) -> Result<Option<TickDone>, TickError> {
+    let Some(lead) = store.try_lead(Lead::Tick)? else {
         return Ok(None);
-    }
+    };
     let now = Utc::now();
     let today = today_in(now, s.schedule.timezone);
-    let report = crate::jobs::tick::tick(c, &s.policy, today, now);
-    let ended = lead::end_lead(c, Lead::Tick);
-    let report = report?;
-    ended?;
-    let gauges = gauges::open_tasks(c, today)
-        .and_then(|open| Ok(Counts { open, signals: gauges::signals_by_state(c)? }))
-        .map_err(|e| e.to_string());
-    let digests_waiting = digests::pending(c)?.iter().any(|d| d.refused_under.is_none());
+    let report = crate::jobs::tick::tick(store, &s.policy, today, now)?;
+    drop(lead);
+    let gauges = store
+        .read(|tx| {
+            Ok::<_, crate::storage::Error>(Counts {
+                open: gauges::open_tasks(tx, today)?,
+                signals: gauges::signals_by_state(tx)?,
+            })
+        })
+        .map_err(|e| error_line(&e));
+    let digests_waiting = store.read(digests::pending)?.iter().any(|d| d.refused_under.is_none());
     Ok(Some(TickDone { report, finished: Utc::now(), gauges, digests_waiting }))
-}
-
-/// A digest run's database steps, each a short call on the daemon's connection.
-impl Steps for Database {
-    fn run<T: Send + 'static>(
-        &self,
-        step: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
-    ) -> impl Future<Output = anyhow::Result<T>> + Send {
-        Database::run(self, step)
-    }
 }

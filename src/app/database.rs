@@ -1,21 +1,21 @@
-//! The daemon's connection to its database, and how it rides out the database going away.
+//! The daemon's store, and how the daemon rides out the database going away.
 //!
-//! Passes run on the blocking pool through one connection. After a pass fails the connection
-//! is dropped and the database is tried afresh: if it does not answer, the daemon reports it
-//! unreachable (`/readyz` 503 with the reason, the `database_up` gauge 0, a warning) until a
-//! pass or a probe finds it back. A pass cut off by a lost connection is one transaction, which
-//! the database rolls back; the next tick does its work. Every wait is bounded: the connect,
-//! statement and lock timeouts of `[database]` bound each attempt, the back-off between
-//! attempts is at most [`MAX_RETRY_WAIT`], and the callers race the back-off against shutdown.
+//! Passes run on the blocking threads through the [`Store`] (a pool of connections; a pass
+//! holds the pass lock, a request never does). After a pass fails the database is probed: if
+//! it does not answer, the daemon reports it unreachable (`/readyz` 503 with the reason, the
+//! `database_up` gauge 0, a warning) until a pass or a probe finds it back. The pieces of a
+//! pass cut off by a lost connection that were committed stay, the piece under way rolls back;
+//! the next tick does the rest. Every wait is bounded: the connect, statement and lock timeouts
+//! of `[database]` bound each attempt, the back-off between attempts is at most
+//! [`MAX_RETRY_WAIT`], and the callers race the back-off against shutdown.
 
 use crate::admin::metrics::DATABASE_UP;
 use crate::admin::{Health, Metrics};
 use crate::app::systemd;
-use crate::errors::one_line;
+use crate::errors::error_line;
 use crate::settings::{DatabaseTimeouts, Engine};
-use crate::storage::{self, AnyConnection};
-use anyhow::Context;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use crate::storage::{self, Options, Store};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The first wait before trying an unreachable database again; it doubles after each failure.
@@ -24,18 +24,15 @@ pub const FIRST_RETRY_WAIT: Duration = Duration::from_secs(1);
 /// The longest wait between two tries of an unreachable database.
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
-/// The schema is behind and `database.migrate_on_start` forbids migrating: waiting cannot help.
-#[derive(Debug, thiserror::Error)]
-#[error("the schema of {0} is not up to date: run `permit-followup migrate`")]
-pub struct SchemaBehind(String);
+/// Connections the daemon's store opens at most: a pass and its lead for each of the two
+/// schedules, the probe, and requests.
+const CONNECTIONS: u32 = 8;
 
-type Slot = Arc<Mutex<Option<AnyConnection>>>;
-
-/// The connection and where it goes.
+/// The store and where it goes.
 pub struct Database {
     engine: Engine,
     timeouts: DatabaseTimeouts,
-    conn: Slot,
+    store: OnceLock<Store>,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
 }
@@ -48,31 +45,34 @@ impl Database {
         health: Arc<Health>,
         metrics: Arc<Metrics>,
     ) -> Self {
-        Database { engine, timeouts, conn: Arc::default(), health, metrics }
+        Database { engine, timeouts, store: OnceLock::new(), health, metrics }
     }
 
-    /// Connects and migrates (`migrate`) or checks the schema. A PostgreSQL server that cannot be
-    /// reached is tried again, with back-off, until it answers; the caller bounds the whole wait
-    /// (shutdown). An SQLite file that cannot be opened, or a schema that may not be migrated,
-    /// is an error at once.
-    pub async fn open(&self, migrate: bool) -> anyhow::Result<()> {
+    /// Opens the store and migrates (`migrate`) or checks the schema. A PostgreSQL server that
+    /// cannot be reached is tried again, with back-off, until it answers; the caller bounds the
+    /// whole wait (shutdown). An SQLite file that cannot be opened, or a schema that may not be
+    /// migrated, is an error at once.
+    pub async fn open(&self, migrate: bool) -> Result<(), storage::Error> {
         let mut wait = FIRST_RETRY_WAIT;
         loop {
-            let (engine, timeouts, slot) = (self.engine.clone(), self.timeouts, self.conn.clone());
-            let opened =
-                tokio::task::spawn_blocking(move || open_blocking(&engine, &timeouts, migrate, &slot))
-                    .await
-                    .context("opening the database panicked")?;
+            let (engine, timeouts) = (self.engine.clone(), self.timeouts);
+            let opened = tokio::task::spawn_blocking(move || open_blocking(&engine, timeouts, migrate))
+                .await
+                .unwrap_or(Err(storage::Error::Panicked));
             match opened {
-                Ok(()) => {
+                Ok(store) => {
+                    let _ = self.store.set(store);
                     self.mark(Ok(()));
                     return Ok(());
                 }
-                Err(e) if !matches!(self.engine, Engine::Postgres(_)) || e.is::<SchemaBehind>() => {
+                Err(e)
+                    if !matches!(self.engine, Engine::Postgres(_))
+                        || matches!(e, storage::Error::SchemaBehind(_)) =>
+                {
                     return Err(e)
                 }
                 Err(e) => {
-                    let reason = one_line(&e);
+                    let reason = error_line(&e);
                     self.mark(Err(reason.clone()));
                     tracing::warn!(error = %reason, seconds = wait.as_secs(), "database unreachable at start; trying again later");
                     systemd::status(&format!(
@@ -86,58 +86,44 @@ impl Database {
         }
     }
 
-    /// Runs `f` with the connection on the blocking pool (connecting first if there is none).
-    /// After a failure the connection is replaced by a fresh one if the database answers, and
-    /// the database is reported unreachable if it does not.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let (engine, timeouts, slot) = (self.engine.clone(), self.timeouts, self.conn.clone());
-        let (result, reachable) = tokio::task::spawn_blocking(move || {
-            let mut guard = lock(&slot);
-            let c = match guard.as_mut() {
-                Some(c) => c,
-                None => match reconnect(&engine, &timeouts) {
-                    Ok(c) => guard.insert(c),
-                    Err(e) => return (Err(anyhow::anyhow!("{e}")), Err(e)),
-                },
-            };
-            let result = f(c);
-            let reachable = match &result {
-                Ok(_) => Ok(()),
-                Err(_) => {
-                    reconnect(&engine, &timeouts).map(|c| *guard = Some(c)).inspect_err(|_| *guard = None)
-                }
-            };
-            (result, reachable)
-        })
-        .await
-        .context("a pass panicked")?;
-        self.mark(reachable);
+    /// The store, once [`Database::open`] has opened it. A caller that uses it directly (a
+    /// digest run, between its waits on the mail server) calls [`Database::probe`] after a
+    /// failure.
+    pub fn store(&self) -> Result<Store, storage::Error> {
+        self.store
+            .get()
+            .cloned()
+            .ok_or_else(|| storage::Error::Unreachable(format!("{} is not open yet", self.engine.describe())))
+    }
+
+    /// Runs `f` with the store on the blocking threads. After a failure the database is probed,
+    /// and reported unreachable if it does not answer.
+    pub async fn run<T, E>(&self, f: impl FnOnce(&Store) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<storage::Error> + Send + 'static,
+    {
+        let store = self.store()?;
+        let result = store.blocking(f).await;
+        match &result {
+            Ok(_) => self.mark(Ok(())),
+            Err(_) => {
+                let reachable = store.blocking(|s| s.probe()).await;
+                self.mark(reachable.map_err(|e| error_line(&e)));
+            }
+        }
         result
     }
 
-    /// Whether the database answers now; `None` when a pass holds the connection (it reports).
-    pub async fn probe(&self) -> Option<bool> {
-        let (engine, timeouts, slot) = (self.engine.clone(), self.timeouts, self.conn.clone());
-        let reachable = tokio::task::spawn_blocking(move || {
-            let mut guard = match slot.try_lock() {
-                Ok(g) => g,
-                Err(TryLockError::Poisoned(p)) => p.into_inner(),
-                Err(TryLockError::WouldBlock) => return None,
-            };
-            if guard.as_mut().is_some_and(|c| storage::ping(c).is_ok()) {
-                return Some(Ok(()));
-            }
-            Some(reconnect(&engine, &timeouts).map(|c| *guard = Some(c)).inspect_err(|_| *guard = None))
-        })
-        .await
-        .ok()
-        .flatten()?;
+    /// Whether the database answers now.
+    pub async fn probe(&self) -> bool {
+        let reachable = match self.store() {
+            Ok(store) => store.blocking(|s| s.probe()).await,
+            Err(e) => Err(e),
+        };
         let up = reachable.is_ok();
-        self.mark(reachable);
-        Some(up)
+        self.mark(reachable.map_err(|e| error_line(&e)));
+        up
     }
 
     /// Reports whether the database answered, logging only the changes.
@@ -160,34 +146,16 @@ impl Database {
     }
 }
 
-fn lock(slot: &Slot) -> MutexGuard<'_, Option<AnyConnection>> {
-    // A pass that panicked left at worst a connection mid-transaction, which the next failure
-    // replaces; the slot itself is always whole.
-    slot.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A new connection that has answered one statement.
-fn reconnect(engine: &Engine, timeouts: &DatabaseTimeouts) -> Result<AnyConnection, String> {
-    let mut c = storage::connect_with(engine, timeouts).map_err(|e| one_line(&e))?;
-    storage::ping(&mut c).map_err(|e| format!("{}: {e}", engine.describe()))?;
-    Ok(c)
-}
-
 fn open_blocking(
     engine: &Engine,
-    timeouts: &DatabaseTimeouts,
+    timeouts: DatabaseTimeouts,
     migrate: bool,
-    slot: &Slot,
-) -> anyhow::Result<()> {
-    let mut c = storage::connect_with(engine, timeouts)?;
-    if migrate {
-        let applied = storage::migrate(&mut c)?;
-        if !applied.is_empty() {
-            tracing::info!(migrations = applied.len(), "schema migrated");
-        }
-    } else if storage::needs_migration(&mut c)? {
-        return Err(SchemaBehind(engine.describe()).into());
+) -> Result<Store, storage::Error> {
+    let store =
+        Store::open_with(engine, timeouts, Options { connections: Some(CONNECTIONS), ..Options::default() })?;
+    let applied = store.ensure_schema(migrate)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = applied.len(), "schema migrated");
     }
-    *lock(slot) = Some(c);
-    Ok(())
+    Ok(store)
 }

@@ -4,6 +4,8 @@
 
 use crate::admin::metrics::*;
 use crate::admin::Metrics;
+use crate::domain::keys::UnitKey;
+use crate::domain::signal::SignalState;
 use crate::domain::task::Cause;
 use crate::jobs::notify::NotifyReport;
 use crate::jobs::tick::TickReport;
@@ -49,17 +51,17 @@ pub fn tick(m: &Metrics, report: &TickReport, finished: DateTime<Utc>) {
     m.record(|| {
         let periodic = Cause::PeriodicReview.as_str().to_string();
         for (unit, n) in &report.periodic {
-            counter!(TASKS_CREATED, "unit" => unit.clone(), "cause" => periodic.clone())
+            counter!(TASKS_CREATED, "unit" => unit.to_string(), "cause" => periodic.clone())
                 .increment(u64::from(*n));
         }
         for (kind, units) in &report.signals.tasks_by_kind {
             for (unit, n) in units {
-                counter!(TASKS_CREATED, "unit" => unit.clone(), "cause" => kind.clone())
+                counter!(TASKS_CREATED, "unit" => unit.to_string(), "cause" => kind.clone())
                     .increment(u64::from(*n));
             }
         }
         for (unit, n) in &report.deferred {
-            counter!(TASKS_DEFERRED, "unit" => unit.clone()).increment(u64::from(*n));
+            counter!(TASKS_DEFERRED, "unit" => unit.to_string()).increment(u64::from(*n));
         }
         gauge!(LAST_TICK).set(unix_seconds(finished));
     });
@@ -69,19 +71,19 @@ pub fn tick(m: &Metrics, report: &TickReport, finished: DateTime<Utc>) {
 /// and the signals by state.
 pub fn gauges(
     m: &Metrics,
-    units: &[String],
-    open: &BTreeMap<String, OpenTasks>,
-    signals: &BTreeMap<String, u64>,
+    units: &[UnitKey],
+    open: &BTreeMap<UnitKey, OpenTasks>,
+    signals: &BTreeMap<SignalState, u64>,
 ) {
     m.record(|| {
         for unit in units.iter().chain(open.keys().filter(|u| !units.contains(u))) {
             let counts = open.get(unit).copied().unwrap_or_default();
-            gauge!(TASKS_OPEN, "unit" => unit.clone()).set(counts.open as f64);
-            gauge!(TASKS_OVERDUE, "unit" => unit.clone()).set(counts.overdue as f64);
+            gauge!(TASKS_OPEN, "unit" => unit.to_string()).set(counts.open as f64);
+            gauge!(TASKS_OVERDUE, "unit" => unit.to_string()).set(counts.overdue as f64);
         }
-        for state in ["pending", "processed", "unmatched"] {
-            let n = signals.get(state).copied().unwrap_or(0);
-            gauge!(SIGNALS, "state" => state).set(n as f64);
+        for state in SignalState::ALL {
+            let n = signals.get(&state).copied().unwrap_or(0);
+            gauge!(SIGNALS, "state" => state.as_str()).set(n as f64);
         }
     });
 }
@@ -100,13 +102,13 @@ pub fn digest_outcome(m: &Metrics, outcome: Outcome, took: Duration) {
 pub fn digest(m: &Metrics, report: &NotifyReport, finished: DateTime<Utc>) {
     m.record(|| {
         for (unit, _, _) in &report.sent {
-            counter!(DIGESTS_SENT, "unit" => unit.clone()).increment(1);
+            counter!(DIGESTS_SENT, "unit" => unit.to_string()).increment(1);
         }
         for (unit, _) in &report.failed {
-            counter!(DIGESTS_FAILED, "unit" => unit.clone()).increment(1);
+            counter!(DIGESTS_FAILED, "unit" => unit.to_string()).increment(1);
         }
         for (unit, _) in &report.refused {
-            counter!(DIGESTS_REFUSED, "unit" => unit.clone()).increment(1);
+            counter!(DIGESTS_REFUSED, "unit" => unit.to_string()).increment(1);
         }
         if report.failed.is_empty() && report.refused.is_empty() && report.busy == 0 {
             gauge!(LAST_DIGEST).set(unix_seconds(finished));
@@ -130,8 +132,8 @@ mod tests {
         report.deferred.insert("work".into(), 5);
         report.signals.tasks_by_kind.entry("emigrated".into()).or_default().insert("study".into(), 1);
         tick(&m, &report, "2027-01-10T10:00:00Z".parse().unwrap());
-        let open = BTreeMap::from([("study".to_string(), OpenTasks { open: 3, overdue: 1 })]);
-        gauges(&m, &["study".to_string(), "work".to_string()], &open, &BTreeMap::new());
+        let open = BTreeMap::from([("study".into(), OpenTasks { open: 3, overdue: 1 })]);
+        gauges(&m, &["study".into(), "work".into()], &open, &BTreeMap::new());
         let text = m.render();
         for line in [
             "permit_followup_tasks_created_total{unit=\"study\",cause=\"periodic_review\"} 2",

@@ -72,11 +72,11 @@ fn grounds(p: &Policy) -> String {
         .iter()
         .map(|(name, g)| {
             vec![
-                name.clone(),
+                name.to_string(),
                 g.first_review_after.to_string(),
                 g.review_every.to_string(),
                 g.lead_time.to_string(),
-                g.unit.clone(),
+                g.unit.to_string(),
                 g.priority.to_string(),
                 g.legal_basis.clone(),
             ]
@@ -92,7 +92,7 @@ fn units(p: &Policy) -> String {
         .map(|(key, u)| {
             let cap = u.weekly_capacity.map_or("unlimited".to_string(), |c| c.to_string());
             let link = p.digest.case_urls.get(key).map_or_else(|| NONE.to_string(), |u| u.to_string());
-            vec![key.clone(), u.name.clone(), cap, u.email.len().to_string(), link]
+            vec![key.to_string(), u.name.clone(), cap, u.email.len().to_string(), link]
         })
         .collect();
     table(&["UNIT", "NAME", "WEEKLY CAPACITY", "ADDRESSES", "CASE LINK"], &rows)

@@ -1,6 +1,7 @@
 //! One function per command: read the flags, open what the command needs, run its job, print
 //! its result; and [`failure`], which turns any error into the one line and the exit status the
-//! contract gives it (docs/REFERENCE.md §7).
+//! contract gives it (docs/REFERENCE.md §7): the line from the use case's error (the database
+//! named), the status from its kind alone.
 
 use super::output;
 use super::time::parse_now;
@@ -11,27 +12,97 @@ use super::{
 use crate::domain::calendar::today_in;
 use crate::domain::ids::{PermitId, TaskId};
 use crate::domain::import::ImportKind;
+use crate::domain::keys::UnitKey;
 use crate::domain::signal;
 use crate::domain::task::TaskState;
-use crate::errors::{exit, UsageError};
+use crate::errors::{exit, ErrorKind, UsageError};
 use crate::jobs::close_task::CloseError;
 use crate::jobs::import::read::Format;
 use crate::jobs::import::{ImportError, ImportOptions};
-use crate::jobs::notify::{self, NotifyOptions, Outbox};
-use crate::settings::{ConfigError, Settings};
-use crate::storage::{self, AnyConnection};
+use crate::jobs::notify::{self, NotifyError, NotifyOptions, Outbox};
+use crate::jobs::plan::PlanError;
+use crate::jobs::report::ReportError;
+use crate::jobs::tick::TickError;
+use crate::settings::{ConfigError, DatabaseSettings, Settings};
+use crate::storage::{self, Options, Store};
 
-/// Runs a parsed command line and returns the exit status. An error that came from the
-/// database names it (`storage::failure`).
-pub fn execute(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
-    let (engine, lock_wait) = (settings.database.engine.clone(), settings.database.timeouts.lock);
-    dispatch(cli, settings).map_err(|e| storage::failure::name_database(&engine, lock_wait, e))
+/// Why a command failed: a use case's own error, or the command line's.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Used wrongly.
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// A configuration that cannot be used (`--compare`).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database, for a command that only reads or migrates.
+    #[error(transparent)]
+    Store(#[from] storage::Error),
+    /// `import`.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// `tick`.
+    #[error(transparent)]
+    Tick(#[from] TickError),
+    /// `notify`.
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+    /// Digests `notify` could not send (what it printed says which).
+    #[error("{0}")]
+    NotSent(String),
+    /// `tasks close`.
+    #[error(transparent)]
+    Close(#[from] CloseError),
+    /// `plan`.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// `report`.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// Anything else of the command's own: the daemon's start, the privacy key, the mail
+    /// settings, what it prints.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
 }
 
-fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
+impl CliError {
+    /// Its classification: the use case's own.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CliError::Usage(_) => ErrorKind::Usage,
+            CliError::Config(_) => ErrorKind::Config,
+            CliError::Store(e) => e.kind(),
+            CliError::Import(e) => e.kind(),
+            CliError::Tick(e) => e.kind(),
+            CliError::Notify(e) => e.kind(),
+            CliError::NotSent(_) => ErrorKind::Unavailable,
+            CliError::Close(e) => e.kind(),
+            CliError::Plan(e) => e.kind(),
+            CliError::Report(e) => e.kind(),
+            CliError::Other(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// A failed command: the one line `main` prints, and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The line.
+    pub line: String,
+    /// The exit status.
+    pub status: i32,
+}
+
+/// Runs a parsed command line and returns the exit status, or the failure.
+pub fn execute(cli: Cli, settings: Settings) -> Result<i32, Failure> {
+    let database = settings.database.clone();
+    dispatch(cli, settings).map_err(|e| failure(&e, &database))
+}
+
+fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
     let source = crate::app::ConfigSource { path: cli.config.clone(), database: cli.database.clone() };
     match cli.command {
-        Command::Run => crate::app::run_blocking(settings, source),
+        Command::Run => Ok(crate::app::run_blocking(settings, source)?),
         Command::Migrate => migrate(&settings),
         Command::CheckConfig(args) => check_config(&settings, args),
         Command::Plan(args) => plan(&settings, (cli.config.as_deref(), cli.database.as_deref()), args),
@@ -44,16 +115,16 @@ fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 SignalState::Processed => signal::SignalState::Processed,
                 SignalState::Unmatched => signal::SignalState::Unmatched,
             });
-            let signals = storage::signals::list(&mut open_for_reading(&settings)?, state)?;
+            let signals = open_for_reading(&settings)?.read(|tx| storage::signals::list(tx, state))?;
             print!("{}", output::signals(&signals, format)?);
             Ok(exit::OK)
         }
         Command::Tick(now) => {
             let now = parse_now(now.now.as_deref(), settings.schedule.timezone)?;
             let today = today_in(now, settings.schedule.timezone);
-            let mut conn = open(&settings)?;
+            let store = open(&settings)?;
             let started = std::time::Instant::now();
-            let report = crate::jobs::tick::tick(&mut conn, &settings.policy, today, now)?;
+            let report = crate::jobs::tick::tick(&store, &settings.policy, today, now)?;
             print!("{}", output::tick(&report, started.elapsed()));
             Ok(exit::OK)
         }
@@ -67,8 +138,8 @@ fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 key: &key,
                 today: today_in(now, settings.schedule.timezone),
             };
-            let mut conn = open(&settings)?;
-            crate::jobs::close_task::close_task(&mut conn, TaskId(id), outcome, &note, now)?;
+            let store = open(&settings)?;
+            crate::jobs::close_task::close_task(&store, TaskId(id), outcome, &note, now)?;
             println!("task {id} closed: {outcome}");
             Ok(exit::OK)
         }
@@ -82,22 +153,22 @@ fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
                 },
                 permit: list.permit,
             };
-            let mut conn = open_for_reading(&settings)?;
+            let store = open_for_reading(&settings)?;
             if let Some(unit) = &filter.unit {
-                check_unit(&mut conn, &settings, unit)?;
+                check_unit(&store, &settings, unit)?;
             }
-            let tasks = storage::tasks::list(&mut conn, &filter)?;
+            let tasks = store.read(|tx| storage::tasks::list(tx, &filter))?;
             print!("{}", output::tasks(&tasks, list.format)?);
             Ok(exit::OK)
         }
         Command::Rejects(f) => {
-            let rejects = storage::imports::rejects(&mut open_for_reading(&settings)?)?;
+            let rejects = open_for_reading(&settings)?.read(storage::imports::rejects)?;
             print!("{}", output::rejects(&rejects, f.format)?);
             Ok(exit::OK)
         }
         Command::History { permit_id } => {
             let id = PermitId::parse(&permit_id).map_err(|e| UsageError(e.0))?;
-            let events = storage::audit::for_permit(&mut open_for_reading(&settings)?, &id)?;
+            let events = open_for_reading(&settings)?.read(|tx| storage::audit::for_permit(tx, &id))?;
             if events.is_empty() {
                 return Err(UsageError(format!("no history for permit {id}")).into());
             }
@@ -107,76 +178,78 @@ fn dispatch(cli: Cli, settings: Settings) -> anyhow::Result<i32> {
     }
 }
 
-/// The one line `main` prints for an error, and the exit status: 2 for a usage or
-/// configuration error, 3 for rejected input records, 1 for anything else (a runtime failure).
-pub fn failure(e: &anyhow::Error) -> (String, i32) {
-    if let Some(e) = e.downcast_ref::<ImportError>() {
-        return match e {
-            ImportError::UnknownFormat { file } => (
-                format!("{file}: cannot tell the format from the name; use --format csv or --format jsonl"),
-                exit::USAGE,
-            ),
-            ImportError::NotJsonLines { .. } => (e.to_string(), exit::USAGE),
-            ImportError::Unreadable { .. } => (e.to_string(), exit::RUNTIME),
-            ImportError::Rejected { count, kept_valid, counts, kind } => {
-                let rest = if *kept_valid {
-                    format!("the valid ones were imported ({})", output::import_summary(*kind, counts))
-                } else {
-                    "nothing was imported".to_string()
-                };
-                (format!("{count} record(s) rejected; {rest}"), exit::REJECTED)
-            }
-        };
-    }
-    if e.downcast_ref::<crate::jobs::plan::PlanError>().is_some()
-        || e.downcast_ref::<crate::jobs::report::ReportError>().is_some()
-    {
-        return (crate::errors::one_line(e), exit::USAGE);
-    }
-    if let Some(e) = e.downcast_ref::<CloseError>() {
-        let line = match e {
-            CloseError::EmptyNote => "--note must give the caseworker's reason".to_string(),
-            CloseError::NoTask(_) => format!("{e}; `permit-followup tasks --state all` lists every task"),
-            CloseError::AlreadyClosed { .. } => format!("{e}; its outcome is kept"),
-        };
-        return (line, exit::USAGE);
-    }
-    let status = if e.downcast_ref::<ConfigError>().is_some() || e.downcast_ref::<UsageError>().is_some() {
-        exit::USAGE
-    } else {
-        exit::RUNTIME
+/// The one line `main` prints for a failed command, and its exit status: the line from the
+/// error, in the command line's words where a flag can help, with the database named
+/// (`storage::failure::describe`); the status from its kind alone — the one place where a
+/// kind becomes an exit status.
+pub fn failure(e: &CliError, database: &DatabaseSettings) -> Failure {
+    let named = |e: &storage::Error| storage::failure::describe(&database.engine, database.timeouts.lock, e);
+    let line = match e {
+        CliError::Import(ImportError::UnknownFormat { file }) => {
+            format!("{file}: cannot tell the format from the name; use --format csv or --format jsonl")
+        }
+        CliError::Import(ImportError::Rejected { count, kept_valid, counts, kind }) => {
+            let rest = if *kept_valid {
+                format!("the valid ones were imported ({})", output::import_summary(*kind, counts))
+            } else {
+                "nothing was imported".to_string()
+            };
+            format!("{count} record(s) rejected; {rest}")
+        }
+        CliError::Import(ImportError::Store { file, source }) => {
+            format!("import of {file} failed; nothing was imported: {}", named(source))
+        }
+        CliError::Close(CloseError::EmptyNote) => "--note must give the caseworker's reason".to_string(),
+        CliError::Close(e @ CloseError::NoTask(_)) => {
+            format!("{e}; `permit-followup tasks --state all` lists every task")
+        }
+        CliError::Close(e @ CloseError::AlreadyClosed { .. }) => format!("{e}; its outcome is kept"),
+        CliError::Store(e)
+        | CliError::Tick(TickError::Store(e))
+        | CliError::Notify(NotifyError::Store(e))
+        | CliError::Close(CloseError::Store(e))
+        | CliError::Plan(PlanError::Store(e))
+        | CliError::Report(ReportError::Store(e)) => named(e),
+        CliError::Other(e) => crate::errors::one_line(e),
+        e => crate::errors::error_line(e),
     };
-    (crate::errors::one_line(e), status)
+    Failure { line, status: status(e.kind()) }
 }
 
-/// Connects, and migrates when `database.migrate_on_start` allows (else asks for `migrate`).
-pub fn open(settings: &Settings) -> anyhow::Result<AnyConnection> {
-    let engine = &settings.database.engine;
-    let mut conn = storage::connect_with(engine, &settings.database.timeouts)?;
-    if storage::needs_migration(&mut conn)? {
-        if !settings.database.migrate_on_start {
-            anyhow::bail!(
-                "the schema of {} is not up to date: run `permit-followup migrate`",
-                engine.describe()
-            );
-        }
-        storage::migrate(&mut conn)?;
+/// The exit status of a failure of `kind` (docs/REFERENCE.md §7.7).
+fn status(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::Usage
+        | ErrorKind::Config
+        | ErrorKind::Invalid
+        | ErrorKind::NotFound
+        | ErrorKind::Conflict
+        | ErrorKind::Forbidden => exit::USAGE,
+        ErrorKind::Rejected => exit::REJECTED,
+        ErrorKind::Unavailable | ErrorKind::Internal => exit::RUNTIME,
     }
-    Ok(conn)
+}
+
+/// Opens the store, and migrates when `database.migrate_on_start` allows (else asks for
+/// `migrate`).
+pub fn open(settings: &Settings) -> Result<Store, storage::Error> {
+    let store = Store::open(&settings.database.engine, settings.database.timeouts)?;
+    store.ensure_schema(settings.database.migrate_on_start)?;
+    Ok(store)
 }
 
 /// `tasks --unit U` of a unit that is neither configured nor on any task is a usage error
 /// rather than an empty list. A unit removed from the configuration whose tasks remain is
 /// listed: those tasks wait for it (`notify` reports them).
-fn check_unit(conn: &mut AnyConnection, settings: &Settings, unit: &str) -> anyhow::Result<()> {
+fn check_unit(store: &Store, settings: &Settings, unit: &str) -> Result<(), CliError> {
     if settings.policy.units.contains_key(unit) {
         return Ok(());
     }
     let any = storage::tasks::Filter { unit: Some(unit.to_string()), ..storage::tasks::Filter::default() };
-    if !storage::tasks::list(conn, &any)?.is_empty() {
+    if !store.read(|tx| storage::tasks::list(tx, &any))?.is_empty() {
         return Ok(());
     }
-    let known: Vec<&str> = settings.policy.units.keys().map(String::as_str).collect();
+    let known: Vec<&str> = settings.policy.units.keys().map(UnitKey::as_str).collect();
     Err(UsageError(format!(
         "unknown unit {unit:?}: no [units.{unit}] in the configuration and no task of it (units: {})",
         known.join(", ")
@@ -184,35 +257,38 @@ fn check_unit(conn: &mut AnyConnection, settings: &Settings, unit: &str) -> anyh
     .into())
 }
 
-/// Connects for a command that only reads: as [`open`]; and when that fails on an SQLite file
-/// that exists (a read-only file, folder or mount), reading it read-only instead. Should that
-/// fail too, the first error is the one reported.
-fn open_for_reading(settings: &Settings) -> anyhow::Result<AnyConnection> {
-    let engine = &settings.database.engine;
+/// Opens the store for a command that only reads: as [`open`]; and when that fails on an
+/// SQLite file that exists (a read-only file, folder or mount), reading it read-only instead.
+/// Should that fail too, the first error is the one reported.
+fn open_for_reading(settings: &Settings) -> Result<Store, storage::Error> {
+    let (engine, timeouts) = (&settings.database.engine, settings.database.timeouts);
     open(settings).or_else(|e| match engine {
         storage::Engine::Sqlite(path) if path.exists() => {
-            storage::read_only::connect_read_only(engine, &settings.database.timeouts).map_err(|_| e)
+            let read_only = Options { read_only: true, ..Options::default() };
+            Store::open_with(engine, timeouts, read_only)
+                .and_then(|store| store.ensure_schema(false).map(|_| store))
+                .map_err(|_| e)
         }
         _ => Err(e),
     })
 }
 
-fn migrate(settings: &Settings) -> anyhow::Result<i32> {
+fn migrate(settings: &Settings) -> Result<i32, CliError> {
     let engine = &settings.database.engine;
-    let mut conn = storage::connect_with(engine, &settings.database.timeouts)?;
-    let applied = storage::migrate(&mut conn)?;
+    let applied = Store::open(engine, settings.database.timeouts)?.migrate()?;
     crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
     println!("{}: {} migration(s) applied, schema up to date", engine.describe(), applied.len());
     Ok(exit::OK)
 }
 
-fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
+fn notify(settings: &Settings, args: NotifyArgs) -> Result<i32, CliError> {
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
     let today = today_in(now, settings.schedule.timezone);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(anyhow::Error::from)?;
     let _inside = runtime.enter();
     let mailer = crate::mail::Mailer::new(&settings.mail)?;
-    let conn = std::sync::Mutex::new(open(settings)?);
+    let store = open(settings)?;
     let outbox = Outbox {
         mailer: &mailer,
         from: &settings.mail.from,
@@ -220,16 +296,16 @@ fn notify(settings: &Settings, args: NotifyArgs) -> anyhow::Result<i32> {
         inbox: settings.web.base_url.as_deref(),
     };
     let opts = NotifyOptions { retry_refused: args.retry_refused };
-    let run = notify::notify(&conn, &settings.policy, &outbox, opts, today, now, std::future::pending());
+    let run = notify::notify(&store, &settings.policy, &outbox, opts, today, now, std::future::pending());
     let report = runtime.block_on(run)?;
     print!("{}", output::notify(&report, &mailer.describe()));
     match output::notify_failure(&report) {
         None => Ok(exit::OK),
-        Some(line) => anyhow::bail!(line),
+        Some(line) => Err(CliError::NotSent(line)),
     }
 }
 
-fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> anyhow::Result<i32> {
+fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> Result<i32, CliError> {
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
     let today = today_in(now, settings.schedule.timezone);
     let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
@@ -244,15 +320,15 @@ fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> anyhow::Re
         now,
         today,
     };
-    let mut conn = open(settings)?;
+    let store = open(settings)?;
     let mut report_error = |e: &crate::jobs::import::read::RecordError| eprintln!("{e}");
     use crate::jobs::import::{permits, signals};
     let report = match kind {
         ImportKind::Permits => {
-            permits::import_permits(&mut conn, &settings.policy, &key, &opts, &mut report_error)?
+            permits::import_permits(&store, &settings.policy, &key, &opts, &mut report_error)?
         }
         ImportKind::Signals => {
-            signals::import_signals(&mut conn, &settings.policy, &key, &opts, &mut report_error)?
+            signals::import_signals(&store, &settings.policy, &key, &opts, &mut report_error)?
         }
     };
     println!("{}: {}", opts.file, output::import_summary(kind, &report.counts));
@@ -269,7 +345,7 @@ fn plan(
     settings: &Settings,
     (config, database): (Option<&std::path::Path>, Option<&str>),
     args: PlanArgs,
-) -> anyhow::Result<i32> {
+) -> Result<i32, CliError> {
     use crate::jobs::plan::{self as job, PlanRequest};
     let (from, to) = (date("--from", &args.from)?, date("--to", &args.to)?);
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
@@ -279,7 +355,7 @@ fn plan(
         today: today_in(now, settings.schedule.timezone),
         signals_from_history: args.signals_from_history,
     };
-    let mut conn = open(settings)?;
+    let store = open(settings)?;
     let view_of = |current, proposed, estimate, proposed_policy| super::plan::PlanView {
         from,
         to,
@@ -293,13 +369,13 @@ fn plan(
     };
     let text = match &args.compare {
         None => {
-            let (forecast, estimate) = job::plan(&mut conn, &settings.policy, req)?;
+            let (forecast, estimate) = job::plan(&store, &settings.policy, req)?;
             super::plan::render(&view_of(&forecast, None, estimate.as_ref(), None), args.format)?
         }
         Some(path) => {
             let other = crate::settings::load_proposal(config, path, database)
                 .map_err(|e| ConfigError(format!("--compare {}: {}", path.display(), e.0)))?;
-            let (now_f, then_f, estimate) = job::compare(&mut conn, &settings.policy, &other.policy, req)?;
+            let (now_f, then_f, estimate) = job::compare(&store, &settings.policy, &other.policy, req)?;
             let source = path.display().to_string();
             super::plan::render(
                 &view_of(&now_f, Some((&then_f, source)), estimate.as_ref(), Some(&other.policy)),
@@ -311,12 +387,12 @@ fn plan(
     Ok(exit::OK)
 }
 
-fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<i32> {
+fn report(settings: &Settings, args: ReportArgs) -> Result<i32, CliError> {
     let (from, to) = (date("--from", &args.from)?, date("--to", &args.to)?);
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
-    let mut conn = open(settings)?;
+    let store = open(settings)?;
     let report =
-        crate::jobs::report::report(&mut conn, &settings.policy, (from, to), settings.schedule.timezone)?;
+        crate::jobs::report::report(&store, &settings.policy, (from, to), settings.schedule.timezone)?;
     print!(
         "{}",
         super::report::render(
@@ -329,7 +405,7 @@ fn report(settings: &Settings, args: ReportArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-fn check_config(settings: &Settings, args: CheckConfigArgs) -> anyhow::Result<i32> {
+fn check_config(settings: &Settings, args: CheckConfigArgs) -> Result<i32, CliError> {
     print!("{}", super::check_config::report(settings));
     let Some(now) = args.now.as_deref() else {
         println!(
@@ -339,14 +415,57 @@ fn check_config(settings: &Settings, args: CheckConfigArgs) -> anyhow::Result<i3
     };
     let today = today_in(parse_now(Some(now), settings.schedule.timezone)?, settings.schedule.timezone);
     let shortfalls = match open(settings)
-        .and_then(|mut c| crate::jobs::plan::capacity_shortfalls(&mut c, &settings.policy, today))
+        .map_err(PlanError::from)
+        .and_then(|store| crate::jobs::plan::capacity_shortfalls(&store, &settings.policy, today))
     {
         Ok(s) => s,
         Err(e) => {
-            println!("\ncapacity check skipped: {}", crate::errors::one_line(&e));
+            println!("\ncapacity check skipped: {}", failure(&e.into(), &settings.database).line);
             return Ok(exit::OK);
         }
     };
     print!("{}", output::capacity(today, &shortfalls));
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_the_exit_status_the_reference_gives_it() {
+        assert_eq!(status(ErrorKind::Rejected), exit::REJECTED);
+        for kind in [
+            ErrorKind::Usage,
+            ErrorKind::Config,
+            ErrorKind::Invalid,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::Forbidden,
+        ] {
+            assert_eq!(status(kind), exit::USAGE, "{kind:?}");
+        }
+        assert_eq!(status(ErrorKind::Unavailable), exit::RUNTIME);
+        assert_eq!(status(ErrorKind::Internal), exit::RUNTIME);
+    }
+
+    #[test]
+    fn a_database_error_is_named_and_a_close_is_worded_for_the_command_line() {
+        let database = DatabaseSettings {
+            engine: storage::Engine::Sqlite("var/x.db".into()),
+            migrate_on_start: true,
+            timeouts: storage::DatabaseTimeouts::default(),
+        };
+        let failed =
+            failure(&CliError::Tick(TickError::Store(diesel::result::Error::NotFound.into())), &database);
+        assert_eq!(
+            failed,
+            Failure { line: "SQLite file var/x.db: Record not found".into(), status: exit::RUNTIME }
+        );
+        let failed = failure(&CliError::Close(CloseError::EmptyNote), &database);
+        assert_eq!(
+            failed,
+            Failure { line: "--note must give the caseworker's reason".into(), status: exit::USAGE }
+        );
+    }
 }

@@ -13,7 +13,7 @@ mod time;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-pub use commands::{execute, failure};
+pub use commands::{execute, failure, CliError, Failure};
 pub use time::parse_now;
 
 /// Keeps every granted residence and work permit under follow-up.

@@ -5,6 +5,7 @@
 use super::OutputFormat;
 use crate::domain::audit::AuditEvent;
 use crate::domain::import::{ImportCounts, ImportKind, Reject};
+use crate::domain::keys::UnitKey;
 use crate::domain::signal::{Signal, Subject};
 use crate::domain::task::Task;
 use crate::jobs::notify::NotifyReport;
@@ -69,14 +70,16 @@ pub fn tick(r: &TickReport, took: std::time::Duration) -> String {
     for g in &r.rescheduled_grounds {
         let _ = writeln!(out, "review dates of ground {g} recomputed after a policy change");
     }
-    let mut units: Vec<&String> =
+    let mut units: Vec<&UnitKey> =
         r.periodic.keys().chain(r.signal_tasks.keys()).chain(r.deferred.keys()).collect();
     units.sort();
     units.dedup();
     if units.is_empty() {
         return out;
     }
-    let n = |m: &std::collections::BTreeMap<String, u32>, u: &str| m.get(u).copied().unwrap_or(0).to_string();
+    let n = |m: &std::collections::BTreeMap<UnitKey, u32>, u: &UnitKey| {
+        m.get(u).copied().unwrap_or(0).to_string()
+    };
     let rows: Vec<Vec<String>> = units
         .iter()
         .map(|u| vec![u.to_string(), n(&r.periodic, u), n(&r.signal_tasks, u), n(&r.deferred, u)])
@@ -95,7 +98,7 @@ pub fn tasks(tasks: &[Task], format: OutputFormat) -> anyhow::Result<String> {
                     "permit_id": t.permit_id.as_str(),
                     "cause": t.cause.as_str(),
                     "occasion": t.occasion.to_string(),
-                    "unit": t.unit,
+                    "unit": t.unit.as_str(),
                     "priority": t.priority.as_str(),
                     "reason": t.reason,
                     "legal_basis": t.legal_basis,
@@ -117,7 +120,7 @@ pub fn tasks(tasks: &[Task], format: OutputFormat) -> anyhow::Result<String> {
                 t.id.to_string(),
                 t.permit_id.to_string(),
                 t.cause.to_string(),
-                t.unit.clone(),
+                t.unit.to_string(),
                 t.priority.to_string(),
                 t.due_on.to_string(),
                 t.state.as_str().to_string(),
@@ -200,10 +203,10 @@ pub fn notify(r: &NotifyReport, via: &str) -> String {
 /// `notify`'s error line when a digest was not sent, or `None` when all were: the units by
 /// reason, and what happens to their digests.
 pub fn notify_failure(r: &NotifyReport) -> Option<String> {
-    let by_reason = |list: &[(String, String)]| {
+    let by_reason = |list: &[(UnitKey, String)]| {
         let mut grouped: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
         for (unit, why) in list {
-            grouped.entry(why).or_default().push(unit);
+            grouped.entry(why).or_default().push(unit.as_str());
         }
         grouped
             .iter()

@@ -5,6 +5,7 @@
 use super::page::csv_line;
 use super::PageFormat;
 use crate::domain::calendar::week_label;
+use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::workload::{Summary, WeekFigures};
 use crate::i18n::Language;
@@ -60,9 +61,9 @@ type UnitRow<'v> = (&'v str, &'v [WeekFigures], Option<&'v [WeekFigures]>);
 
 /// Each unit's row, in unit order.
 fn units<'v>(view: &'v PlanView) -> Vec<UnitRow<'v>> {
-    let mut names: Vec<&str> = view.current.weeks.keys().map(String::as_str).collect();
+    let mut names: Vec<&str> = view.current.weeks.keys().map(UnitKey::as_str).collect();
     if let Some((p, _)) = &view.proposed {
-        names.extend(p.weeks.keys().map(String::as_str).filter(|u| !view.current.weeks.contains_key(*u)));
+        names.extend(p.weeks.keys().map(UnitKey::as_str).filter(|u| !view.current.weeks.contains_key(*u)));
     }
     names.sort_unstable();
     names

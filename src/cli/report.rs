@@ -314,9 +314,10 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
     let created_units = by(&c.created, |k| k.0.clone());
     let summary = created_units
         .keys()
-        .chain(c.open_at_end.keys())
-        .chain(policy.units.keys())
-        .collect::<std::collections::BTreeSet<_>>()
+        .map(String::as_str)
+        .chain(c.open_at_end.keys().map(String::as_str))
+        .chain(policy.units.keys().map(|u| u.as_str()))
+        .collect::<std::collections::BTreeSet<&str>>()
         .into_iter()
         .map(|u| {
             let closed: u64 = c.closed.iter().filter(|((x, _), _)| x == u).map(|(_, n)| n).sum();

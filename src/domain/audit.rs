@@ -3,6 +3,7 @@
 //! written here, once; they hold ids, dates and words of the policy, never personal data.
 
 use super::ids::{PermitId, TaskId};
+use super::keys::UnitKey;
 use super::task::{Cause, NewTask, Occasion, Outcome};
 use chrono::NaiveDateTime;
 
@@ -135,7 +136,7 @@ impl AuditEvent {
         permit_id: PermitId,
         at: NaiveDateTime,
         task: TaskId,
-        unit: &str,
+        unit: &UnitKey,
         message_id: &str,
     ) -> Self {
         let detail = format!("task {task} went out to unit {unit} in digest <{message_id}>");

@@ -2,40 +2,41 @@
 //! Signal tasks always go through and count; periodic tasks beyond the capacity are deferred,
 //! oldest occasion first (ties by permit id), to a later tick.
 
+use super::keys::UnitKey;
 use super::policy::Policy;
 use std::collections::BTreeMap;
 
 /// Tasks created so far this week, by unit: the ledger capacity is checked against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WeekLedger {
-    used: BTreeMap<String, u32>,
+    used: BTreeMap<UnitKey, u32>,
 }
 
 impl WeekLedger {
     /// A ledger that starts from the counts already in storage.
-    pub fn from_counts(used: BTreeMap<String, u32>) -> Self {
+    pub fn from_counts(used: BTreeMap<UnitKey, u32>) -> Self {
         WeekLedger { used }
     }
 
     /// Tasks counted for `unit` so far.
-    pub fn used(&self, unit: &str) -> u32 {
+    pub fn used(&self, unit: &UnitKey) -> u32 {
         self.used.get(unit).copied().unwrap_or(0)
     }
 
     /// Counts a task that is created whatever the capacity (a signal task).
-    pub fn force(&mut self, unit: &str) {
+    pub fn force(&mut self, unit: &UnitKey) {
         self.add(unit, 1);
     }
 
     /// Counts `n` tasks of `unit` that capacity must make room for (signal tasks expected from
     /// history, in a forecast).
-    pub fn reserve(&mut self, unit: &str, n: u32) {
+    pub fn reserve(&mut self, unit: &UnitKey, n: u32) {
         self.add(unit, n);
     }
 
     /// Counts a periodic task if `unit` has room left; false means defer it.
-    pub fn try_take(&mut self, policy: &Policy, unit: &str) -> bool {
-        match policy.capacity(unit) {
+    pub fn try_take(&mut self, policy: &Policy, unit: &UnitKey) -> bool {
+        match policy.capacity(unit.as_str()) {
             Some(cap) if self.used(unit) >= cap => false,
             _ => {
                 self.add(unit, 1);
@@ -45,15 +46,15 @@ impl WeekLedger {
     }
 
     /// Whether `unit` can take no periodic task this week.
-    pub fn is_full(&self, policy: &Policy, unit: &str) -> bool {
-        policy.capacity(unit).is_some_and(|cap| self.used(unit) >= cap)
+    pub fn is_full(&self, policy: &Policy, unit: &UnitKey) -> bool {
+        policy.capacity(unit.as_str()).is_some_and(|cap| self.used(unit) >= cap)
     }
 
-    fn add(&mut self, unit: &str, n: u32) {
+    fn add(&mut self, unit: &UnitKey, n: u32) {
         match self.used.get_mut(unit) {
             Some(used) => *used = used.saturating_add(n),
             None => {
-                self.used.insert(unit.to_string(), n);
+                self.used.insert(unit.clone(), n);
             }
         }
     }
@@ -71,11 +72,12 @@ mod tests {
             .units
             .insert("study".into(), Unit { name: "Study".into(), email: vec![], weekly_capacity: Some(2) });
         let mut ledger = WeekLedger::default();
-        ledger.force("study");
-        assert!(ledger.try_take(&policy, "study"));
-        assert!(!ledger.try_take(&policy, "study"));
-        ledger.force("study");
-        assert_eq!(ledger.used("study"), 3);
-        assert!(ledger.try_take(&policy, "unlimited"));
+        let (study, unlimited) = (UnitKey::from("study"), UnitKey::from("unlimited"));
+        ledger.force(&study);
+        assert!(ledger.try_take(&policy, &study));
+        assert!(!ledger.try_take(&policy, &study));
+        ledger.force(&study);
+        assert_eq!(ledger.used(&study), 3);
+        assert!(ledger.try_take(&policy, &unlimited));
     }
 }

@@ -2,6 +2,7 @@
 //! digest is written with its Message-ID and text before it is sent, so a retry sends the very
 //! same message; it stays pending until the mail server accepts it.
 
+use super::keys::UnitKey;
 use chrono::NaiveDateTime;
 
 /// Where a digest is on its way out.
@@ -32,7 +33,7 @@ impl DigestState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDigest {
     /// The unit's key.
-    pub unit: String,
+    pub unit: UnitKey,
     /// The Message-ID, without `<>`.
     pub message_id: String,
     /// The unit's addresses.

@@ -15,6 +15,7 @@
 
 use super::calendar::iso_week_bounds;
 use super::capacity::WeekLedger;
+use super::keys::{GroundKey, UnitKey};
 use super::permit::{NextReview, Validity};
 use super::policy::Policy;
 use super::review::next_review;
@@ -46,23 +47,23 @@ pub struct SimPermit {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Register {
     /// Ground names.
-    pub grounds: Vec<String>,
+    pub grounds: Vec<GroundKey>,
     /// Names of units that permits name as their own.
-    pub units: Vec<String>,
+    pub units: Vec<UnitKey>,
     /// The permits.
     pub permits: Vec<SimPermit>,
     /// The schedule fingerprint each ground's stored dates were computed with: a ground whose
     /// policy has another is recomputed first, as the first real tick would.
-    pub fingerprints: BTreeMap<String, String>,
+    pub fingerprints: BTreeMap<GroundKey, String>,
 }
 
 /// What a simulated day did, per unit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Day {
     /// Periodic tasks created.
-    pub created: BTreeMap<String, u32>,
+    pub created: BTreeMap<UnitKey, u32>,
     /// Due reviews deferred by capacity at the end of the day (the backlog).
-    pub backlog: BTreeMap<String, u32>,
+    pub backlog: BTreeMap<UnitKey, u32>,
 }
 
 /// A register advanced one daily tick at a time under one policy.
@@ -73,7 +74,7 @@ pub struct Simulation<'a> {
     next: Vec<Option<NextReview>>,
     /// The unit each permit's tasks go to, by index (into `unit_names`).
     slot: Vec<u16>,
-    unit_names: Vec<&'a str>,
+    unit_names: Vec<&'a UnitKey>,
     /// Whether each permit's next review came from `next_review` in this simulation (and not
     /// from storage, where it may be stale), by index.
     computed: Vec<bool>,
@@ -86,9 +87,9 @@ pub struct Simulation<'a> {
     ledger: WeekLedger,
     week: Option<NaiveDate>,
     /// Tasks created in each week (by its Monday) that the register already has, by unit.
-    week_counts: BTreeMap<NaiveDate, BTreeMap<String, u32>>,
+    week_counts: BTreeMap<NaiveDate, BTreeMap<UnitKey, u32>>,
     /// Tasks reserved in every week, by unit (signal tasks expected from history).
-    reserve: BTreeMap<String, u32>,
+    reserve: BTreeMap<UnitKey, u32>,
 }
 
 impl<'a> Simulation<'a> {
@@ -97,11 +98,11 @@ impl<'a> Simulation<'a> {
     pub fn new(
         policy: &'a Policy,
         register: &'a Register,
-        week_counts: BTreeMap<NaiveDate, BTreeMap<String, u32>>,
-        reserve: BTreeMap<String, u32>,
+        week_counts: BTreeMap<NaiveDate, BTreeMap<UnitKey, u32>>,
+        reserve: BTreeMap<UnitKey, u32>,
     ) -> Self {
-        let mut unit_names: Vec<&'a str> = Vec::new();
-        let mut slot_of = |name: &'a str| match unit_names.iter().position(|u| *u == name) {
+        let mut unit_names: Vec<&'a UnitKey> = Vec::new();
+        let mut slot_of = |name: &'a UnitKey| match unit_names.iter().position(|u| *u == name) {
             Some(i) => i as u16,
             None => {
                 unit_names.push(name);
@@ -126,8 +127,7 @@ impl<'a> Simulation<'a> {
                 _ => p.next,
             };
             computed.push(recompute);
-            let unit =
-                p.unit.map(|u| register.units[usize::from(u)].as_str()).or(ground.map(|g| g.unit.as_str()));
+            let unit = p.unit.map(|u| &register.units[usize::from(u)]).or(ground.map(|g| &g.unit));
             // A permit of a ground missing from the policy is never reviewed (a tick skips it).
             slot.push(unit.map_or(u16::MAX, &mut slot_of));
             if let (Some(n), Some(_)) = (n, ground) {
@@ -167,7 +167,7 @@ impl<'a> Simulation<'a> {
         let mut day = Day::default();
         for u in 0..self.waiting.len() {
             let created = self.serve(u, today);
-            let name = self.unit_names[u].to_string();
+            let name = self.unit_names[u].clone();
             if created > 0 {
                 day.created.insert(name.clone(), created);
             }
@@ -210,8 +210,9 @@ impl<'a> Simulation<'a> {
         let mut created = 0;
         let mut after: Option<(NaiveDate, u32, u32)> = None;
         while !self.ledger.is_full(policy, unit) {
-            let room =
-                policy.capacity(unit).map_or(usize::MAX, |cap| (cap - self.ledger.used(unit)) as usize);
+            let room = policy
+                .capacity(unit.as_str())
+                .map_or(usize::MAX, |cap| (cap - self.ledger.used(unit)) as usize);
             let from = after.map_or(Bound::Unbounded, Bound::Excluded);
             let keys: Vec<_> = self.waiting[u].range((from, Bound::Unbounded)).take(room).copied().collect();
             let Some(last) = keys.last().copied() else { break };
@@ -241,7 +242,7 @@ impl<'a> Simulation<'a> {
                 DuePermit {
                     permit_id: (rank, i),
                     ground: &register.grounds[usize::from(p.ground)],
-                    unit: p.unit.map(|x| register.units[usize::from(x)].as_str()),
+                    unit: p.unit.map(|x| &register.units[usize::from(x)]),
                     validity: p.validity,
                     owed_since,
                 }

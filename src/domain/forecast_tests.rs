@@ -29,7 +29,7 @@ fn policy(capacities: [Option<u32>; 2], spans: [(Span, Span, Span); 2]) -> Polic
     for (i, (name, cap)) in ["a", "b"].into_iter().zip(capacities).enumerate() {
         p.units.insert(name.into(), Unit { name: name.into(), email: vec![], weekly_capacity: cap });
         let (f, e, l) = spans[i];
-        p.grounds.insert(format!("g{i}"), ground(f, e, l, name));
+        p.grounds.insert(format!("g{i}").as_str().into(), ground(f, e, l, name));
     }
     p
 }
@@ -55,7 +55,7 @@ fn naive(policy: &Policy, register: &Register, days: &[NaiveDate]) -> Vec<Day> {
                 Some(n) if n.due_on <= today => Some(DuePermit {
                     permit_id: (p.rank, i as u32),
                     ground: &register.grounds[usize::from(p.ground)],
-                    unit: p.unit.map(|u| register.units[usize::from(u)].as_str()),
+                    unit: p.unit.map(|u| &register.units[usize::from(u)]),
                     validity: p.validity,
                     owed_since: n.occasion,
                 }),
@@ -65,11 +65,11 @@ fn naive(policy: &Policy, register: &Register, days: &[NaiveDate]) -> Vec<Day> {
         let plan = plan_periodic(policy, today, due, &mut ledger);
         let mut day = Day::default();
         for t in &plan.create {
-            *day.created.entry(t.unit.to_string()).or_default() += 1;
+            *day.created.entry(t.unit.clone()).or_default() += 1;
             next[t.permit_id.1 as usize] = t.next;
         }
         for t in &plan.deferred {
-            *day.backlog.entry(t.unit.to_string()).or_default() += 1;
+            *day.backlog.entry(t.unit.clone()).or_default() += 1;
         }
         for ((_, i), n) in &plan.reschedule {
             next[*i as usize] = *n;
@@ -83,7 +83,7 @@ fn naive(policy: &Policy, register: &Register, days: &[NaiveDate]) -> Vec<Day> {
 /// a stale stored date): a stale one claims its valid_from as an occasion, as a register
 /// edited by hand might, so that the first day's rescheduling is exercised too.
 fn register(policy: &Policy, permits: &[(u16, u16, u16, bool, bool)]) -> Register {
-    let grounds = vec!["g0".to_string(), "g1".to_string()];
+    let grounds: Vec<GroundKey> = vec!["g0".into(), "g1".into()];
     let base = d("2025-01-01");
     let permits = permits
         .iter()
@@ -155,8 +155,8 @@ fn tasks_already_created_this_week_and_the_reserve_count_against_capacity() {
     );
     // 2025-02-03 is a Monday: all four are due (occasions 2025-02-01 and 2025-02-02).
     let monday = d("2025-02-03");
-    let counts = BTreeMap::from([(monday, BTreeMap::from([("a".to_string(), 1)]))]);
-    let reserve = BTreeMap::from([("a".to_string(), 1)]);
+    let counts = BTreeMap::from([(monday, BTreeMap::from([("a".into(), 1)]))]);
+    let reserve = BTreeMap::from([("a".into(), 1)]);
     let mut sim = Simulation::new(&p, &reg, counts, reserve);
     let day = sim.tick(monday);
     assert_eq!((day.created["a"], day.backlog["a"]), (1, 3));

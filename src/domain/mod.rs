@@ -13,6 +13,7 @@ pub mod forecast;
 pub mod headline;
 pub mod ids;
 pub mod import;
+pub mod keys;
 pub mod permit;
 pub mod personal_number;
 pub mod policy;

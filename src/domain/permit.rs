@@ -2,6 +2,7 @@
 //! of its periodic review series that the program keeps beside it.
 
 use super::ids::{EmployerRef, PermitId, PersonId, PnHash};
+use super::keys::{GroundKey, UnitKey};
 use chrono::NaiveDate;
 use std::fmt;
 use std::str::FromStr;
@@ -78,13 +79,13 @@ pub struct Permit {
     /// The keyed hash of the holder's personal number, when the register gives one.
     pub pn_hash: Option<PnHash>,
     /// The ground, a key of the policy's grounds.
-    pub ground: String,
+    pub ground: GroundKey,
     /// When it is valid.
     pub validity: Validity,
     /// Whether it is in force.
     pub status: PermitStatus,
     /// A unit of its own, instead of its ground's.
-    pub unit: Option<String>,
+    pub unit: Option<UnitKey>,
     /// The employer of a work permit.
     pub employer: Option<EmployerRef>,
     /// The institution of a study permit.

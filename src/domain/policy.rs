@@ -3,6 +3,7 @@
 //! it came from.
 
 use super::case_url::CaseUrl;
+use super::keys::{GroundKey, UnitKey};
 use super::span::Span;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -62,7 +63,7 @@ pub struct GroundPolicy {
     /// How long before an occasion its task is created.
     pub lead_time: Span,
     /// The unit that reviews permits of this ground unless a permit names another.
-    pub unit: String,
+    pub unit: UnitKey,
     /// Priority of periodic review tasks.
     pub priority: Priority,
     /// The law the review rests on, e.g. `UtlL 7 kap. 3 §`.
@@ -113,7 +114,7 @@ impl Threshold {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignalRule {
     /// Grounds whose permits the signal concerns; `None` means every ground (`["*"]`).
-    pub grounds: Option<Vec<String>>,
+    pub grounds: Option<Vec<GroundKey>>,
     /// Priority of the tasks it creates.
     pub priority: Priority,
     /// The reason written on its tasks.
@@ -130,7 +131,7 @@ pub struct SignalRule {
 
 impl SignalRule {
     /// Whether permits of `ground` are concerned.
-    pub fn concerns(&self, ground: &str) -> bool {
+    pub fn concerns(&self, ground: &GroundKey) -> bool {
         self.grounds.as_ref().is_none_or(|g| g.iter().any(|x| x == ground))
     }
 }
@@ -139,9 +140,9 @@ impl SignalRule {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Policy {
     /// By ground name.
-    pub grounds: BTreeMap<String, GroundPolicy>,
+    pub grounds: BTreeMap<GroundKey, GroundPolicy>,
     /// By unit key.
-    pub units: BTreeMap<String, Unit>,
+    pub units: BTreeMap<UnitKey, Unit>,
     /// By signal kind.
     pub signals: BTreeMap<String, SignalRule>,
     /// A signal whose person has no permit this long after receipt becomes `unmatched`.
@@ -155,7 +156,7 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DigestPolicy {
     /// The link template of each unit that has one: `[units.U].case_url`, else `mail.case_url`.
-    pub case_urls: BTreeMap<String, CaseUrl>,
+    pub case_urls: BTreeMap<UnitKey, CaseUrl>,
     /// The Overdue section lists at most this many tasks (`mail.overdue_list_limit`), then says
     /// how many more there are.
     pub overdue_list_limit: usize,

@@ -2,6 +2,7 @@
 //! keyed by (permit, cause, occasion): the review occasion's date, or the signal's id.
 
 use super::ids::{PermitId, SignalId, TaskId};
+use super::keys::{GroundKey, UnitKey};
 use super::policy::Priority;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -187,9 +188,9 @@ pub struct NewTask {
     /// What for, within the cause.
     pub occasion: Occasion,
     /// The permit's ground when the task is created (what `report` counts it under).
-    pub ground: String,
+    pub ground: GroundKey,
     /// The responsible unit.
-    pub unit: String,
+    pub unit: UnitKey,
     /// How urgent.
     pub priority: Priority,
     /// The reason, for the caseworker.
@@ -218,7 +219,7 @@ pub struct Task {
     /// What for, within the cause.
     pub occasion: Occasion,
     /// The responsible unit.
-    pub unit: String,
+    pub unit: UnitKey,
     /// How urgent.
     pub priority: Priority,
     /// The reason.

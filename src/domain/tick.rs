@@ -8,6 +8,7 @@
 
 use super::capacity::WeekLedger;
 use super::ids::PermitId;
+use super::keys::{GroundKey, UnitKey};
 use super::policy::{Policy, Priority};
 use super::review::{latest_due_occasion, next_review, NextReview, Validity};
 use super::task::{Cause, Evidence, NewTask, Occasion};
@@ -19,9 +20,9 @@ pub struct DuePermit<'a, K = PermitId> {
     /// The permit: its id, or anything that sorts the same way.
     pub permit_id: K,
     /// Its ground, a key of `policy.grounds`.
-    pub ground: &'a str,
+    pub ground: &'a GroundKey,
     /// Its own unit, if it names one.
-    pub unit: Option<&'a str>,
+    pub unit: Option<&'a UnitKey>,
     /// Its validity.
     pub validity: Validity,
     /// The earliest occasion it is owed a review for (its stored next review): how long it has
@@ -35,9 +36,9 @@ pub struct DueReview {
     /// The permit.
     pub permit_id: PermitId,
     /// Its ground.
-    pub ground: String,
+    pub ground: GroundKey,
     /// Its own unit, if it names one.
-    pub unit: Option<String>,
+    pub unit: Option<UnitKey>,
     /// Its validity.
     pub validity: Validity,
     /// Its stored next review's occasion.
@@ -50,7 +51,7 @@ impl DueReview {
         DuePermit {
             permit_id: &self.permit_id,
             ground: &self.ground,
-            unit: self.unit.as_deref(),
+            unit: self.unit.as_ref(),
             validity: self.validity,
             owed_since: self.owed_since,
         }
@@ -67,9 +68,9 @@ pub struct ReviewTask<'a, K = PermitId> {
     /// The occasion, also the due date.
     pub occasion: NaiveDate,
     /// The permit's ground.
-    pub ground: &'a str,
+    pub ground: &'a GroundKey,
     /// The responsible unit.
-    pub unit: &'a str,
+    pub unit: &'a UnitKey,
     /// The ground's priority.
     pub priority: Priority,
     /// The ground's legal basis.
@@ -110,8 +111,8 @@ impl ReviewTask<'_, &PermitId> {
             permit_id: (*self.permit_id).clone(),
             cause: Cause::PeriodicReview,
             occasion: Occasion::Date(self.occasion),
-            ground: self.ground.to_string(),
-            unit: self.unit.to_string(),
+            ground: self.ground.clone(),
+            unit: self.unit.clone(),
             priority: self.priority,
             reason: format!("Periodic review, occasion {}", self.occasion),
             legal_basis: self.legal_basis.to_string(),

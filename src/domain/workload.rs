@@ -4,6 +4,7 @@
 
 use super::calendar::iso_week_bounds;
 use super::forecast::Day;
+use super::keys::UnitKey;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
@@ -19,11 +20,11 @@ pub struct WeekFigures {
 }
 
 /// A unit's weeks, in order.
-pub type UnitWeeks = BTreeMap<String, Vec<WeekFigures>>;
+pub type UnitWeeks = BTreeMap<UnitKey, Vec<WeekFigures>>;
 
 /// Sums `days` (in order, one a day) into weeks for every unit of `units` and every unit that
 /// appears in them; every unit gets every week of the period, zeros included.
-pub fn by_week<'d>(units: &[String], days: impl IntoIterator<Item = (NaiveDate, &'d Day)>) -> UnitWeeks {
+pub fn by_week<'d>(units: &[UnitKey], days: impl IntoIterator<Item = (NaiveDate, &'d Day)>) -> UnitWeeks {
     let mut out: UnitWeeks = units.iter().map(|u| (u.clone(), Vec::new())).collect();
     let mut weeks: Vec<NaiveDate> = Vec::new();
     for (date, day) in days {
@@ -100,8 +101,8 @@ mod tests {
     #[test]
     fn days_add_up_to_iso_weeks_and_the_backlog_is_the_weeks_last() {
         let day = |c: u32, b: u32| Day {
-            created: BTreeMap::from([("study".to_string(), c)]),
-            backlog: BTreeMap::from([("study".to_string(), b)]),
+            created: BTreeMap::from([("study".into(), c)]),
+            backlog: BTreeMap::from([("study".into(), b)]),
         };
         let (sat, sun, mon) = (day(2, 5), day(1, 4), day(3, 0));
         let days = [(d("2027-01-02"), &sat), (d("2027-01-03"), &sun), (d("2027-01-04"), &mon)];

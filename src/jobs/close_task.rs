@@ -1,13 +1,18 @@
 //! `tasks close ID`: a caseworker closes a task with an outcome and a note, kept in the audit
 //! trail. Closing an already closed task is refused rather than overwriting its outcome, so a
-//! second run of the same close changes nothing and says why. A personal number written into
-//! the note is replaced by its marker before the note is kept (docs/REFERENCE.md §2.4).
+//! second run of the same close changes nothing and says why; of two closes at once, one
+//! closes and the other is refused. A personal number written into the note is replaced by
+//! its marker before the note is kept (docs/REFERENCE.md §2.4).
+//!
+//! A close is a request, not a pass: one short transaction that never waits for the pass lock,
+//! so it waits for at most one piece of a tick or the import under way.
 
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::TaskId;
 use crate::domain::task::Outcome;
+use crate::errors::ErrorKind;
 use crate::privacy::PnKey;
-use crate::storage::{self, audit, in_pass, tasks, AnyConnection};
+use crate::storage::{self, audit, tasks, Stamp, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// The caseworker's note, and what its personal numbers are replaced with.
@@ -37,38 +42,54 @@ pub enum CloseError {
         /// How it was closed.
         outcome: String,
     },
+    /// The database failed; nothing was changed.
+    #[error(transparent)]
+    Store(#[from] storage::Error),
+}
+
+impl CloseError {
+    /// Its classification (`errors::ErrorKind`).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            CloseError::EmptyNote => ErrorKind::Invalid,
+            CloseError::NoTask(_) => ErrorKind::NotFound,
+            CloseError::AlreadyClosed { .. } => ErrorKind::Conflict,
+            CloseError::Store(e) => e.kind(),
+        }
+    }
 }
 
 /// Closes task `id` with `outcome` and the caseworker's `note` (written on its `today`) at the
 /// instant `now`.
 pub fn close_task(
-    conn: &mut AnyConnection,
+    store: &Store,
     id: TaskId,
     outcome: Outcome,
     note: &Note,
     now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> Result<(), CloseError> {
     if note.text.trim().is_empty() {
-        return Err(CloseError::EmptyNote.into());
+        return Err(CloseError::EmptyNote);
     }
-    let today = note.today;
-    let note = note.key.redact_text(note.text, today).unwrap_or_else(|| note.text.to_string());
+    let at = Stamp::new(now, note.today);
+    let note = note.key.redact_text(note.text, at.today).unwrap_or_else(|| note.text.to_string());
     let note = note.as_str();
-    let now = storage::micros(now);
-    in_pass(conn, "close task", |c| {
-        let task = tasks::get(c, id)?.ok_or(CloseError::NoTask(id))?;
-        if !tasks::close(c, id, outcome, note.trim(), (today, now))? {
-            let outcome = task.outcome.map_or("no outcome", |o| o.as_str()).to_string();
-            return Err(CloseError::AlreadyClosed { id, outcome }.into());
+    store.request(|tx| {
+        let task = tasks::get(tx, id)?.ok_or(CloseError::NoTask(id))?;
+        if !tasks::close(tx, id, outcome, note.trim(), (at.today, at.now))? {
+            // Read again: a close that won a race a moment ago is what the task now holds.
+            let closed = tasks::get(tx, id)?.and_then(|t| t.outcome).or(task.outcome);
+            let outcome = closed.map_or("no outcome", |o| o.as_str()).to_string();
+            return Err(CloseError::AlreadyClosed { id, outcome });
         }
         let event = AuditEvent::task_closed(
             task.permit_id.clone(),
-            now,
+            at.now,
             (id, &task.cause, &task.occasion),
             outcome,
             Some(note),
         );
-        audit::append(c, vec![event])?;
+        audit::append(tx, vec![event])?;
         tracing::info!(task_id = %id, permit_id = %task.permit_id, %outcome, "task closed");
         Ok(())
     })

@@ -9,9 +9,9 @@
 //! the same message (same Message-ID) again, never a different one. One unit's refusal does not
 //! stop the others.
 //!
-//! The run waits on the mail server with nothing held: each database step ([`Steps`]: the
-//! preparing pass, each claim, each record) is short and leaves no transaction, lock or
-//! connection behind, so a silent server holds back no tick. A failure of the server itself
+//! The run waits on the mail server with nothing held: each database step (the preparing pass,
+//! each claim, each record) is short, runs on the store's blocking threads, and leaves no
+//! transaction, lock or connection behind, so a silent server holds back no tick. A failure of the server itself
 //! (no answer in time, nothing listening, no TLS, `421`, the daemon stopping:
 //! [`SendError::is_connection_level`]) ends the run: the digests after it are not tried, stay
 //! pending and go with the next run, so a silent server costs a run one timeout, not one a unit.
@@ -29,17 +29,17 @@
 use crate::domain::audit::AuditEvent;
 use crate::domain::digest::{Digest, NewDigest};
 use crate::domain::headline::Headline;
+use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::task::Task;
+use crate::errors::ErrorKind;
 use crate::mail::digest::{render, DigestInput, DigestTask};
 use crate::mail::{new_message_id, Mailer, OutgoingMail, SendError};
-use crate::storage::{self, audit, digests, in_pass, AnyConnection};
+use crate::storage::{self, audit, digests, PassKind, Stamp, Store, Tx};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
-use diesel::Connection as _;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::{Mutex, PoisonError};
 
 /// How long a sender holds a digest before another instance may retry it.
 const SEND_LEASE: TimeDelta = TimeDelta::minutes(10);
@@ -55,15 +55,15 @@ pub struct NotifyOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NotifyReport {
     /// Digests sent: (unit, Message-ID, tasks).
-    pub sent: Vec<(String, String, u32)>,
+    pub sent: Vec<(UnitKey, String, u32)>,
     /// Digests not sent this time: (unit, why). They stay pending and are retried.
-    pub failed: Vec<(String, String)>,
+    pub failed: Vec<(UnitKey, String)>,
     /// Digests not tried this time because the server failed for an earlier one: (unit, why).
     /// They stay pending and are tried by the next run.
-    pub not_tried: Vec<(String, String)>,
+    pub not_tried: Vec<(UnitKey, String)>,
     /// Digests refused by the server: (unit, why). They stay pending, and wait for a change of
     /// the mail settings or the unit's addresses, or for a retry asked for.
-    pub refused: Vec<(String, String)>,
+    pub refused: Vec<(UnitKey, String)>,
     /// Pending digests another sender holds.
     pub busy: u32,
 }
@@ -80,44 +80,45 @@ pub struct Outbox<'a> {
     pub inbox: Option<&'a str>,
 }
 
-/// Where a digest run does its database steps: each `run` is one short step on a connection,
-/// and when it returns no transaction, lock or connection of it is held any more.
-pub trait Steps: Sync {
-    /// Runs `step` on a connection.
-    fn run<T: Send + 'static>(
-        &self,
-        step: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
-    ) -> impl Future<Output = anyhow::Result<T>> + Send;
+/// Why a digest run stopped. What it recorded before stays: digests written, and each one
+/// the server accepted; the rest stay pending for the next run.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] storage::Error),
 }
 
-/// One connection of its own (a command's): each step runs on it at once.
-impl Steps for Mutex<AnyConnection> {
-    fn run<T: Send + 'static>(
-        &self,
-        step: impl FnOnce(&mut AnyConnection) -> anyhow::Result<T> + Send + 'static,
-    ) -> impl Future<Output = anyhow::Result<T>> + Send {
-        std::future::ready(step(&mut self.lock().unwrap_or_else(PoisonError::into_inner)))
+impl NotifyError {
+    /// Its classification (`errors::ErrorKind`).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            NotifyError::Store(e) => e.kind(),
+        }
     }
 }
 
 /// Prepares and sends the digests. `stop` breaks a conversation under way off and ends the
 /// run (the digest stays pending); a caller that never stops passes `std::future::pending()`.
 pub async fn notify(
-    db: &impl Steps,
+    store: &Store,
     policy: &Policy,
     outbox: &Outbox<'_>,
     opts: NotifyOptions,
     today: NaiveDate,
     now: DateTime<Utc>,
     stop: impl Future<Output = ()>,
-) -> anyhow::Result<NotifyReport> {
-    let at = storage::micros(now);
+) -> Result<NotifyReport, NotifyError> {
+    let stamp = Stamp::new(now, today);
+    let at = stamp.now;
     let (p, from) = (policy.clone(), outbox.from.to_string());
     let words = Words { language: outbox.language, inbox: outbox.inbox.map(str::to_string) };
-    let (failed, pending) = db
-        .run(move |c| {
-            let failed = in_pass(c, "notify", |c| prepare(c, &p, &from, &words, today, at))?;
-            Ok((failed, digests::pending(c)?))
+    let (failed, pending) = store
+        .blocking(move |s| {
+            s.pass(PassKind::Notify, stamp, |pass| {
+                let failed = pass.write(|tx| prepare(tx, &p, &from, &words, today, at))?;
+                Ok::<_, NotifyError>((failed, pass.read(digests::pending)?))
+            })
         })
         .await?;
     let mut report = NotifyReport { failed, ..NotifyReport::default() };
@@ -142,7 +143,7 @@ pub async fn notify(
             continue;
         }
         let readdress = digest.refused_under.is_some().then_some(addresses).flatten();
-        let Some(digest) = claim(db, digest, readdress, at).await? else {
+        let Some(digest) = claim(store, digest, readdress, at).await? else {
             report.busy += 1;
             continue;
         };
@@ -160,7 +161,7 @@ pub async fn notify(
             }
             _ => None,
         };
-        record(db, digest, sent, fingerprint, at, &mut report).await?;
+        record(store, digest, sent, fingerprint, stamp, &mut report).await?;
     }
     Ok(report)
 }
@@ -168,20 +169,20 @@ pub async fn notify(
 /// Takes the sender's lease on `digest` (and, when it is tried again after a refusal, gives it
 /// the unit's addresses as they are now); `None` when another sender holds it.
 async fn claim(
-    db: &impl Steps,
+    store: &Store,
     mut digest: Digest,
     readdress: Option<Vec<String>>,
     at: NaiveDateTime,
-) -> anyhow::Result<Option<Digest>> {
+) -> Result<Option<Digest>, NotifyError> {
     let (id, addresses) = (digest.id, readdress.clone());
-    let claimed = db
-        .run(move |c| {
-            c.transaction(|c| {
-                let claimed = digests::claim(c, id, at, at + SEND_LEASE)?;
+    let claimed = store
+        .blocking(move |s| {
+            s.request(|tx| {
+                let claimed = digests::claim(tx, id, at, at + SEND_LEASE)?;
                 if let (true, Some(addresses)) = (claimed, &addresses) {
-                    digests::readdress(c, id, addresses)?;
+                    digests::readdress(tx, id, addresses)?;
                 }
-                Ok(claimed)
+                Ok::<_, NotifyError>(claimed)
             })
         })
         .await?;
@@ -193,18 +194,25 @@ async fn claim(
 
 /// Records what came of sending one claimed digest.
 async fn record(
-    db: &impl Steps,
+    store: &Store,
     digest: Digest,
     sent: Result<(), SendError>,
     fingerprint: String,
-    at: NaiveDateTime,
+    stamp: Stamp,
     report: &mut NotifyReport,
-) -> anyhow::Result<()> {
+) -> Result<(), NotifyError> {
     let (id, unit, message_id) = (digest.id, digest.mail.unit.clone(), digest.mail.message_id.clone());
     match sent {
         Ok(()) => {
             let tasks = digest.mail.task_count;
-            match db.run(move |c| in_pass(c, "notify", |c| record_sent(c, &digest, at))).await {
+            let recorded = store
+                .blocking(move |s| {
+                    s.pass(PassKind::Notify, stamp, |pass| {
+                        pass.write(|tx| record_sent(tx, &digest, stamp.now))
+                    })
+                })
+                .await;
+            match recorded {
                 Ok(()) => {
                     tracing::info!(%unit, %message_id, tasks, "digest sent");
                     report.sent.push((unit, message_id, tasks));
@@ -213,7 +221,7 @@ async fn record(
                 Err(e) => {
                     let why = format!(
                         "accepted by the server but not recorded ({}); it will be resent",
-                        crate::errors::one_line(&e)
+                        crate::errors::error_line(&e)
                     );
                     tracing::error!(%unit, %message_id, error = %why, "digest not recorded");
                     report.failed.push((unit, why));
@@ -223,14 +231,14 @@ async fn record(
         Err(e) if e.is_permanent() => {
             let why = e.public_text();
             let w = why.clone();
-            db.run(move |c| Ok(digests::mark_refused(c, id, &w, &fingerprint)?)).await?;
+            store.blocking(move |s| s.request(|tx| digests::mark_refused(tx, id, &w, &fingerprint))).await?;
             tracing::error!(%unit, %message_id, error = %why, "digest refused; it stays pending until the mail settings or the unit's addresses change, or a retry is asked for");
             report.refused.push((unit, why));
         }
         Err(e) => {
             let why = e.public_text();
             let w = why.clone();
-            db.run(move |c| Ok(digests::mark_failed(c, id, &w)?)).await?;
+            store.blocking(move |s| s.request(|tx| digests::mark_failed(tx, id, &w))).await?;
             tracing::warn!(%unit, %message_id, error = %why, "digest not sent; it stays pending");
             report.failed.push((unit, why));
         }
@@ -259,18 +267,18 @@ struct Words {
 
 /// Binds every unbound open task to a new digest of its unit; returns units that cannot get one.
 fn prepare(
-    c: &mut AnyConnection,
+    tx: &mut Tx,
     policy: &Policy,
     from: &str,
     words: &Words,
     today: NaiveDate,
     at: NaiveDateTime,
-) -> anyhow::Result<Vec<(String, String)>> {
+) -> storage::Result<Vec<(UnitKey, String)>> {
     // A unit whose digest has not been accepted yet gets no second one: its new tasks wait and
     // go out together in the next digest, so a unit hears of its tasks in one mail a run.
-    let waiting = digests::units_pending(c)?;
-    let mut by_unit: BTreeMap<String, Vec<Task>> = BTreeMap::new();
-    for task in digests::unsent_tasks(c)?.into_iter().filter(|t| !waiting.contains(&t.unit)) {
+    let waiting = digests::units_pending(tx)?;
+    let mut by_unit: BTreeMap<UnitKey, Vec<Task>> = BTreeMap::new();
+    for task in digests::unsent_tasks(tx)?.into_iter().filter(|t| !waiting.contains(&t.unit)) {
         by_unit.entry(task.unit.clone()).or_default().push(task);
     }
     let mut problems = Vec::new();
@@ -281,31 +289,31 @@ fn prepare(
             problems.push((unit, why));
             continue;
         }
-        let digest = write_digest(c, policy, (from, words), &unit, &tasks, today, at)?;
+        let digest = write_digest(tx, policy, (from, words), &unit, &tasks, today, at)?;
         let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
-        let id = digests::create(c, &digest, &ids)?;
-        digests::set_message_id(c, id, &new_message_id(id, from))?;
+        let id = digests::create(tx, &digest, &ids)?;
+        digests::set_message_id(tx, id, &new_message_id(id, from))?;
     }
     Ok(problems)
 }
 
 /// Renders the digest of `unit`'s new `tasks`, with its overdue ones as of `today`.
 fn write_digest(
-    c: &mut AnyConnection,
+    tx: &mut Tx,
     policy: &Policy,
     (from, words): (&str, &Words),
-    unit: &str,
+    unit: &UnitKey,
     tasks: &[Task],
     today: NaiveDate,
     at: NaiveDateTime,
-) -> anyhow::Result<NewDigest> {
+) -> storage::Result<NewDigest> {
     let config = &policy.units[unit];
-    let (overdue, overdue_total) = digests::open_overdue(c, unit, today, policy.digest.overdue_list_limit)?;
+    let (overdue, overdue_total) = digests::open_overdue(tx, unit, today, policy.digest.overdue_list_limit)?;
     let shown = |list: &[Task]| list.iter().map(|t| digest_task(t, policy)).collect::<Vec<_>>();
     let (new, overdue) = (shown(tasks), shown(&overdue));
     let rendered = render(&DigestInput {
         unit_name: &config.name,
-        unit_key: unit,
+        unit_key: unit.as_str(),
         tasks: &new,
         overdue: &overdue,
         overdue_total,
@@ -315,7 +323,7 @@ fn write_digest(
         inbox: words.inbox.as_deref(),
     });
     Ok(NewDigest {
-        unit: unit.to_string(),
+        unit: unit.clone(),
         message_id: new_message_id(0, from),
         recipients: config.email.clone(),
         subject: rendered.subject,
@@ -353,12 +361,12 @@ fn outgoing(digest: &Digest, from: &str) -> OutgoingMail {
     }
 }
 
-fn record_sent(c: &mut AnyConnection, digest: &Digest, at: NaiveDateTime) -> anyhow::Result<()> {
+fn record_sent(tx: &mut Tx, digest: &Digest, at: NaiveDateTime) -> storage::Result<()> {
     let (unit, message_id) = (&digest.mail.unit, &digest.mail.message_id);
-    let events: Vec<AuditEvent> = digests::mark_sent(c, digest.id, at)?
+    let events: Vec<AuditEvent> = digests::mark_sent(tx, digest.id, at)?
         .into_iter()
         .map(|(task, permit)| AuditEvent::digest_sent(permit, at, task, unit, message_id))
         .collect();
-    audit::append(c, events)?;
+    audit::append(tx, events)?;
     Ok(())
 }

@@ -9,9 +9,11 @@
 
 use crate::domain::calendar::iso_week_bounds;
 use crate::domain::forecast::{Register, Simulation};
+use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::workload::{by_week, summary, Summary, UnitWeeks};
-use crate::storage::{forecast as store, AnyConnection};
+use crate::errors::ErrorKind;
+use crate::storage::{self, forecast as stored, Store};
 use chrono::{Days, NaiveDate};
 use std::collections::BTreeMap;
 
@@ -45,6 +47,19 @@ pub enum PlanError {
     /// A signal history of no weeks.
     #[error("the signal history must cover at least one week")]
     NoHistory,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] storage::Error),
+}
+
+impl PlanError {
+    /// Its classification (`errors::ErrorKind`).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PlanError::Period { .. } | PlanError::NoHistory => ErrorKind::Invalid,
+            PlanError::Store(e) => e.kind(),
+        }
+    }
 }
 
 /// The signal tasks reserved in every week.
@@ -55,9 +70,9 @@ pub struct SignalEstimate {
     /// Its length in weeks.
     pub weeks: u32,
     /// Each unit's average weekly signal tasks in it.
-    pub per_week: BTreeMap<String, f64>,
+    pub per_week: BTreeMap<UnitKey, f64>,
     /// What every simulated week reserves: the average, rounded to the nearest task.
-    pub reserved: BTreeMap<String, u32>,
+    pub reserved: BTreeMap<UnitKey, u32>,
 }
 
 /// A forecast under one policy.
@@ -66,16 +81,16 @@ pub struct Forecast {
     /// Each unit's weeks, every unit of the policy included.
     pub weeks: UnitWeeks,
     /// Each unit's summary.
-    pub summaries: BTreeMap<String, Summary>,
+    pub summaries: BTreeMap<UnitKey, Summary>,
 }
 
 /// The forecast under `policy`.
 pub fn plan(
-    conn: &mut AnyConnection,
+    store: &Store,
     policy: &Policy,
     req: PlanRequest,
-) -> anyhow::Result<(Forecast, Option<SignalEstimate>)> {
-    let (register, counts, estimate) = read(conn, req)?;
+) -> Result<(Forecast, Option<SignalEstimate>), PlanError> {
+    let (register, counts, estimate) = read(store, req)?;
     let reserve = estimate.as_ref().map(|e| e.reserved.clone()).unwrap_or_default();
     Ok((replay(policy, &register, counts, reserve, req), estimate))
 }
@@ -83,48 +98,52 @@ pub fn plan(
 /// The forecasts under the policy in force and under a proposed one, from one reading of the
 /// register.
 pub fn compare(
-    conn: &mut AnyConnection,
+    store: &Store,
     current: &Policy,
     proposed: &Policy,
     req: PlanRequest,
-) -> anyhow::Result<(Forecast, Forecast, Option<SignalEstimate>)> {
-    let (register, counts, estimate) = read(conn, req)?;
+) -> Result<(Forecast, Forecast, Option<SignalEstimate>), PlanError> {
+    let (register, counts, estimate) = read(store, req)?;
     let reserve = estimate.as_ref().map(|e| e.reserved.clone()).unwrap_or_default();
     let now = replay(current, &register, counts.clone(), reserve.clone(), req);
     let then = replay(proposed, &register, counts, reserve, req);
     Ok((now, then, estimate))
 }
 
-type WeekCounts = BTreeMap<NaiveDate, BTreeMap<String, u32>>;
+type WeekCounts = BTreeMap<NaiveDate, BTreeMap<UnitKey, u32>>;
 
 fn read(
-    conn: &mut AnyConnection,
+    store: &Store,
     req: PlanRequest,
-) -> anyhow::Result<(Register, WeekCounts, Option<SignalEstimate>)> {
+) -> Result<(Register, WeekCounts, Option<SignalEstimate>), PlanError> {
     if req.to < req.from || (req.to - req.from).num_days() >= MAX_DAYS {
-        return Err(PlanError::Period { from: req.from, to: req.to }.into());
+        return Err(PlanError::Period { from: req.from, to: req.to });
     }
     let estimate = match req.signals_from_history {
         None => None,
-        Some(0) => return Err(PlanError::NoHistory.into()),
-        Some(weeks) => Some(estimate(conn, req.today.min(req.from), weeks)?),
+        Some(0) => return Err(PlanError::NoHistory),
+        Some(weeks) => Some(estimate(store, req.today.min(req.from), weeks)?),
     };
     let started = std::time::Instant::now();
-    let register = store::register(conn)?;
+    // One transaction: the register and the week counts as of one moment.
+    let (register, counts) = store.read(|tx| {
+        let register = stored::register(tx)?;
+        Ok::<_, PlanError>((register, stored::created_by_week(tx, req.from, req.to)?))
+    })?;
     tracing::debug!(
         permits = register.permits.len(),
         seconds = started.elapsed().as_secs_f64(),
         "register read"
     );
-    Ok((register, store::created_by_week(conn, req.from, req.to)?, estimate))
+    Ok((register, counts, estimate))
 }
 
 /// The average weekly signal tasks per unit over the `weeks` whole ISO weeks before `before`'s.
-fn estimate(conn: &mut AnyConnection, before: NaiveDate, weeks: u32) -> anyhow::Result<SignalEstimate> {
+fn estimate(store: &Store, before: NaiveDate, weeks: u32) -> Result<SignalEstimate, PlanError> {
     let last = iso_week_bounds(before).0 - Days::new(1);
     let first = iso_week_bounds(before).0 - Days::new(7 * u64::from(weeks));
-    let totals = store::signal_tasks_by_unit(conn, first, last)?;
-    let per_week: BTreeMap<String, f64> =
+    let totals = store.read(|tx| stored::signal_tasks_by_unit(tx, first, last))?;
+    let per_week: BTreeMap<UnitKey, f64> =
         totals.into_iter().map(|(u, n)| (u, n as f64 / f64::from(weeks))).collect();
     let reserved = per_week.iter().map(|(u, avg)| (u.clone(), avg.round() as u32)).collect();
     Ok(SignalEstimate { history: (first, last), weeks, per_week, reserved })
@@ -135,14 +154,14 @@ fn replay(
     policy: &Policy,
     register: &Register,
     counts: WeekCounts,
-    reserve: BTreeMap<String, u32>,
+    reserve: BTreeMap<UnitKey, u32>,
     req: PlanRequest,
 ) -> Forecast {
     let started = std::time::Instant::now();
     let mut sim = Simulation::new(policy, register, counts, reserve);
     let days: Vec<(NaiveDate, crate::domain::forecast::Day)> =
         req.from.iter_days().take_while(|d| *d <= req.to).map(|d| (d, sim.tick(d))).collect();
-    let units: Vec<String> = policy.units.keys().cloned().collect();
+    let units: Vec<UnitKey> = policy.units.keys().cloned().collect();
     let weeks = by_week(&units, days.iter().map(|(d, day)| (*d, day)));
     let summaries = weeks.iter().map(|(u, w)| (u.clone(), summary(w))).collect();
     tracing::debug!(days = days.len(), seconds = started.elapsed().as_secs_f64(), "ticks replayed");
@@ -153,7 +172,7 @@ fn replay(
 #[derive(Debug, Clone, PartialEq)]
 pub struct CapacityShortfall {
     /// The unit.
-    pub unit: String,
+    pub unit: UnitKey,
     /// Its weekly capacity.
     pub capacity: u32,
     /// Its average weekly periodic tasks over the next 52 weeks, capacity aside.
@@ -163,17 +182,17 @@ pub struct CapacityShortfall {
 /// The units whose capacity cannot keep up: the next 52 weeks from `today` replayed with every
 /// capacity lifted, and each unit's average weekly tasks held against its capacity.
 pub fn capacity_shortfalls(
-    conn: &mut AnyConnection,
+    store: &Store,
     policy: &Policy,
     today: NaiveDate,
-) -> anyhow::Result<Vec<CapacityShortfall>> {
+) -> Result<Vec<CapacityShortfall>, PlanError> {
     let mut unlimited = policy.clone();
     for unit in unlimited.units.values_mut() {
         unit.weekly_capacity = None;
     }
     let req =
         PlanRequest { from: today, to: today + Days::new(52 * 7 - 1), today, signals_from_history: None };
-    let register = store::register(conn)?;
+    let register = store.read(stored::register)?;
     let forecast = replay(&unlimited, &register, WeekCounts::new(), BTreeMap::new(), req);
     Ok(policy
         .units

@@ -14,14 +14,14 @@
 
 use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::ids::{PersonId, PnHash, TaskId};
+use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::signal::{
     decide, unmatched_if_received_by, Decisions, Known, Signal, SignalState, Subject,
 };
 use crate::domain::task::Evidence;
 use crate::storage::signals as store;
-use crate::storage::tasks::{self, Created};
-use crate::storage::{audit, AnyConnection};
+use crate::storage::{self, audit, tasks, Tx};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -35,33 +35,33 @@ pub struct SignalReport {
     /// Signals given up as unmatched in this tick.
     pub unmatched: u32,
     /// Tasks created, by unit.
-    pub tasks: BTreeMap<String, u32>,
+    pub tasks: BTreeMap<UnitKey, u32>,
     /// Tasks created, by signal kind (the task's cause) and then unit.
-    pub tasks_by_kind: BTreeMap<String, BTreeMap<String, u32>>,
+    pub tasks_by_kind: BTreeMap<String, BTreeMap<UnitKey, u32>>,
     /// Signals added to an open task as evidence.
     pub attached: u32,
 }
 
 /// Processes every pending signal for `today`.
 pub fn process_signals(
-    c: &mut AnyConnection,
+    tx: &mut Tx,
     policy: &Policy,
     today: NaiveDate,
     now: NaiveDateTime,
-) -> anyhow::Result<SignalReport> {
-    let waiting = store::count_pending(c)?;
+) -> storage::Result<SignalReport> {
+    let waiting = store::count_pending(tx)?;
     if waiting == 0 {
         return Ok(SignalReport::default());
     }
-    let latest = store::latest_permit_import(c)?;
-    let pending = store::pending_to_try(c, latest, unmatched_if_received_by(policy, today))?;
+    let latest = store::latest_permit_import(tx)?;
+    let pending = store::pending_to_try(tx, latest, unmatched_if_received_by(policy, today))?;
     let skipped = waiting.saturating_sub(pending.len() as u64);
     let mut report =
         SignalReport { pending: u32::try_from(skipped).unwrap_or(u32::MAX), ..SignalReport::default() };
     if !pending.is_empty() {
-        let known = load(c, &pending)?;
+        let known = load(tx, &pending)?;
         let decisions = decide(policy, &pending, known, today, now);
-        let tried = write(c, &pending, decisions, now, latest)?;
+        let tried = write(tx, &pending, decisions, now, latest)?;
         report = SignalReport { pending: report.pending.saturating_add(tried.pending), ..tried };
     }
     Ok(report)
@@ -69,7 +69,7 @@ pub fn process_signals(
 
 /// Reads what the batch reaches: the persons of its numbers, every permit of its persons, and
 /// the open tasks of those permits.
-fn load(c: &mut AnyConnection, pending: &[Signal]) -> anyhow::Result<Known> {
+fn load(tx: &mut Tx, pending: &[Signal]) -> storage::Result<Known> {
     let mut known = Known::default();
     let hashes: Vec<&PnHash> = pending
         .iter()
@@ -78,7 +78,7 @@ fn load(c: &mut AnyConnection, pending: &[Signal]) -> anyhow::Result<Known> {
             Subject::Person(_) => None,
         })
         .collect();
-    for (hash, person) in store::persons_of_numbers(c, &hashes)? {
+    for (hash, person) in store::persons_of_numbers(tx, &hashes)? {
         known.persons_by_number.entry(hash).or_default().push(person);
     }
     let mut persons: Vec<PersonId> = pending
@@ -95,11 +95,11 @@ fn load(c: &mut AnyConnection, pending: &[Signal]) -> anyhow::Result<Known> {
         known.permits_by_person.entry(person.clone()).or_default();
     }
     let refs: Vec<&PersonId> = persons.iter().collect();
-    for permit in store::permits_of(c, &refs)? {
+    for permit in store::permits_of(tx, &refs)? {
         known.permits_by_person.entry(permit.person.clone()).or_default().push(permit);
     }
     let ids: Vec<_> = known.permits_by_person.values().flatten().map(|p| &p.id).collect();
-    for (id, permit, cause) in tasks::open_of_permits(c, &ids)? {
+    for (id, permit, cause) in tasks::open_of_permits(tx, &ids)? {
         known.open_tasks.entry((permit, cause)).or_insert(id);
     }
     Ok(known)
@@ -107,15 +107,15 @@ fn load(c: &mut AnyConnection, pending: &[Signal]) -> anyhow::Result<Known> {
 
 /// Writes what the batch decided: links, tasks, evidence, the audit trail and the signals' states.
 fn write(
-    c: &mut AnyConnection,
+    tx: &mut Tx,
     pending: &[Signal],
     d: Decisions,
     now: NaiveDateTime,
     latest: i64,
-) -> anyhow::Result<SignalReport> {
+) -> storage::Result<SignalReport> {
     let mut report = SignalReport { pending: d.still_pending, ..SignalReport::default() };
     for (hash, person) in &d.links {
-        store::link_number(c, hash, person)?;
+        store::link_number(tx, hash, person)?;
     }
     // The signals still waiting were tried against every permit as of the import `latest`;
     // any waiting signal whose number this batch linked to a person, in the batch or not, is
@@ -123,14 +123,11 @@ fn write(
     let done: HashSet<i64> =
         d.processed.iter().map(|(seq, _)| *seq).chain(d.unmatched.iter().copied()).collect();
     let tried: Vec<i64> = pending.iter().map(|s| s.seq).filter(|seq| !done.contains(seq)).collect();
-    store::set_tried(c, &tried, latest)?;
+    store::set_tried(tx, &tried, latest)?;
     let linked: Vec<&PnHash> = d.links.iter().map(|(hash, _)| hash).collect();
-    store::try_again_with_numbers(c, &linked)?;
-    let created: HashMap<(String, String, String), TaskId> = tasks::insert(c, &d.new_tasks)?
-        .into_iter()
-        .map(|t| ((t.permit_id, t.cause, t.occasion), t.id))
-        .collect();
-    let id_of = |i: usize| created.get(&Created::key_of(&d.new_tasks[i])).copied();
+    store::try_again_with_numbers(tx, &linked)?;
+    let created = tasks::insert(tx, &d.new_tasks)?;
+    let id_of = |i: usize| created[i];
     let mut events = Vec::new();
     for (i, task) in d.new_tasks.iter().enumerate() {
         if let Some(id) = id_of(i) {
@@ -156,10 +153,10 @@ fn write(
         by_task.entry(a.task).or_default().push(a.evidence);
     }
     for (id, items) in by_task {
-        tasks::append_evidence(c, id, items)?;
+        tasks::append_evidence(tx, id, items)?;
     }
     report.attached = count(events.iter().filter(|e| e.kind == AuditKind::SignalAttached).count());
-    audit::append(c, events)?;
+    audit::append(tx, events)?;
     let by_seq: HashMap<i64, &Signal> = pending.iter().map(|s| (s.seq, s)).collect();
     let mut by_outcome: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
     for (seq, outcome) in &d.processed {
@@ -169,13 +166,13 @@ fn write(
         by_outcome.entry(outcome).or_default().push(*seq);
     }
     for (outcome, seqs) in &by_outcome {
-        store::set_states(c, seqs, SignalState::Processed, outcome, now)?;
+        store::set_states(tx, seqs, SignalState::Processed, outcome, now)?;
     }
     for s in d.unmatched.iter().filter_map(|seq| by_seq.get(seq)) {
         tracing::warn!(signal_id = %s.id, kind = %s.kind, "signal matched no permit; now unmatched");
     }
     store::set_states(
-        c,
+        tx,
         &d.unmatched,
         SignalState::Unmatched,
         crate::domain::signal::UNMATCHED_OUTCOME,

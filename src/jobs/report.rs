@@ -4,9 +4,11 @@
 //!
 //! Reads only, so it is safe to run any number of times, also against a running daemon.
 
+use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::report::{days_to_close, weeks, Distribution, ReportCounts, Week};
-use crate::storage::{report as store, AnyConnection};
+use crate::errors::ErrorKind;
+use crate::storage::{self, report as stored, Store};
 use chrono::{Days, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -22,6 +24,19 @@ pub enum ReportError {
         /// Its last day.
         to: NaiveDate,
     },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] storage::Error),
+}
+
+impl ReportError {
+    /// Its classification (`errors::ErrorKind`).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ReportError::Period { .. } => ErrorKind::Invalid,
+            ReportError::Store(e) => e.kind(),
+        }
+    }
 }
 
 /// A report on the period `from`..=`to`.
@@ -42,17 +57,17 @@ pub struct Report {
 
 /// The report on `from`..=`to`, local dates in `tz`.
 pub fn report(
-    conn: &mut AnyConnection,
+    store: &Store,
     policy: &Policy,
     (from, to): (NaiveDate, NaiveDate),
     tz: Tz,
-) -> anyhow::Result<Report> {
+) -> Result<Report, ReportError> {
     if to < from {
-        return Err(ReportError::Period { from, to }.into());
+        return Err(ReportError::Period { from, to });
     }
     let sent = (local_midnight(tz, from), local_midnight(tz, to + Days::new(1)));
-    let counts = store::counts(conn, (from, to), sent)?;
-    let units: Vec<String> = policy.units.keys().cloned().collect();
+    let counts = store.read(|tx| stored::counts(tx, (from, to), sent))?;
+    let units: Vec<String> = policy.units.keys().map(UnitKey::to_string).collect();
     Ok(Report {
         from,
         to,

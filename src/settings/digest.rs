@@ -5,6 +5,7 @@
 use super::raw::RawSettings;
 use super::ConfigError;
 use crate::domain::case_url::CaseUrl;
+use crate::domain::keys::UnitKey;
 use crate::domain::policy::DigestPolicy;
 
 /// The digest policy: each unit's link template (its own `case_url`, else `mail.case_url`;
@@ -17,8 +18,8 @@ pub(super) fn digest_policy(raw: &RawSettings) -> Result<DigestPolicy, ConfigErr
             Some(text) => template(&format!("units.{unit}.case_url"), Some(text))?,
             None => global.clone(),
         };
-        if let Some(url) = own {
-            case_urls.insert(unit.clone(), url);
+        if let (Some(url), Ok(unit)) = (own, UnitKey::parse(unit)) {
+            case_urls.insert(unit, url);
         }
     }
     let limit = raw.mail.overdue_list_limit;

@@ -7,6 +7,7 @@ use super::{
     ScheduleSettings, Secret, Settings, SmtpSettings, SmtpTls,
 };
 use crate::domain::cron::CronSchedule;
+use crate::domain::keys::{GroundKey, UnitKey};
 use crate::domain::policy::{GroundPolicy, Policy, Priority, SignalRule, Threshold, Unit};
 use crate::domain::span::Span;
 use chrono::NaiveDate;
@@ -146,6 +147,7 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
     };
     for (key, u) in &raw.units {
         let k = format!("units.{key}");
+        let unit = UnitKey::parse(key).map_err(|e| err(&k, e.0))?;
         let weekly_capacity = match &u.weekly_capacity {
             None => None,
             Some(Capacity::Word(w)) if w == "unlimited" => None,
@@ -167,26 +169,26 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
         if u.email.is_empty() || u.email.iter().any(|a| !a.contains('@')) {
             return Err(err(&format!("{k}.email"), "a list of one or more email addresses"));
         }
-        policy
-            .units
-            .insert(key.clone(), Unit { name: u.name.clone(), email: u.email.clone(), weekly_capacity });
+        policy.units.insert(unit, Unit { name: u.name.clone(), email: u.email.clone(), weekly_capacity });
     }
     for (key, g) in &raw.grounds {
         let k = format!("grounds.{key}");
+        let ground = GroundKey::parse(key).map_err(|e| err(&k, e.0))?;
         let review_every = span(&format!("{k}.review_every"), &g.review_every)?;
         if review_every.is_zero() {
             return Err(err(&format!("{k}.review_every"), "must not be zero"));
         }
-        if !policy.units.contains_key(&g.unit) {
+        let Some((unit, _)) = policy.units.get_key_value(g.unit.as_str()) else {
             return Err(err(&format!("{k}.unit"), format!("unknown unit {:?} (not under [units])", g.unit)));
-        }
+        };
+        let unit = unit.clone();
         policy.grounds.insert(
-            key.clone(),
+            ground,
             GroundPolicy {
                 first_review_after: span(&format!("{k}.first_review_after"), &g.first_review_after)?,
                 review_every,
                 lead_time: span(&format!("{k}.lead_time"), &g.lead_time)?,
-                unit: g.unit.clone(),
+                unit,
                 priority: priority(&format!("{k}.priority"), &g.priority)?,
                 legal_basis: g.legal_basis.clone(),
             },
@@ -197,13 +199,14 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
         let grounds = if r.grounds.iter().any(|g| g == "*") {
             None
         } else {
-            if let Some(bad) = r.grounds.iter().find(|g| !policy.grounds.contains_key(*g)) {
+            let known = |g: &String| policy.grounds.get_key_value(g.as_str()).map(|(key, _)| key.clone());
+            if let Some(bad) = r.grounds.iter().find(|g| known(g).is_none()) {
                 return Err(err(
                     &format!("{k}.grounds"),
                     format!("unknown ground {bad:?} (not under [grounds])"),
                 ));
             }
-            Some(r.grounds.clone())
+            Some(r.grounds.iter().filter_map(known).collect())
         };
         if kind != "income_reported" && (r.min_monthly_sek.is_some() || r.check_employer.is_some()) {
             return Err(err(&k, "min_monthly_sek and check_employer belong to income_reported only"));

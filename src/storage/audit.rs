@@ -2,13 +2,14 @@
 
 use super::rows::{AuditRow, NewAuditRow};
 use super::schema::audit_events::dsl as a;
-use super::AnyConnection;
+use super::{AnyConnection, Result, Tx};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::PermitId;
 use diesel::prelude::*;
 
 /// Appends events.
-pub fn append(conn: &mut AnyConnection, events: Vec<AuditEvent>) -> QueryResult<()> {
+pub fn append(tx: &mut Tx, events: Vec<AuditEvent>) -> Result<()> {
+    let conn = &mut *tx.conn;
     let rows: Vec<NewAuditRow> = events.into_iter().map(NewAuditRow::from).collect();
     match conn {
         // COPY: PostgreSQL's bulk path for the audit rows of large imports and ticks.
@@ -27,7 +28,8 @@ pub fn append(conn: &mut AnyConnection, events: Vec<AuditEvent>) -> QueryResult<
 
 /// A permit's events in order: the import that brought it in (recorded as `permits.imported_by`
 /// and the import's row, not as an audit row per permit), then its audit rows.
-pub fn for_permit(conn: &mut AnyConnection, permit: &PermitId) -> anyhow::Result<Vec<AuditEvent>> {
+pub fn for_permit(tx: &mut Tx, permit: &PermitId) -> Result<Vec<AuditEvent>> {
+    let conn = &mut *tx.conn;
     use super::schema::{imports::dsl as i, permits::dsl as p};
     let origin: Option<(i64, String, chrono::NaiveDateTime)> = p::permits
         .inner_join(i::imports.on(p::imported_by.eq(i::id.nullable())))

@@ -4,10 +4,9 @@
 //! the indexes back with the data; the definitions are read from the catalog, never repeated.
 //! On SQLite such a load also goes past the write-ahead log ([`LoadSession`]).
 
-use super::{set_cache, AnyConnection, SQLITE_CACHE_KIB, SQLITE_IMPORT_CACHE_KIB};
+use super::{set_cache, AnyConnection, Result, Tx, SQLITE_CACHE_KIB, SQLITE_IMPORT_CACHE_KIB};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
-use std::ops::{Deref, DerefMut};
 
 /// The SQLite page cache while indexes are rebuilt (KiB). SQLite's sorter gives each of its
 /// two threads buffers of the cache's size: at the import's cache the rebuild alone took
@@ -20,7 +19,7 @@ const BULK_MIN_ROWS: u64 = 50_000;
 
 /// Whether writing `expected_rows` into the register is a bulk load: large, and more than twice
 /// the register (which is counted only for a large file).
-pub fn is_bulk_load(conn: &mut AnyConnection, expected_rows: u64) -> QueryResult<bool> {
+fn is_bulk_load(conn: &mut AnyConnection, expected_rows: u64) -> QueryResult<bool> {
     if expected_rows <= BULK_MIN_ROWS {
         return Ok(false);
     }
@@ -28,51 +27,36 @@ pub fn is_bulk_load(conn: &mut AnyConnection, expected_rows: u64) -> QueryResult
     Ok(expected_rows > 2 * u64::try_from(before).unwrap_or(u64::MAX))
 }
 
-/// The connection of an import, tuned for it while the session lasts and put back on `Drop`:
-/// a smaller SQLite page cache (the import's own buffers take the rest of its memory budget),
-/// and for a bulk load into an SQLite file no other process has open, a rollback journal
-/// instead of the write-ahead log ([`rollback_journal`]). On PostgreSQL it changes nothing.
-pub struct LoadSession<'c> {
-    conn: &'c mut AnyConnection,
-    journal_switched: bool,
+/// How an import's connection is tuned while its pass lasts (`Store::pass` of
+/// `PassKind::ImportPermits`): a smaller SQLite page cache (the import's own buffers take the
+/// rest of its memory budget), and for a bulk load into an SQLite file no other process has
+/// open, a rollback journal instead of the write-ahead log ([`rollback_journal`]). On
+/// PostgreSQL it changes nothing but whether the load is bulk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Load {
+    /// A bulk load: the register's indexes are dropped and rebuilt around the writing.
+    pub bulk: bool,
+    /// The load bypasses SQLite's write-ahead log.
+    pub journal_switched: bool,
 }
 
-impl<'c> LoadSession<'c> {
-    /// Tunes `conn` for an import of about `expected_rows` records.
-    pub fn begin(conn: &'c mut AnyConnection, expected_rows: u64) -> QueryResult<LoadSession<'c>> {
-        set_cache(conn, SQLITE_IMPORT_CACHE_KIB)?;
-        let sqlite = matches!(conn, AnyConnection::Sqlite(_));
-        let journal_switched = sqlite && is_bulk_load(conn, expected_rows)? && rollback_journal(conn)?;
-        Ok(LoadSession { conn, journal_switched })
-    }
-
-    /// Whether the load bypasses SQLite's write-ahead log.
-    pub fn journal_switched(&self) -> bool {
-        self.journal_switched
-    }
+/// Tunes `conn` for an import of about `expected_rows` records (outside any transaction).
+pub(crate) fn begin_load(conn: &mut AnyConnection, expected_rows: u64) -> QueryResult<Load> {
+    set_cache(conn, SQLITE_IMPORT_CACHE_KIB)?;
+    let bulk = is_bulk_load(conn, expected_rows)?;
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    let journal_switched = sqlite && bulk && rollback_journal(conn)?;
+    tracing::debug!(bulk, rollback_journal = journal_switched, "import begins");
+    Ok(Load { bulk, journal_switched })
 }
 
-impl Deref for LoadSession<'_> {
-    type Target = AnyConnection;
-    fn deref(&self) -> &AnyConnection {
-        self.conn
+/// Puts back what [`begin_load`] changed.
+pub(crate) fn end_load(conn: &mut AnyConnection, load: Load) {
+    if load.journal_switched {
+        restore_wal(conn);
     }
-}
-
-impl DerefMut for LoadSession<'_> {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.conn
-    }
-}
-
-impl Drop for LoadSession<'_> {
-    fn drop(&mut self) {
-        if self.journal_switched {
-            restore_wal(self.conn);
-        }
-        if let Err(e) = set_cache(self.conn, SQLITE_CACHE_KIB) {
-            tracing::debug!(error = %e, "the page cache stays at the import's size on this connection");
-        }
+    if let Err(e) = set_cache(conn, SQLITE_CACHE_KIB) {
+        tracing::debug!(error = %e, "the page cache stays at the import's size on this connection");
     }
 }
 
@@ -91,7 +75,7 @@ struct Definition {
 pub struct Suspended(Vec<String>);
 
 /// Drops `names` and returns their definitions.
-pub fn suspend(conn: &mut AnyConnection, names: &[&str]) -> QueryResult<Suspended> {
+pub(crate) fn suspend(conn: &mut AnyConnection, names: &[&str]) -> QueryResult<Suspended> {
     let mut definitions = Vec::new();
     for name in names {
         let found: Vec<Definition> = match conn {
@@ -174,13 +158,13 @@ fn restore_wal(conn: &mut AnyConnection) {
 }
 
 /// Whether the register holds no permit.
-pub fn register_is_empty(conn: &mut AnyConnection) -> QueryResult<bool> {
+pub fn register_is_empty(tx: &mut Tx) -> Result<bool> {
     use super::schema::permits::dsl as p;
-    let any: Option<String> = p::permits.select(p::permit_id).first(conn).optional()?;
+    let any: Option<String> = p::permits.select(p::permit_id).first(tx.conn).optional()?;
     Ok(any.is_none())
 }
 
 /// Rows in the register.
-pub fn permit_count(conn: &mut AnyConnection) -> QueryResult<i64> {
+fn permit_count(conn: &mut AnyConnection) -> QueryResult<i64> {
     super::schema::permits::table.count().get_result(conn)
 }

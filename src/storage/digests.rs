@@ -6,15 +6,17 @@
 
 use super::rows::{DigestRow, NewDigestRow, RowReader, TaskRow};
 use super::schema::{digests::dsl as d, tasks::dsl as t};
-use super::AnyConnection;
+use super::{Result, Tx};
 use crate::domain::digest::{Digest, DigestState, NewDigest};
 use crate::domain::ids::{PermitId, TaskId};
+use crate::domain::keys::UnitKey;
 use crate::domain::task::{Task, TaskState};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 /// Open tasks that no digest carries yet, by unit then id.
-pub fn unsent_tasks(conn: &mut AnyConnection) -> anyhow::Result<Vec<Task>> {
+pub fn unsent_tasks(tx: &mut Tx) -> Result<Vec<Task>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<TaskRow> = t::tasks
         .filter(t::digest_id.is_null())
         .filter(t::notified_at.is_null())
@@ -27,12 +29,9 @@ pub fn unsent_tasks(conn: &mut AnyConnection) -> anyhow::Result<Vec<Task>> {
 
 /// The open tasks of `unit` due before `today`: the first `limit` of them, most overdue first
 /// (then by id), and how many there are in all.
-pub fn open_overdue(
-    conn: &mut AnyConnection,
-    unit: &str,
-    today: NaiveDate,
-    limit: usize,
-) -> anyhow::Result<(Vec<Task>, u64)> {
+pub fn open_overdue(tx: &mut Tx, unit: &UnitKey, today: NaiveDate, limit: usize) -> Result<(Vec<Task>, u64)> {
+    let conn = &mut *tx.conn;
+    let unit = unit.as_str();
     let overdue = || {
         t::tasks
             .filter(t::unit.eq(unit))
@@ -49,7 +48,8 @@ pub fn open_overdue(
 }
 
 /// Stores a digest and binds its tasks to it; returns its id.
-pub fn create(conn: &mut AnyConnection, digest: &NewDigest, tasks: &[TaskId]) -> QueryResult<i64> {
+pub fn create(tx: &mut Tx, digest: &NewDigest, tasks: &[TaskId]) -> Result<i64> {
+    let conn = &mut *tx.conn;
     let row = NewDigestRow::from(digest);
     let id: i64 = crate::on_engine!(conn, c => diesel::insert_into(d::digests).values(&row).returning(d::id).get_result(c))?;
     let task_ids: Vec<i64> = tasks.iter().map(|t| t.0).collect();
@@ -60,12 +60,15 @@ pub fn create(conn: &mut AnyConnection, digest: &NewDigest, tasks: &[TaskId]) ->
 }
 
 /// Sets a new digest's Message-ID (which names the digest id) before it is ever sent.
-pub fn set_message_id(conn: &mut AnyConnection, id: i64, message_id: &str) -> QueryResult<()> {
-    diesel::update(d::digests.find(id)).set(d::message_id.eq(message_id)).execute(conn).map(|_| ())
+pub fn set_message_id(tx: &mut Tx, id: i64, message_id: &str) -> Result<()> {
+    let conn = &mut *tx.conn;
+    diesel::update(d::digests.find(id)).set(d::message_id.eq(message_id)).execute(conn)?;
+    Ok(())
 }
 
 /// Digests not yet accepted by the server, oldest first.
-pub fn pending(conn: &mut AnyConnection) -> anyhow::Result<Vec<Digest>> {
+pub fn pending(tx: &mut Tx) -> Result<Vec<Digest>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<DigestRow> = d::digests
         .filter(d::state.eq(DigestState::Pending.as_str()))
         .order(d::id.asc())
@@ -75,17 +78,18 @@ pub fn pending(conn: &mut AnyConnection) -> anyhow::Result<Vec<Digest>> {
 }
 
 /// Units that have a digest not yet accepted.
-pub fn units_pending(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
-    d::digests.filter(d::state.eq(DigestState::Pending.as_str())).select(d::unit).distinct().load(conn)
+pub fn units_pending(tx: &mut Tx) -> Result<Vec<UnitKey>> {
+    let units: Vec<String> = d::digests
+        .filter(d::state.eq(DigestState::Pending.as_str()))
+        .select(d::unit)
+        .distinct()
+        .load(tx.conn)?;
+    units.into_iter().map(|u| Ok(RowReader::new("digests", &"(the pending)").unit("unit", u)?)).collect()
 }
 
 /// Takes the sender's lease on a pending digest until `until`; false if another holds it.
-pub fn claim(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: NaiveDateTime,
-    until: NaiveDateTime,
-) -> QueryResult<bool> {
+pub fn claim(tx: &mut Tx, id: i64, now: NaiveDateTime, until: NaiveDateTime) -> Result<bool> {
+    let conn = &mut *tx.conn;
     let n = diesel::update(
         d::digests
             .find(id)
@@ -98,11 +102,8 @@ pub fn claim(
 }
 
 /// Marks a digest sent and its tasks notified; returns the (task, permit) pairs it carried.
-pub fn mark_sent(
-    conn: &mut AnyConnection,
-    id: i64,
-    at: NaiveDateTime,
-) -> anyhow::Result<Vec<(TaskId, PermitId)>> {
+pub fn mark_sent(tx: &mut Tx, id: i64, at: NaiveDateTime) -> Result<Vec<(TaskId, PermitId)>> {
+    let conn = &mut *tx.conn;
     diesel::update(d::digests.find(id))
         .set((
             d::state.eq(DigestState::Sent.as_str()),
@@ -125,29 +126,33 @@ pub fn mark_sent(
 }
 
 /// Records a failed attempt and releases the lease so that the next run retries at once.
-pub fn mark_failed(conn: &mut AnyConnection, id: i64, error: &str) -> QueryResult<()> {
+pub fn mark_failed(tx: &mut Tx, id: i64, error: &str) -> Result<()> {
+    let conn = &mut *tx.conn;
     diesel::update(d::digests.find(id))
         .set((d::last_error.eq(error), d::claimed_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records a permanent refusal under the mail settings `fingerprint`: the digest stays pending,
 /// and is tried again once the settings differ, or when an operator asks.
-pub fn mark_refused(conn: &mut AnyConnection, id: i64, error: &str, fingerprint: &str) -> QueryResult<()> {
+pub fn mark_refused(tx: &mut Tx, id: i64, error: &str, fingerprint: &str) -> Result<()> {
+    let conn = &mut *tx.conn;
     diesel::update(d::digests.find(id))
         .set((
             d::last_error.eq(error),
             d::refused_under.eq(fingerprint),
             d::claimed_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Sends a refused digest, once it is tried again, to `recipients` (the unit's addresses as
 /// the configuration now has them: the refusal may have been an address).
-pub fn readdress(conn: &mut AnyConnection, id: i64, recipients: &[String]) -> QueryResult<()> {
+pub fn readdress(tx: &mut Tx, id: i64, recipients: &[String]) -> Result<()> {
+    let conn = &mut *tx.conn;
     let json = serde_json::Value::from(recipients.to_vec()).to_string();
-    diesel::update(d::digests.find(id)).set(d::recipients.eq(json)).execute(conn).map(|_| ())
+    diesel::update(d::digests.find(id)).set(d::recipients.eq(json)).execute(conn)?;
+    Ok(())
 }

@@ -3,13 +3,14 @@
 //! rank), and the counts the replay starts from. Reads only; the register's strings are never
 //! held.
 
-use super::rows::{next_review, PlanRow, RowReader};
+use super::rows::{next_review, PlanRow, RowReader, StoredDataError};
 use super::schema::permits::dsl as p;
 use super::schema::reviews::dsl as r;
 use super::schema::tasks::dsl as t;
-use super::{schedules, AnyConnection};
+use super::{schedules, AnyConnection, Result, Tx};
 use crate::domain::calendar::iso_week_bounds;
 use crate::domain::forecast::{Register, SimPermit};
+use crate::domain::keys::UnitKey;
 use crate::domain::permit::PermitStatus;
 use crate::domain::task::Cause;
 use chrono::NaiveDate;
@@ -20,18 +21,19 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The active permits, in bytewise permit id order (the order a tick breaks ties in), with the
 /// schedule fingerprints their dates were computed with.
-pub fn register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
+pub fn register(tx: &mut Tx) -> Result<Register> {
     // One pass over the table, never read again: a page cache would only hold memory.
-    super::set_cache(conn, PLAN_CACHE_KIB)?;
-    let register = read_register(conn);
-    super::set_cache(conn, super::SQLITE_CACHE_KIB)?;
+    super::set_cache(tx.conn, PLAN_CACHE_KIB)?;
+    let register = read_register(tx);
+    super::set_cache(tx.conn, super::SQLITE_CACHE_KIB)?;
     register
 }
 
 /// The SQLite page cache while the register is streamed (KiB).
 const PLAN_CACHE_KIB: u32 = 2_048;
 
-fn read_register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
+fn read_register(tx: &mut Tx) -> Result<Register> {
+    let conn = &mut *tx.conn;
     let active = PermitStatus::Active.as_str();
     let count: i64 = p::permits.filter(p::status.eq(active)).count().get_result(conn)?;
     let mut reader =
@@ -75,7 +77,7 @@ fn read_register(conn: &mut AnyConnection) -> anyhow::Result<Register> {
             }
         }
     }
-    reader.register.fingerprints = schedules::stored(conn)?.into_iter().collect();
+    reader.register.fingerprints = schedules::stored(tx)?.into_iter().collect();
     Ok(reader.register)
 }
 
@@ -101,16 +103,17 @@ struct Interner {
 }
 
 impl Interner {
-    fn add(&mut self, row: PlanRow) -> anyhow::Result<()> {
+    fn add(&mut self, row: PlanRow) -> Result<()> {
         let r = RowReader::new("permits", &row.permit_id);
         let next =
             next_review(&RowReader::new("reviews", &row.permit_id), row.review_occasion, row.review_due_on)?;
-        let ground = intern(&mut self.grounds, &mut self.register.grounds, row.ground)
-            .map_err(|e| r.fail("ground", e))?;
+        let ground =
+            intern(&mut self.grounds, &mut self.register.grounds, row.ground, |g| r.ground("ground", g))?
+                .map_err(|e| r.fail("ground", e))?;
         let unit = row
             .unit
             .map(|u| {
-                intern(&mut self.units, &mut self.register.units, r.unit("unit", u)?)
+                intern(&mut self.units, &mut self.register.units, u, |u| r.unit("unit", u))?
                     .map_err(|e| r.fail("unit", e))
             })
             .transpose()?;
@@ -131,41 +134,42 @@ impl Interner {
     }
 }
 
-/// The index of `name` in `names`, adding it the first time.
-fn intern(
+/// The index of `name` in `names`, adding it (read by `key`) the first time.
+fn intern<K>(
     index: &mut HashMap<String, u16>,
-    names: &mut Vec<String>,
+    names: &mut Vec<K>,
     name: String,
-) -> Result<u16, &'static str> {
+    key: impl FnOnce(String) -> Result<K, StoredDataError>,
+) -> Result<Result<u16, &'static str>, StoredDataError> {
     if let Some(i) = index.get(&name) {
-        return Ok(*i);
+        return Ok(Ok(*i));
     }
-    let i = u16::try_from(names.len()).map_err(|_| "more than 65,535 distinct names")?;
-    names.push(name.clone());
+    let Ok(i) = u16::try_from(names.len()) else { return Ok(Err("more than 65,535 distinct names")) };
+    names.push(key(name.clone())?);
     index.insert(name, i);
-    Ok(i)
+    Ok(Ok(i))
 }
 
 /// Tasks created per ISO week (by its Monday) and unit, in the weeks from `from` to `to`.
 pub fn created_by_week(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     from: NaiveDate,
     to: NaiveDate,
-) -> anyhow::Result<BTreeMap<NaiveDate, BTreeMap<String, u32>>> {
-    Ok(super::tasks::created_in_weeks(conn, iso_week_bounds(from).0, iso_week_bounds(to).0)?)
+) -> Result<BTreeMap<NaiveDate, BTreeMap<UnitKey, u32>>> {
+    super::tasks::created_in_weeks(tx, iso_week_bounds(from).0, iso_week_bounds(to).0)
 }
 
 /// Signal tasks (any cause but the periodic review) created per unit from `from` to `to`.
-pub fn signal_tasks_by_unit(
-    conn: &mut AnyConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> anyhow::Result<BTreeMap<String, u64>> {
+pub fn signal_tasks_by_unit(tx: &mut Tx, from: NaiveDate, to: NaiveDate) -> Result<BTreeMap<UnitKey, u64>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<(String, i64)> = t::tasks
         .filter(t::created_on.between(from, to))
         .filter(t::cause.ne(Cause::PERIODIC_REVIEW))
         .group_by(t::unit)
         .select((t::unit, diesel::dsl::count_star()))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(u, n)| (u, u64::try_from(n).unwrap_or(0))).collect())
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    rows.into_iter()
+        .map(|(u, n)| Ok((RowReader::new("tasks", &"(a count by unit)").unit("unit", u)?, count(n))))
+        .collect()
 }

@@ -1,7 +1,10 @@
 //! The counts behind the daemon's gauges (`/metrics`): open and overdue tasks by unit, signals
 //! by state. Read after each tick, outside any pass; they name units and states, never a person.
 
-use super::AnyConnection;
+use super::rows::RowReader;
+use super::{Result, Tx};
+use crate::domain::keys::UnitKey;
+use crate::domain::signal::SignalState;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
@@ -40,18 +43,23 @@ fn counts(rows: Vec<Count>) -> impl Iterator<Item = (String, u64)> {
 }
 
 /// Open and overdue tasks by unit (units without open tasks are absent).
-pub fn open_tasks(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult<BTreeMap<String, OpenTasks>> {
-    let mut out: BTreeMap<String, OpenTasks> = BTreeMap::new();
-    for (unit, n) in counts(diesel::sql_query(OPEN_BY_UNIT).load(conn)?) {
-        out.entry(unit).or_default().open = n;
+pub fn open_tasks(tx: &mut Tx, today: NaiveDate) -> Result<BTreeMap<UnitKey, OpenTasks>> {
+    let conn = &mut *tx.conn;
+    let unit = |key: String| RowReader::new("tasks", &"(a count by unit)").unit("unit", key);
+    let mut out: BTreeMap<UnitKey, OpenTasks> = BTreeMap::new();
+    for (key, n) in counts(diesel::sql_query(OPEN_BY_UNIT).load(conn)?) {
+        out.entry(unit(key)?).or_default().open = n;
     }
-    for (unit, n) in counts(diesel::sql_query(OVERDUE_BY_UNIT).bind::<Date, _>(today).load(conn)?) {
-        out.entry(unit).or_default().overdue = n;
+    for (key, n) in counts(diesel::sql_query(OVERDUE_BY_UNIT).bind::<Date, _>(today).load(conn)?) {
+        out.entry(unit(key)?).or_default().overdue = n;
     }
     Ok(out)
 }
 
-/// Signals by state (`pending`, `processed`, `unmatched`).
-pub fn signals_by_state(conn: &mut AnyConnection) -> QueryResult<BTreeMap<String, u64>> {
-    Ok(counts(diesel::sql_query(SIGNALS_BY_STATE).load(conn)?).collect())
+/// Signals by state.
+pub fn signals_by_state(tx: &mut Tx) -> Result<BTreeMap<SignalState, u64>> {
+    let r = RowReader::new("signals", &"(a count by state)");
+    counts(diesel::sql_query(SIGNALS_BY_STATE).load(tx.conn)?)
+        .map(|(state, n)| Ok((r.word("state", &state, SignalState::parse)?, n)))
+        .collect()
 }

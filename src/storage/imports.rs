@@ -2,7 +2,7 @@
 
 use super::rows::RejectRow;
 use super::schema::{imports::dsl as i, rejects::dsl as r};
-use super::AnyConnection;
+use super::{Result, Tx};
 use crate::domain::import::{ImportCounts, ImportKind, Reject};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -13,16 +13,18 @@ fn stored(n: u64) -> i64 {
 }
 
 /// Starts an import's record and returns its id.
-pub fn begin(conn: &mut AnyConnection, kind: ImportKind, file: &str, at: NaiveDateTime) -> QueryResult<i64> {
-    crate::on_engine!(conn, c => diesel::insert_into(i::imports)
+pub fn begin(tx: &mut Tx, kind: ImportKind, file: &str, at: NaiveDateTime) -> Result<i64> {
+    let conn = &mut *tx.conn;
+    Ok(crate::on_engine!(conn, c => diesel::insert_into(i::imports)
         .values((i::kind.eq(kind.as_str()), i::file.eq(file), i::received_at.eq(at), i::inserted.eq(0), i::updated.eq(0),
                  i::unchanged.eq(0), i::duplicates.eq(0), i::rejected.eq(0)))
         .returning(i::id)
-        .get_result(c))
+        .get_result(c))?)
 }
 
 /// Writes an import's final counts.
-pub fn finish(conn: &mut AnyConnection, id: i64, c: ImportCounts) -> QueryResult<()> {
+pub fn finish(tx: &mut Tx, id: i64, c: ImportCounts) -> Result<()> {
+    let conn = &mut *tx.conn;
     diesel::update(i::imports.find(id))
         .set((
             i::inserted.eq(stored(c.inserted)),
@@ -31,12 +33,13 @@ pub fn finish(conn: &mut AnyConnection, id: i64, c: ImportCounts) -> QueryResult
             i::duplicates.eq(stored(c.duplicates)),
             i::rejected.eq(stored(c.rejected)),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Stores rejected records.
-pub fn reject(conn: &mut AnyConnection, rows: &[Reject]) -> QueryResult<()> {
+pub fn reject(tx: &mut Tx, rows: &[Reject]) -> Result<()> {
+    let conn = &mut *tx.conn;
     for chunk in rows.chunks(2_000) {
         let values: Vec<_> = chunk
             .iter()
@@ -58,7 +61,8 @@ pub fn reject(conn: &mut AnyConnection, rows: &[Reject]) -> QueryResult<()> {
 }
 
 /// Every rejected record, oldest first.
-pub fn rejects(conn: &mut AnyConnection) -> anyhow::Result<Vec<Reject>> {
+pub fn rejects(tx: &mut Tx) -> Result<Vec<Reject>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<RejectRow> = r::rejects
         .order(r::id.asc())
         .select((r::id, r::import_id, r::kind, r::file, r::line, r::field, r::reason, r::record_key))

@@ -1,11 +1,12 @@
 //! Which of several daemon instances on one PostgreSQL database runs a scheduled tick: the one
 //! that takes the tick's advisory lock (a session lock, released by [`end_lead`] or when the
 //! connection ends, so an instance that dies hands the pass over at once); the others skip it
-//! until their next schedule. (Digest runs need no lead: each digest is claimed by one sender,
-//! and a run holds no connection while it waits on the mail server, which a session lock
-//! would need.) The pass lock ([`super::in_pass`]) still serialises every pass,
-//! including one-shot commands, which wait for it rather than skip. On SQLite (one host, one
-//! file) every instance leads: passes there serialise on the file's write lock.
+//! until their next schedule ([`Store::try_lead`](super::Store::try_lead)). (Digest runs need
+//! no lead: each digest is claimed by one sender, and a run holds no connection while it waits
+//! on the mail server, which a session lock would need.) The pass lock (`Store::pass`) still
+//! serialises every pass, including one-shot commands, which wait for it rather than skip. On
+//! SQLite (one host, one file) every instance leads: passes there serialise on the pass lock's
+//! file.
 
 use super::AnyConnection;
 use diesel::prelude::*;
@@ -36,7 +37,7 @@ struct Held {
 }
 
 /// Takes the lead of `pass` without waiting; false when another instance holds it.
-pub fn try_lead(conn: &mut AnyConnection, pass: Lead) -> QueryResult<bool> {
+pub(super) fn try_lead(conn: &mut AnyConnection, pass: Lead) -> QueryResult<bool> {
     match conn {
         AnyConnection::Postgresql(c) => diesel::sql_query("SELECT pg_try_advisory_lock($1) AS held")
             .bind::<BigInt, _>(pass.key())
@@ -47,7 +48,7 @@ pub fn try_lead(conn: &mut AnyConnection, pass: Lead) -> QueryResult<bool> {
 }
 
 /// Gives the lead of `pass` back.
-pub fn end_lead(conn: &mut AnyConnection, pass: Lead) -> QueryResult<()> {
+pub(super) fn end_lead(conn: &mut AnyConnection, pass: Lead) -> QueryResult<()> {
     match conn {
         AnyConnection::Postgresql(c) => diesel::sql_query("SELECT pg_advisory_unlock($1) AS held")
             .bind::<BigInt, _>(pass.key())

@@ -5,10 +5,10 @@
 //! stays in this module: the jobs call the same functions whatever the engine, and see only
 //! domain types ([`rows`] converts).
 //!
-//! Every pass (an import, a tick, a digest run's preparing and its recording of each accepted
-//! mail) runs in one transaction that first takes the pass lock ([`in_pass`]), so passes of
-//! several processes run one at a time and a crash rolls back whole. Mail is sent between
-//! passes, never inside one.
+//! Callers use the database through a [`Store`] (`store/`): a pool of connections, passes
+//! that hold the pass lock across their pieces, short requests that never take it, and reads.
+//! Every function here takes the transaction it runs in ([`Tx`]) and returns storage's one
+//! error type ([`Error`], `failure.rs`); jobs never see a connection, a row or diesel.
 
 pub mod audit;
 pub mod bulk;
@@ -27,11 +27,13 @@ pub mod schedules;
 pub mod schema;
 pub mod signals;
 pub mod sqltime;
+mod store;
 pub mod tasks;
 
 pub use crate::settings::{DatabaseTimeouts, Engine};
+pub use failure::{Error, Result};
+pub use store::{Leading, OnConnect, Options, Pass, PassKind, Stamp, Store, Tx};
 
-use anyhow::{anyhow, Context};
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -89,8 +91,8 @@ pub(crate) const SQLITE_IMPORT_CACHE_KIB: u32 = 24_576;
 /// PostgreSQL one COPY, where fewer and larger COPYs cut a million-row import by about a sixth;
 /// on SQLite inserts in cached chunks of 100, which run faster while the batch is still in the
 /// processor's cache.
-pub fn import_batch_size(conn: &AnyConnection) -> usize {
-    match conn {
+pub fn import_batch_size(tx: &Tx) -> usize {
+    match tx.conn {
         AnyConnection::Postgresql(_) => 5_000,
         AnyConnection::Sqlite(_) => 1_000,
     }
@@ -105,47 +107,72 @@ fn set_cache(conn: &mut AnyConnection, kib: u32) -> QueryResult<()> {
 }
 
 /// Opens a connection with the shipped timeouts (config/default.toml); see [`connect_with`].
+/// For tests and tools that run their own SQL; the program itself uses a [`Store`].
 pub fn connect(engine: &Engine) -> anyhow::Result<AnyConnection> {
     connect_with(engine, &DatabaseTimeouts::default())
 }
 
-/// Opens a connection (creating an SQLite file's folder) and sets the engine's session options,
-/// among them the bounds on every wait: on PostgreSQL the connect, statement and lock timeouts
-/// and TCP keep-alives, on SQLite the busy timeout (the wait for another process's pass).
+/// Opens a connection and sets the engine's session options ([`session`]).
 pub fn connect_with(engine: &Engine, timeouts: &DatabaseTimeouts) -> anyhow::Result<AnyConnection> {
+    let mut c = establish(engine, timeouts)?;
+    session(&mut c, timeouts, false)?;
+    Ok(c)
+}
+
+/// Opens a connection (creating an SQLite file's folder), bounded on PostgreSQL by the connect
+/// timeout and kept alive by TCP keep-alives. The error names the database.
+fn establish(engine: &Engine, timeouts: &DatabaseTimeouts) -> Result<AnyConnection> {
     match engine {
         Engine::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Error::Unreachable(format!("cannot create {}: {e}", dir.display())))?;
             }
-            let mut c = SqliteConnection::establish(&path.to_string_lossy())
-                .with_context(|| format!("cannot open {}", engine.describe()))?;
-            for pragma in [
-                format!("PRAGMA busy_timeout = {}", timeouts.lock.as_millis()),
-                "PRAGMA journal_mode = WAL".to_string(),
-                "PRAGMA synchronous = NORMAL".to_string(),
-                "PRAGMA foreign_keys = ON".to_string(),
-                format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"),
-            ] {
-                diesel::sql_query(pragma).execute(&mut c)?;
-            }
-            Ok(AnyConnection::Sqlite(c))
+            SqliteConnection::establish(&path.to_string_lossy())
+                .map(AnyConnection::Sqlite)
+                .map_err(|e| Error::Unreachable(format!("cannot open {}: {e}", engine.describe())))
         }
-        Engine::Postgres(url) => {
-            let unreachable = |e: &dyn std::fmt::Display| {
-                anyhow!("cannot connect to {}: {}", engine.describe(), first_line(&e.to_string()))
-            };
-            let mut c = PgConnection::establish(&pg_conninfo(url, timeouts)).map_err(|e| unreachable(&e))?;
-            for (setting, value) in
-                [("statement_timeout", timeouts.statement), ("lock_timeout", timeouts.lock)]
-            {
-                diesel::sql_query(format!("SET {setting} = {}", value.as_millis()))
-                    .execute(&mut c)
-                    .map_err(|e| unreachable(&e))?;
+        Engine::Postgres(url) => PgConnection::establish(&pg_conninfo(url, timeouts))
+            .map(AnyConnection::Postgresql)
+            .map_err(|e| unreachable(engine, &e)),
+    }
+}
+
+fn unreachable(engine: &Engine, e: &dyn std::fmt::Display) -> Error {
+    Error::Unreachable(format!("cannot connect to {}: {}", engine.describe(), first_line(&e.to_string())))
+}
+
+/// Sets a new connection's session options, among them the bounds on every wait: on
+/// PostgreSQL the statement and lock timeouts, on SQLite the busy timeout (the wait for
+/// another writer), the write-ahead log and the page cache. A read-only connection sets
+/// nothing that writes.
+fn session(conn: &mut AnyConnection, timeouts: &DatabaseTimeouts, read_only: bool) -> Result<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            let mut pragmas = vec![
+                format!("PRAGMA busy_timeout = {}", timeouts.lock.as_millis()),
+                format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}"),
+            ];
+            if !read_only {
+                pragmas.extend(
+                    ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"]
+                        .map(String::from),
+                );
             }
-            Ok(AnyConnection::Postgresql(c))
+            for pragma in pragmas {
+                c.batch_execute(&pragma)?;
+            }
+        }
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute(&format!(
+                "SET statement_timeout = {}; SET lock_timeout = {}",
+                timeouts.statement.as_millis(),
+                timeouts.lock.as_millis()
+            ))?;
         }
     }
+    Ok(())
 }
 
 /// The URL with the connect timeout and keep-alives added, unless the URL sets them itself.
@@ -169,54 +196,29 @@ fn pg_conninfo(url: &str, timeouts: &DatabaseTimeouts) -> String {
     out
 }
 
-/// Whether the database answers: one trivial statement.
-pub fn ping(conn: &mut AnyConnection) -> QueryResult<()> {
-    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
-}
-
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim()
 }
 
-/// Creates or upgrades the schema; returns the migrations applied.
-pub fn migrate(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
+/// Creates or upgrades the schema; returns the migrations applied. (The program migrates
+/// through [`Store::migrate`]; tests and tools call this on a connection of their own.)
+pub fn migrate(conn: &mut AnyConnection) -> Result<Vec<String>> {
     let applied = match conn {
         AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS),
         AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| anyhow!("migration failed: {e}"))?;
+    .map_err(|e| Error::Migration(e.to_string()))?;
     Ok(applied.into_iter().map(|v| v.to_string()).collect())
 }
 
 /// Whether the schema is missing migrations (a command then asks for `migrate`).
-pub fn needs_migration(conn: &mut AnyConnection) -> anyhow::Result<bool> {
+fn needs_migration(conn: &mut AnyConnection) -> Result<bool> {
     let pending = match conn {
         AnyConnection::Postgresql(c) => c.has_pending_migration(PG_MIGRATIONS),
         AnyConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| anyhow!("cannot read the schema version: {e}"))?;
+    .map_err(|e| Error::Migration(format!("cannot read the schema version: {e}")))?;
     Ok(pending)
-}
-
-/// Runs `f` as one pass: one transaction that first takes the pass lock, so that passes of
-/// several processes (or daemon instances on one PostgreSQL) run one at a time. An error rolls
-/// the whole pass back.
-pub fn in_pass<T, E>(
-    conn: &mut AnyConnection,
-    holder: &str,
-    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    conn.transaction(|c| {
-        // A write first: SQLite takes its write lock now (waiting busy_timeout), PostgreSQL
-        // locks the row until commit.
-        diesel::update(schema::pass_lock::table.find("pass"))
-            .set(schema::pass_lock::holder.eq(holder))
-            .execute(c)?;
-        f(c)
-    })
 }
 
 /// Runs `f` inside the current transaction with PostgreSQL's planner held to key lookups: no
@@ -315,7 +317,7 @@ macro_rules! sqlite_insert {
 }
 
 /// The current instant truncated to microseconds, the precision both engines keep.
-pub fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+pub(crate) fn micros(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     use chrono::{DurationRound, TimeDelta};
     t.naive_utc().duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t.naive_utc())
 }

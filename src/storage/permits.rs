@@ -7,8 +7,9 @@ use super::rows::{DueRow, PermitRow, ReviewRow, RowReader};
 use super::schema::permits::dsl as p;
 use super::schema::reviews::dsl as r;
 use super::sqltime::MaybeDay;
-use super::{AnyConnection, SQLITE_CHUNK};
+use super::{AnyConnection, Result, Tx, SQLITE_CHUNK};
 use crate::domain::ids::PermitId;
+use crate::domain::keys::GroundKey;
 use crate::domain::permit::{Permit, PermitStatus, ReviewState, Validity};
 use crate::domain::review::NextReview;
 use crate::domain::tick::DueReview;
@@ -20,7 +21,8 @@ use diesel::prelude::*;
 const ANALYZE_AFTER: u64 = 10_000;
 
 /// The stored permits of `ids` that exist, with their review state.
-pub fn existing(conn: &mut AnyConnection, ids: &[&PermitId]) -> anyhow::Result<Vec<(Permit, ReviewState)>> {
+pub fn existing(tx: &mut Tx, ids: &[&PermitId]) -> Result<Vec<(Permit, ReviewState)>> {
+    let conn = &mut *tx.conn;
     let keys: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
     let rows: Vec<(PermitRow, Option<ReviewRow>)> = p::permits
         .left_join(r::reviews)
@@ -38,11 +40,12 @@ pub fn existing(conn: &mut AnyConnection, ids: &[&PermitId]) -> anyhow::Result<V
 
 /// Inserts new permits, brought in by the import `imported_by` at `at`.
 pub fn insert(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     permits: Vec<(Permit, ReviewState)>,
     imported_by: i64,
     at: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<()> {
+    let conn = &mut *tx.conn;
     let (permits, reviews): (Vec<PermitRow>, Vec<ReviewRow>) = permits
         .into_iter()
         .map(|(permit, review)| {
@@ -50,7 +53,8 @@ pub fn insert(
             (PermitRow::new(permit, at, Some(imported_by)), review)
         })
         .unzip();
-    insert_rows(conn, permits, reviews)
+    tx.done.permits_written += permits.len() as u64;
+    Ok(insert_rows(conn, permits, reviews)?)
 }
 
 /// Inserts permit rows and their review rows: one COPY each on PostgreSQL, the project's own
@@ -84,12 +88,9 @@ pub fn insert_rows(
 }
 
 /// Rewrites a permit and its review state (the import that brought it in stays).
-pub fn update(
-    conn: &mut AnyConnection,
-    permit: Permit,
-    review: ReviewState,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
+pub fn update(tx: &mut Tx, permit: Permit, review: ReviewState, at: NaiveDateTime) -> Result<()> {
+    let conn = &mut *tx.conn;
+    tx.done.permits_written += 1;
     let review = ReviewRow::new(&permit.id, review);
     let row = PermitRow::new(permit, at, None);
     diesel::update(p::permits.find(row.permit_id.clone())).set(row).execute(conn)?;
@@ -104,7 +105,7 @@ pub fn update(
 
 /// Refreshes the planner's statistics after `written` permits were written, when that many
 /// change them (PostgreSQL; SQLite's planner needs none for these queries).
-pub fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<()> {
+pub(crate) fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
         if written > ANALYZE_AFTER {
             diesel::sql_query("ANALYZE permits, reviews").execute(c)?;
@@ -113,31 +114,26 @@ pub fn after_bulk_change(conn: &mut AnyConnection, written: u64) -> QueryResult<
     Ok(())
 }
 
-/// After a committed tick moved next reviews due by `today`: on PostgreSQL, marks the dead
+/// After a committed pass moved next reviews due by `today`: on PostgreSQL, marks the dead
 /// `reviews_due` entries of their old due dates (`storage::mark_dead_entries`), so that the
 /// next tick reads what is due and nothing else. SQLite updates in place.
-pub fn after_moving_reviews(conn: &mut AnyConnection, moved: u64, today: NaiveDate) -> QueryResult<()> {
+pub(crate) fn after_moving_reviews(conn: &mut AnyConnection, today: NaiveDate) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
-        if moved > 0 {
-            let started = std::time::Instant::now();
-            super::mark_dead_entries(c, |c| {
-                diesel::sql_query("SELECT count(*) FROM reviews WHERE due_on <= $1")
-                    .bind::<diesel::sql_types::Date, _>(today)
-                    .execute(c)
-            })?;
-            tracing::debug!(
-                moved,
-                seconds = started.elapsed().as_secs_f64(),
-                "moved reviews' old entries marked"
-            );
-        }
+        let started = std::time::Instant::now();
+        super::mark_dead_entries(c, |c| {
+            diesel::sql_query("SELECT count(*) FROM reviews WHERE due_on <= $1")
+                .bind::<diesel::sql_types::Date, _>(today)
+                .execute(c)
+        })?;
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "moved reviews' old entries marked");
     }
     Ok(())
 }
 
 /// Active permits whose next review is due by `today`: the index `reviews_due` makes this cost
 /// what is due, not the size of the register.
-pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Result<Vec<DueReview>> {
+pub fn due_for_review(tx: &mut Tx, today: NaiveDate) -> Result<Vec<DueReview>> {
+    let conn = &mut *tx.conn;
     let query = r::reviews
         .inner_join(p::permits)
         .filter(r::due_on.le(today))
@@ -152,9 +148,11 @@ pub fn due_for_review(conn: &mut AnyConnection, today: NaiveDate) -> anyhow::Res
 
 /// The active permits of a ground: id, validity and the latest occasion that got a task.
 pub fn active_of_ground(
-    conn: &mut AnyConnection,
-    ground: &str,
-) -> anyhow::Result<Vec<(PermitId, Validity, Option<NaiveDate>)>> {
+    tx: &mut Tx,
+    ground: &GroundKey,
+) -> Result<Vec<(PermitId, Validity, Option<NaiveDate>)>> {
+    let ground = ground.as_str();
+    let conn = &mut *tx.conn;
     let rows: Vec<(String, NaiveDate, Option<NaiveDate>, Option<NaiveDate>)> = p::permits
         .inner_join(r::reviews)
         .filter(p::ground.eq(ground))
@@ -182,11 +180,13 @@ pub struct ReviewUpdate {
 
 /// Stores many permits' next reviews (a tick moves thousands): on PostgreSQL one statement
 /// over arrays, planned once whatever their length; on SQLite one cached `UPDATE` per permit.
-pub fn set_next_reviews(conn: &mut AnyConnection, updates: &[ReviewUpdate]) -> QueryResult<()> {
+pub fn set_next_reviews(tx: &mut Tx, updates: &[ReviewUpdate]) -> Result<()> {
+    let conn = &mut *tx.conn;
     use diesel::sql_types::{Array, Date, Nullable, Text};
     if updates.is_empty() {
         return Ok(());
     }
+    tx.done.reviews_moved += updates.len() as u64;
     match conn {
         AnyConnection::Postgresql(c) => {
             let ids: Vec<&str> = updates.iter().map(|u| u.permit_id.as_str()).collect();

@@ -9,35 +9,26 @@
 //! file open (each would have made it), and none can start writing, so the file is read as
 //! immutable: without locks, which is then safe.
 
-use super::{connect_with, needs_migration, AnyConnection, DatabaseTimeouts, Engine, SQLITE_CACHE_KIB};
-use anyhow::Context;
+use super::{AnyConnection, Engine, Error, Result};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 
-/// A connection that only reads the database of `engine`.
-pub fn connect_read_only(engine: &Engine, timeouts: &DatabaseTimeouts) -> anyhow::Result<AnyConnection> {
-    let Engine::Sqlite(path) = engine else { return connect_with(engine, timeouts) };
+/// Opens the SQLite file of `engine` only to read it (the pool of a read-only `Store` calls
+/// this; its session then sets only the busy timeout and the page cache).
+pub(crate) fn establish_read_only(engine: &Engine) -> Result<AnyConnection> {
+    let Engine::Sqlite(path) = engine else {
+        return Err(Error::Unreachable(format!("{} is not an SQLite file", engine.describe())));
+    };
     let uri = format!("file:{}?mode=ro", uri_path(&path.to_string_lossy()));
-    let mut c = diesel::SqliteConnection::establish(&uri)
+    diesel::SqliteConnection::establish(&uri)
         .and_then(|mut c| {
             c.batch_execute("SELECT COUNT(*) FROM sqlite_master")
                 .map(|()| c)
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
         })
         .or_else(|_| diesel::SqliteConnection::establish(&format!("{uri}&immutable=1")))
-        .with_context(|| format!("cannot open {} for reading", engine.describe()))?;
-    c.batch_execute(&format!(
-        "PRAGMA busy_timeout = {}; PRAGMA cache_size = -{SQLITE_CACHE_KIB};",
-        timeouts.lock.as_millis()
-    ))?;
-    let mut conn = AnyConnection::Sqlite(c);
-    if needs_migration(&mut conn)? {
-        anyhow::bail!(
-            "the schema of {} is not up to date, and the file can only be read: run `permit-followup migrate` where it can be written",
-            engine.describe()
-        );
-    }
-    Ok(conn)
+        .map(AnyConnection::Sqlite)
+        .map_err(|e| Error::Unreachable(format!("cannot open {} for reading: {e}", engine.describe())))
 }
 
 /// A path as SQLite's `file:` URIs want it: `%`, `?` and `#` escaped.
@@ -48,17 +39,32 @@ fn uri_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::{DatabaseTimeouts, Options, Store};
     use diesel::RunQueryDsl;
 
+    fn read_only(engine: &Engine) -> Result<Store> {
+        let store = Store::open_with(
+            engine,
+            DatabaseTimeouts::default(),
+            Options { read_only: true, ..Options::default() },
+        )?;
+        store.ensure_schema(false)?;
+        Ok(store)
+    }
+
     #[test]
-    fn a_read_only_connection_reads_and_refuses_to_write() {
+    fn a_read_only_store_reads_and_refuses_to_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a #b?%.db");
         let engine = Engine::Sqlite(path.clone());
-        super::super::migrate(&mut super::super::connect(&engine).unwrap()).unwrap();
-        let mut ro = connect_read_only(&engine, &DatabaseTimeouts::default()).unwrap();
-        assert!(super::super::bulk::register_is_empty(&mut ro).unwrap());
-        let write = diesel::sql_query("UPDATE pass_lock SET holder = 'x'").execute(&mut ro).unwrap_err();
+        Store::open(&engine, DatabaseTimeouts::default()).unwrap().migrate().unwrap();
+        let ro = read_only(&engine).unwrap();
+        assert!(ro.read(crate::storage::bulk::register_is_empty).unwrap());
+        let write = ro
+            .request(|tx| {
+                diesel::sql_query("UPDATE imports SET file = 'x'").execute(tx.conn).map_err(Error::from)
+            })
+            .unwrap_err();
         assert!(write.to_string().contains("readonly"), "{write}");
     }
 
@@ -66,7 +72,7 @@ mod tests {
     fn a_missing_file_is_not_created_when_only_read() {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::Sqlite(dir.path().join("none.db"));
-        let e = connect_read_only(&engine, &DatabaseTimeouts::default()).err().unwrap().to_string();
+        let e = read_only(&engine).err().unwrap().to_string();
         assert!(e.contains("none.db"), "{e}");
         assert!(!dir.path().join("none.db").exists());
     }

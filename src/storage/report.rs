@@ -1,8 +1,9 @@
 //! What `report` counts (docs/REFERENCE.md §7): the tasks in one pass, signals and digests in
 //! an aggregate query each; the meaning of the counts is `domain::report`'s. Reads only.
 
+use super::rows::StoredDataError;
 use super::schema::tasks::dsl as t;
-use super::AnyConnection;
+use super::{AnyConnection, Result, Tx};
 use crate::domain::report::{ReportCounts, TaskFacts};
 use crate::domain::signal::SignalState;
 use crate::domain::task::{Outcome, TaskState};
@@ -43,10 +44,11 @@ fn spelled(conn: &AnyConnection, sql: &str) -> String {
 /// Counts what the follow-up produced from `from` to `to` (local dates), and the digests the
 /// mail server accepted between the instants `sent_from` and `sent_to` (UTC).
 pub fn counts(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     (from, to): (NaiveDate, NaiveDate),
     (sent_from, sent_to): (NaiveDateTime, NaiveDateTime),
-) -> anyhow::Result<ReportCounts> {
+) -> Result<ReportCounts> {
+    let conn = &mut *tx.conn;
     let mut out = ReportCounts::default();
     for (key, n) in task_tally(conn, from, to)? {
         out.count_tasks(&into_facts(key)?, n, (from, to));
@@ -54,30 +56,39 @@ pub fn counts(
     let signals = "SELECT kind AS a, state AS b, COUNT(*) AS n FROM signals WHERE received_on BETWEEN $1 AND $2 GROUP BY kind, state";
     for r in keyed(conn, signals, from, to)? {
         let state = SignalState::parse(&r.b)
-            .ok_or_else(|| anyhow::anyhow!("stored data: signals: state {:?} is not a state", r.b))?;
+            .ok_or_else(|| tallied("signals", "state", format!("{:?} is not a state", r.b)))?;
         out.signals.insert((r.a, state), count(r.n));
     }
     out.digests = digests(conn, sent_from, sent_to)?;
     Ok(out)
 }
 
+/// Stored data that does not read, found in a tally (which names no single row).
+fn tallied(table: &'static str, column: &'static str, why: String) -> StoredDataError {
+    StoredDataError { table, row: "(a tally of several)".into(), column, why }
+}
+
 /// What a report reads of a task, as stored.
 type TaskKey = (String, String, String, NaiveDate, NaiveDate, String, Option<NaiveDate>, Option<String>);
 
 /// A stored task's tally key as the domain counts it.
-fn into_facts(key: TaskKey) -> anyhow::Result<TaskFacts> {
+fn into_facts(key: TaskKey) -> Result<TaskFacts, StoredDataError> {
     let (unit, ground, cause, created_on, due_on, state, closed_on, outcome) = key;
     let state = TaskState::parse(&state)
-        .ok_or_else(|| anyhow::anyhow!("stored data: tasks: state {state:?} is not a task state"))?;
+        .ok_or_else(|| tallied("tasks", "state", format!("{state:?} is not a task state")))?;
     let closed = match (closed_on, outcome) {
         (None, _) => None,
         (Some(day), Some(word)) => Some((
             day,
             Outcome::parse(&word)
-                .ok_or_else(|| anyhow::anyhow!("stored data: tasks: outcome {word:?} is not an outcome"))?,
+                .ok_or_else(|| tallied("tasks", "outcome", format!("{word:?} is not an outcome")))?,
         )),
         (Some(day), None) => {
-            anyhow::bail!("stored data: tasks: a task of unit {unit} closed on {day} has no outcome")
+            return Err(tallied(
+                "tasks",
+                "outcome",
+                format!("a task of unit {unit} closed on {day} has none"),
+            ))
         }
     };
     Ok(TaskFacts { unit, ground, cause, created_on, due_on, open: state == TaskState::Open, closed })

@@ -165,13 +165,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     signals,
     digests,
-    pass_lock,
     week_tasks,
 );
-
-diesel::table! {
-    pass_lock (name) {
-        name -> Text,
-        holder -> Text,
-    }
-}

@@ -4,7 +4,7 @@
 
 use super::rows::{NewSignalRow, PermitRow, RowReader, SignalRow};
 use super::schema::{permits::dsl as p, person_numbers::dsl as n, signals::dsl as s};
-use super::AnyConnection;
+use super::{AnyConnection, Result, Tx};
 use crate::domain::ids::{PersonId, PnHash};
 use crate::domain::permit::Permit;
 use crate::domain::signal::{NewSignal, Signal, SignalState};
@@ -16,7 +16,8 @@ use std::collections::HashSet;
 const BATCH: usize = 2_000;
 
 /// Stores signals in the order given.
-pub fn insert(conn: &mut AnyConnection, signals: &[NewSignal]) -> QueryResult<()> {
+pub fn insert(tx: &mut Tx, signals: &[NewSignal]) -> Result<()> {
+    let conn = &mut *tx.conn;
     let rows: Vec<NewSignalRow> = signals.iter().map(NewSignalRow::from).collect();
     match conn {
         // COPY keeps the order given, so `seq` numbers the signals in order of receipt.
@@ -33,20 +34,23 @@ pub fn insert(conn: &mut AnyConnection, signals: &[NewSignal]) -> QueryResult<()
 }
 
 /// Which of `ids` were received before.
-pub fn known_ids(conn: &mut AnyConnection, ids: &[&str]) -> QueryResult<HashSet<String>> {
+pub fn known_ids(tx: &mut Tx, ids: &[&str]) -> Result<HashSet<String>> {
+    let conn = &mut *tx.conn;
     let found: Vec<String> = s::signals.filter(s::id.eq_any(ids)).select(s::id).load(conn)?;
     Ok(found.into_iter().collect())
 }
 
 /// How many signals are pending (read from the index on state alone).
-pub fn count_pending(conn: &mut AnyConnection) -> QueryResult<u64> {
+pub fn count_pending(tx: &mut Tx) -> Result<u64> {
+    let conn = &mut *tx.conn;
     let n: i64 = s::signals.filter(s::state.eq(SignalState::Pending.as_str())).count().get_result(conn)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// The latest permit import's id (0 before the first): a pending signal tried since then has
 /// no new permit to find.
-pub fn latest_permit_import(conn: &mut AnyConnection) -> QueryResult<i64> {
+pub fn latest_permit_import(tx: &mut Tx) -> Result<i64> {
+    let conn = &mut *tx.conn;
     use super::schema::imports::dsl as i;
     let latest: Option<i64> = i::imports
         .filter(i::kind.eq(crate::domain::import::ImportKind::Permits.as_str()))
@@ -58,11 +62,8 @@ pub fn latest_permit_import(conn: &mut AnyConnection) -> QueryResult<i64> {
 /// The pending signals a tick must look at, in order of receipt: those never tried, those
 /// last tried before the permit import `latest`, and those received on or before
 /// `received_by` (which may be given up on).
-pub fn pending_to_try(
-    conn: &mut AnyConnection,
-    latest: i64,
-    received_by: NaiveDate,
-) -> anyhow::Result<Vec<Signal>> {
+pub fn pending_to_try(tx: &mut Tx, latest: i64, received_by: NaiveDate) -> Result<Vec<Signal>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<SignalRow> = s::signals
         .filter(s::state.eq(SignalState::Pending.as_str()))
         .filter(
@@ -76,7 +77,8 @@ pub fn pending_to_try(
 
 /// Marks the pending signals with any of the numbers `hashes` to be tried at the next tick:
 /// those numbers have just been linked to a person.
-pub fn try_again_with_numbers(conn: &mut AnyConnection, hashes: &[&PnHash]) -> QueryResult<()> {
+pub fn try_again_with_numbers(tx: &mut Tx, hashes: &[&PnHash]) -> Result<()> {
+    let conn = &mut *tx.conn;
     let keys: Vec<&str> = hashes.iter().map(|h| h.as_str()).collect();
     for chunk in keys.chunks(BATCH) {
         diesel::update(
@@ -89,7 +91,8 @@ pub fn try_again_with_numbers(conn: &mut AnyConnection, hashes: &[&PnHash]) -> Q
 }
 
 /// Records that the pending signals `seqs` found no permit as of the permit import `latest`.
-pub fn set_tried(conn: &mut AnyConnection, seqs: &[i64], latest: i64) -> QueryResult<()> {
+pub fn set_tried(tx: &mut Tx, seqs: &[i64], latest: i64) -> Result<()> {
+    let conn = &mut *tx.conn;
     for chunk in seqs.chunks(BATCH) {
         diesel::update(s::signals.filter(s::seq.eq_any(chunk)))
             .set(s::tried_at_import.eq(latest))
@@ -100,38 +103,39 @@ pub fn set_tried(conn: &mut AnyConnection, seqs: &[i64], latest: i64) -> QueryRe
 
 /// Moves many signals to `state`, with what came of them.
 pub fn set_states(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     seqs: &[i64],
     state: SignalState,
     outcome: &str,
     at: NaiveDateTime,
-) -> QueryResult<()> {
+) -> Result<()> {
+    let conn = &mut *tx.conn;
     for chunk in seqs.chunks(BATCH) {
         diesel::update(s::signals.filter(s::seq.eq_any(chunk)))
             .set((s::state.eq(state.as_str()), s::outcome.eq(outcome), s::processed_at.eq(at)))
             .execute(conn)?;
     }
+    tx.done.signals_settled += seqs.len() as u64;
     Ok(())
 }
 
-/// After a committed tick moved `changed` signals out of `pending`: on PostgreSQL, marks their
+/// After a committed pass moved signals out of `pending`: on PostgreSQL, marks their
 /// dead `signals_state` entries (`storage::mark_dead_entries`), so that the next tick's read of
 /// the pending signals reads those alone.
-pub fn after_processing(conn: &mut AnyConnection, changed: u64) -> QueryResult<()> {
+pub(crate) fn after_processing(conn: &mut AnyConnection) -> QueryResult<()> {
     if let AnyConnection::Postgresql(c) = conn {
-        if changed > 0 {
-            super::mark_dead_entries(c, |c| {
-                diesel::sql_query("SELECT count(*) FROM signals WHERE state = $1")
-                    .bind::<diesel::sql_types::Text, _>(SignalState::Pending.as_str())
-                    .execute(c)
-            })?;
-        }
+        super::mark_dead_entries(c, |c| {
+            diesel::sql_query("SELECT count(*) FROM signals WHERE state = $1")
+                .bind::<diesel::sql_types::Text, _>(SignalState::Pending.as_str())
+                .execute(c)
+        })?;
     }
     Ok(())
 }
 
 /// Signals, optionally of one state, in order of receipt.
-pub fn list(conn: &mut AnyConnection, state: Option<SignalState>) -> anyhow::Result<Vec<Signal>> {
+pub fn list(tx: &mut Tx, state: Option<SignalState>) -> Result<Vec<Signal>> {
+    let conn = &mut *tx.conn;
     let mut q = s::signals.order(s::seq.asc()).select(SignalRow::as_select()).into_boxed();
     if let Some(state) = state {
         q = q.filter(s::state.eq(state.as_str()));
@@ -141,10 +145,8 @@ pub fn list(conn: &mut AnyConnection, state: Option<SignalState>) -> anyhow::Res
 }
 
 /// The persons of many personal-number hashes: (hash, person) pairs, from permits and links.
-pub fn persons_of_numbers(
-    conn: &mut AnyConnection,
-    hashes: &[&PnHash],
-) -> anyhow::Result<Vec<(PnHash, PersonId)>> {
+pub fn persons_of_numbers(tx: &mut Tx, hashes: &[&PnHash]) -> Result<Vec<(PnHash, PersonId)>> {
+    let conn = &mut *tx.conn;
     let keys: Vec<&str> = hashes.iter().map(|h| h.as_str()).collect();
     let mut pairs = Vec::new();
     for chunk in keys.chunks(BATCH) {
@@ -172,7 +174,8 @@ pub fn persons_of_numbers(
 }
 
 /// Links a number's hash to a person: signals with that number reach the person.
-pub fn link_number(conn: &mut AnyConnection, hash: &PnHash, person: &PersonId) -> QueryResult<()> {
+pub fn link_number(tx: &mut Tx, hash: &PnHash, person: &PersonId) -> Result<()> {
+    let conn = &mut *tx.conn;
     crate::on_engine!(conn, c => diesel::insert_into(n::person_numbers)
         .values((n::pn_hash.eq(hash.as_str()), n::person_id.eq(person.as_str())))
         .on_conflict(n::pn_hash)
@@ -183,7 +186,8 @@ pub fn link_number(conn: &mut AnyConnection, hash: &PnHash, person: &PersonId) -
 }
 
 /// Every permit of the persons, in permit id order.
-pub fn permits_of(conn: &mut AnyConnection, persons: &[&PersonId]) -> anyhow::Result<Vec<Permit>> {
+pub fn permits_of(tx: &mut Tx, persons: &[&PersonId]) -> Result<Vec<Permit>> {
+    let conn = &mut *tx.conn;
     let keys: Vec<&str> = persons.iter().map(|p| p.as_str()).collect();
     let mut out = Vec::new();
     for chunk in keys.chunks(BATCH) {

@@ -3,35 +3,16 @@
 
 use super::rows::{parse_evidence, NewTaskRow, RowReader, TaskRow};
 use super::schema::tasks::dsl as t;
-use super::{self as storage, AnyConnection, Chunk};
+use super::{self as storage, AnyConnection, Chunk, Result, Tx};
 use crate::domain::ids::{PermitId, TaskId};
+use crate::domain::keys::UnitKey;
 use crate::domain::task::{Cause, Evidence, NewTask, Occasion, Outcome, Task, TaskState};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Rows a batch insert carries at most (13 columns).
 const BATCH: usize = 2_000;
-
-/// A task that was created: its id and key.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Created {
-    /// Task id.
-    pub id: TaskId,
-    /// Permit.
-    pub permit_id: String,
-    /// Cause.
-    pub cause: String,
-    /// Occasion.
-    pub occasion: String,
-}
-
-impl Created {
-    /// The key under which the row of `task` is returned, once created.
-    pub fn key_of(task: &NewTask) -> (String, String, String) {
-        (task.permit_id.as_str().to_string(), task.cause.as_str().to_string(), task.occasion.to_string())
-    }
-}
 
 /// What an insert returns of each task it created.
 const RETURNING: (t::id, t::permit_id, t::cause, t::occasion) = (t::id, t::permit_id, t::cause, t::occasion);
@@ -124,7 +105,10 @@ fn insert_columns(
 }
 
 /// Inserts tasks, skipping any that exist, and returns those created by this call.
-pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Created>> {
+/// Inserts tasks, skipping any that exist; returns, for each of `tasks` in turn, the id of the
+/// task created, or `None` where it existed already.
+pub fn insert(tx: &mut Tx, tasks: &[NewTask]) -> Result<Vec<Option<TaskId>>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<NewTaskRow> = tasks
         .iter()
         .map(NewTaskRow::try_from)
@@ -154,12 +138,20 @@ pub fn insert(conn: &mut AnyConnection, tasks: &[NewTask]) -> QueryResult<Vec<Cr
             }
         }
     }
-    let created: Vec<Created> = found
-        .into_iter()
-        .map(|(id, permit_id, cause, occasion)| Created { id: TaskId(id), permit_id, cause, occasion })
+    let index: HashMap<(&str, &str, String), usize> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.permit_id.as_str(), t.cause.as_str(), t.occasion.to_string()), i))
         .collect();
-    count_in_weeks(conn, tasks, &created)?;
-    Ok(created)
+    let mut ids = vec![None; tasks.len()];
+    for (id, permit_id, cause, occasion) in found {
+        if let Some(&i) = index.get(&(permit_id.as_str(), cause.as_str(), occasion)) {
+            ids[i] = Some(TaskId(id));
+        }
+    }
+    count_in_weeks(conn, tasks, &ids)?;
+    tx.done.tasks_created += ids.iter().flatten().count() as u64;
+    Ok(ids)
 }
 
 /// Past this many tasks created by a pass, PostgreSQL's statistics of `tasks` are refreshed
@@ -176,7 +168,7 @@ const PLANNED_COLUMNS: &str = "permit_id, cause, state, unit, due_on, created_on
 /// would still count the open tasks of before: after a catch-up it then walks every open task
 /// to find those of a few thousand permits. A day's tasks in a table of millions shift no
 /// estimate that matters, and are left to autovacuum.
-pub fn after_creating(conn: &mut AnyConnection, created: u64) -> QueryResult<()> {
+pub(crate) fn after_creating(conn: &mut AnyConnection, created: u64) -> QueryResult<()> {
     #[derive(QueryableByName)]
     struct Counted {
         #[diesel(sql_type = diesel::sql_types::Double)]
@@ -197,19 +189,18 @@ pub fn after_creating(conn: &mut AnyConnection, created: u64) -> QueryResult<()>
 }
 
 /// Adds the tasks just created to their unit's count of the ISO week they were created in.
-fn count_in_weeks(conn: &mut AnyConnection, tasks: &[NewTask], created: &[Created]) -> QueryResult<()> {
+fn count_in_weeks(
+    conn: &mut AnyConnection,
+    tasks: &[NewTask],
+    created: &[Option<TaskId>],
+) -> QueryResult<()> {
     use super::schema::week_tasks::dsl as w;
     use diesel::upsert::excluded;
-    let keys: std::collections::HashSet<(&str, &str, &str)> =
-        created.iter().map(|c| (c.permit_id.as_str(), c.cause.as_str(), c.occasion.as_str())).collect();
     let mut counts: BTreeMap<(&str, NaiveDate), i64> = BTreeMap::new();
-    for t in tasks {
-        let occasion = t.occasion.to_string();
-        if keys.contains(&(t.permit_id.as_str(), t.cause.as_str(), occasion.as_str())) {
-            *counts
-                .entry((t.unit.as_str(), crate::domain::calendar::iso_week_bounds(t.created_on).0))
-                .or_default() += 1;
-        }
+    for (t, _) in tasks.iter().zip(created).filter(|(_, id)| id.is_some()) {
+        *counts
+            .entry((t.unit.as_str(), crate::domain::calendar::iso_week_bounds(t.created_on).0))
+            .or_default() += 1;
     }
     for ((unit, week), n) in counts {
         let row = (w::unit.eq(unit), w::week.eq(week), w::tasks.eq(n));
@@ -227,15 +218,16 @@ fn count_in_weeks(conn: &mut AnyConnection, tasks: &[NewTask], created: &[Create
 /// capacity, read from the weekly counts the inserts keep (a handful of rows, whatever the
 /// week created).
 pub fn created_in_weeks(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<BTreeMap<NaiveDate, BTreeMap<String, u32>>> {
+) -> Result<BTreeMap<NaiveDate, BTreeMap<UnitKey, u32>>> {
     use super::schema::week_tasks::dsl as w;
     let rows: Vec<(String, NaiveDate, i64)> =
-        w::week_tasks.filter(w::week.between(from, to)).select((w::unit, w::week, w::tasks)).load(conn)?;
-    let mut out: BTreeMap<NaiveDate, BTreeMap<String, u32>> = BTreeMap::new();
+        w::week_tasks.filter(w::week.between(from, to)).select((w::unit, w::week, w::tasks)).load(tx.conn)?;
+    let mut out: BTreeMap<NaiveDate, BTreeMap<UnitKey, u32>> = BTreeMap::new();
     for (unit, week, n) in rows {
+        let unit = RowReader::new("week_tasks", &week).unit("unit", unit)?;
         out.entry(week).or_default().insert(unit, u32::try_from(n).unwrap_or(u32::MAX));
     }
     Ok(out)
@@ -253,7 +245,8 @@ pub struct Filter {
 }
 
 /// Tasks matching `filter`, by id.
-pub fn list(conn: &mut AnyConnection, filter: &Filter) -> anyhow::Result<Vec<Task>> {
+pub fn list(tx: &mut Tx, filter: &Filter) -> Result<Vec<Task>> {
+    let conn = &mut *tx.conn;
     let mut q = t::tasks.select(TaskRow::as_select()).order(t::id.asc()).into_boxed();
     if let Some(unit) = &filter.unit {
         q = q.filter(t::unit.eq(unit));
@@ -268,24 +261,26 @@ pub fn list(conn: &mut AnyConnection, filter: &Filter) -> anyhow::Result<Vec<Tas
 }
 
 /// Rows to tasks, failing on the first that does not read.
-pub(crate) fn read(rows: Vec<TaskRow>) -> anyhow::Result<Vec<Task>> {
+pub(crate) fn read(rows: Vec<TaskRow>) -> Result<Vec<Task>> {
     Ok(rows.into_iter().map(Task::try_from).collect::<Result<_, _>>()?)
 }
 
 /// One task.
-pub fn get(conn: &mut AnyConnection, id: TaskId) -> anyhow::Result<Option<Task>> {
+pub fn get(tx: &mut Tx, id: TaskId) -> Result<Option<Task>> {
+    let conn = &mut *tx.conn;
     let row = t::tasks.find(id.0).select(TaskRow::as_select()).first(conn).optional()?;
     Ok(row.map(Task::try_from).transpose()?)
 }
 
 /// Closes an open task at the instant `at`, on the local date `on`; false if it was not open.
 pub fn close(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     id: TaskId,
     outcome: Outcome,
     note: &str,
     (on, at): (NaiveDate, NaiveDateTime),
-) -> QueryResult<bool> {
+) -> Result<bool> {
+    let conn = &mut *tx.conn;
     let n = diesel::update(t::tasks.find(id.0).filter(t::state.eq(TaskState::Open.as_str())))
         .set((
             t::state.eq(TaskState::Closed.as_str()),
@@ -299,11 +294,8 @@ pub fn close(
 }
 
 /// The open tasks of a permit with the given cause: (id, occasion), oldest first.
-pub fn open_of_cause(
-    conn: &mut AnyConnection,
-    permit: &PermitId,
-    cause: &Cause,
-) -> anyhow::Result<Vec<(TaskId, Occasion)>> {
+pub fn open_of_cause(tx: &mut Tx, permit: &PermitId, cause: &Cause) -> Result<Vec<(TaskId, Occasion)>> {
+    let conn = &mut *tx.conn;
     let rows: Vec<(i64, String)> = t::tasks
         .filter(t::permit_id.eq(permit.as_str()))
         .filter(t::cause.eq(cause.as_str()))
@@ -320,7 +312,8 @@ pub fn open_of_cause(
 }
 
 /// Adds items to an open task's evidence (a JSON list).
-pub fn append_evidence(conn: &mut AnyConnection, id: TaskId, items: Vec<Evidence>) -> anyhow::Result<()> {
+pub fn append_evidence(tx: &mut Tx, id: TaskId, items: Vec<Evidence>) -> Result<()> {
+    let conn = &mut *tx.conn;
     let current: String = t::tasks.find(id.0).select(t::evidence).first(conn)?;
     let mut list = parse_evidence(&RowReader::new("tasks", &id), &current)?;
     list.extend(items);
@@ -330,10 +323,8 @@ pub fn append_evidence(conn: &mut AnyConnection, id: TaskId, items: Vec<Evidence
 }
 
 /// The open tasks of many permits: (id, permit, cause), oldest first.
-pub fn open_of_permits(
-    conn: &mut AnyConnection,
-    permits: &[&PermitId],
-) -> anyhow::Result<Vec<(TaskId, PermitId, Cause)>> {
+pub fn open_of_permits(tx: &mut Tx, permits: &[&PermitId]) -> Result<Vec<(TaskId, PermitId, Cause)>> {
+    let conn = &mut *tx.conn;
     let mut out = Vec::new();
     let keys: Vec<&str> = permits.iter().map(|p| p.as_str()).collect();
     for chunk in keys.chunks(BATCH) {

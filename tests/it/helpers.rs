@@ -99,6 +99,14 @@ impl Env {
             .unwrap()
     }
 
+    /// The environment's store, as the binary opens it, its schema migrated.
+    pub fn store(&self) -> permit_followup::storage::Store {
+        let engine = permit_followup::storage::Engine::parse(&self.url).unwrap();
+        let store = permit_followup::storage::Store::open(&engine, Default::default()).unwrap();
+        store.migrate().unwrap();
+        store
+    }
+
     /// Rewrites the configuration: a folder with the test's paths, then `extra` (merged key by key).
     pub fn write_config(&self, extra: &str) {
         let d = self.dir.path();

@@ -31,6 +31,7 @@ mod proxy;
 mod query_shape;
 mod read_only;
 mod report;
+mod requests;
 mod schema;
 mod service;
 mod service_config;

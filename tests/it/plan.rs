@@ -54,13 +54,13 @@ fn case(rng: &mut Rng) -> (String, String) {
 /// Real ticks on every day from `from` to `to`: per unit and ISO week, (created, backlog).
 fn real_ticks(env: &Env, from: NaiveDate, to: NaiveDate) -> BTreeMap<(String, String), (u32, u32)> {
     let settings = settings(env);
-    let mut conn = env.connect();
+    let store = env.store();
     let mut out: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
     for day in from.iter_days().take_while(|d| *d <= to) {
         let now = chrono::Utc.from_utc_datetime(&day.and_hms_opt(11, 0, 0).unwrap());
-        let report = permit_followup::jobs::tick::tick(&mut conn, &settings.policy, day, now).unwrap();
+        let report = permit_followup::jobs::tick::tick(&store, &settings.policy, day, now).unwrap();
         for unit in settings.policy.units.keys() {
-            let cell = out.entry((unit.clone(), week_label(day))).or_default();
+            let cell = out.entry((unit.to_string(), week_label(day))).or_default();
             cell.0 += report.periodic.get(unit).copied().unwrap_or(0);
             cell.1 = report.deferred.get(unit).copied().unwrap_or(0);
         }
@@ -75,12 +75,12 @@ fn settings(env: &Env) -> permit_followup::settings::Settings {
 fn forecast(env: &Env, from: NaiveDate, to: NaiveDate) -> BTreeMap<(String, String), (u32, u32)> {
     let settings = settings(env);
     let req = PlanRequest { from, to, today: from, signals_from_history: None };
-    let (forecast, _) = plan(&mut env.connect(), &settings.policy, req).unwrap();
+    let (forecast, _) = plan(&env.store(), &settings.policy, req).unwrap();
     forecast
         .weeks
         .into_iter()
         .flat_map(|(unit, weeks)| {
-            weeks.into_iter().map(move |w| ((unit.clone(), week_label(w.week)), (w.created, w.backlog)))
+            weeks.into_iter().map(move |w| ((unit.to_string(), week_label(w.week)), (w.created, w.backlog)))
         })
         .collect()
 }

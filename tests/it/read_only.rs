@@ -57,7 +57,7 @@ fn a_file_locked_by_another_process_is_an_error_naming_it_and_the_wait() {
     let env = Env::new(Engine::Sqlite, "[database]\nlock_timeout_seconds = 1\n").unwrap();
     env.ok(&["migrate"]);
     let mut holder = diesel::SqliteConnection::establish(&env.path("test.db").to_string_lossy()).unwrap();
-    holder.batch_execute("BEGIN EXCLUSIVE; UPDATE pass_lock SET holder = 'another process'").unwrap();
+    holder.batch_execute("BEGIN EXCLUSIVE; UPDATE imports SET file = file").unwrap();
     let r = env.run(&["import", "permits", &env.file("p.csv", &three_permits())]);
     assert_eq!(r.code(), 1);
     let expected = format!(

@@ -225,8 +225,7 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         rejects,
         audit_events,
         signals,
-        digests,
-        pass_lock
+        digests
     );
     tables.insert("week_tasks".into(), declared_with_key::<s::week_tasks::table>(&["unit", "week"]));
     tables

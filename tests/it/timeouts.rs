@@ -224,19 +224,28 @@ both_engines!(
     }
 );
 
-/// Holds the pass lock from the test, as another process's pass would, until dropped.
-struct HeldPassLock {
-    _conn: permit_followup::storage::AnyConnection,
+/// Holds the pass lock from the test, as another process's pass would, until dropped: on
+/// SQLite the lock of the file beside the database, on PostgreSQL the advisory lock.
+enum HeldPassLock {
+    File(#[allow(dead_code)] std::fs::File),
+    Advisory(#[allow(dead_code)] permit_followup::storage::AnyConnection),
 }
 
 impl HeldPassLock {
     fn take(env: &Env) -> HeldPassLock {
-        let mut c = env.connect();
-        diesel::sql_query("BEGIN").execute(&mut c).unwrap();
-        diesel::sql_query("UPDATE pass_lock SET holder = 'test' WHERE name = 'pass'")
-            .execute(&mut c)
-            .unwrap();
-        HeldPassLock { _conn: c }
+        env.ok(&["migrate"]);
+        match env.engine {
+            Engine::Sqlite => {
+                let file = std::fs::File::create(env.path("test.db-pass")).unwrap();
+                file.lock().unwrap();
+                HeldPassLock::File(file)
+            }
+            Engine::Postgres => {
+                let mut c = env.connect();
+                diesel::sql_query("SELECT pg_advisory_lock(1885732864)").execute(&mut c).unwrap();
+                HeldPassLock::Advisory(c)
+            }
+        }
     }
 }
 
@@ -250,7 +259,11 @@ both_engines!(
         assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
         assert_eq!(r.code(), 1, "{}", r.stderr());
         assert_eq!(r.stderr().lines().count(), 1, "{}", r.stderr());
-        let expected = if engine == Engine::Sqlite { "database is locked" } else { "lock timeout" };
+        let expected = if engine == Engine::Sqlite {
+            "is locked: another process's pass held it for longer than 1 s (database.lock_timeout_seconds)"
+        } else {
+            "lock timeout"
+        };
         assert!(r.stderr().contains(expected), "{}", r.stderr());
         drop(held);
         assert!(env.ok(&["tick"]).contains("created 3 task(s)"));

@@ -160,7 +160,7 @@ pub(crate) mod test_support {
 
     fn rule(grounds: Option<&[&str]>, reason: &str, days: u32) -> SignalRule {
         SignalRule {
-            grounds: grounds.map(|g| g.iter().map(|s| s.to_string()).collect()),
+            grounds: grounds.map(|g| g.iter().map(|s| (*s).into()).collect()),
             priority: Priority::High,
             reason: reason.into(),
             due_within: Span::new(0, days),

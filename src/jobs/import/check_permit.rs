@@ -83,8 +83,8 @@ impl<'a> PermitChecker<'a> {
             .get("personal_number")
             .and_then(|v| PersonalNumber::parse(v, self.today).map_err(|e| bad("personal_number", e.0)).ok());
         let ground = required("ground", &mut bad).and_then(|g| {
-            if self.policy.grounds.contains_key(g) {
-                Some(g.to_string())
+            if let Some((key, _)) = self.policy.grounds.get_key_value(g) {
+                Some(key.clone())
             } else {
                 bad("ground", format!("unknown ground {}", quoted(g)));
                 None
@@ -109,8 +109,8 @@ impl<'a> PermitChecker<'a> {
             .map_err(|e| bad("status", e))
             .ok();
         let unit = f.get("unit").and_then(|u| {
-            if self.policy.units.contains_key(u) {
-                Some(u.to_string())
+            if let Some((key, _)) = self.policy.units.get_key_value(u) {
+                Some(key.clone())
             } else {
                 bad("unit", format!("unknown unit {}", quoted(u)));
                 None

@@ -9,9 +9,11 @@ pub mod read;
 mod seen;
 pub mod signals;
 
+use crate::domain::ids::PermitId;
 use crate::domain::import::{ImportCounts, ImportKind, Reject};
+use crate::errors::ErrorKind;
 use crate::privacy::PnKey;
-use crate::storage::{imports, AnyConnection};
+use crate::storage::{self, imports, Stamp, Tx};
 use read::{Format, RecordError};
 
 /// Where an import reads from and how it treats bad records.
@@ -68,6 +70,65 @@ pub enum ImportError {
         /// What the valid records did.
         counts: ImportCounts,
     },
+    /// A valid record's ground is missing from the configuration (which the check allowed).
+    #[error("{file}: ground {ground} of permit {permit} is not in the configuration; nothing was imported")]
+    UnknownGround {
+        /// The file.
+        file: String,
+        /// The permit.
+        permit: PermitId,
+        /// Its ground.
+        ground: String,
+    },
+    /// The ids read so far could not be kept on disk (to find an id given twice).
+    #[error("import of {file} failed; nothing was imported: cannot keep the ids read in a temporary file: {source}")]
+    TempFiles {
+        /// The file.
+        file: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database failed; nothing was imported.
+    #[error("import of {file} failed; nothing was imported: {source}")]
+    Store {
+        /// The file.
+        file: String,
+        /// Why.
+        #[source]
+        source: storage::Error,
+    },
+}
+
+impl ImportError {
+    /// Its classification (`errors::ErrorKind`).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ImportError::UnknownFormat { .. } | ImportError::NotJsonLines { .. } => ErrorKind::Usage,
+            ImportError::Unreadable { .. } | ImportError::TempFiles { .. } => ErrorKind::Unavailable,
+            ImportError::Rejected { .. } => ErrorKind::Rejected,
+            ImportError::UnknownGround { .. } => ErrorKind::Config,
+            ImportError::Store { source, .. } => source.kind(),
+        }
+    }
+}
+
+/// Why the writing side stopped inside its pass: the database failed, or the import as such.
+#[derive(Debug)]
+pub(crate) enum Halt {
+    Store(storage::Error),
+    Import(ImportError),
+}
+
+impl From<storage::Error> for Halt {
+    fn from(e: storage::Error) -> Self {
+        Halt::Store(e)
+    }
+}
+
+impl From<ImportError> for Halt {
+    fn from(e: ImportError) -> Self {
+        Halt::Import(e)
+    }
 }
 
 /// `path` as an import names it: a personal number in a file's name (a register exported as
@@ -115,20 +176,19 @@ pub(crate) struct Intake<'a> {
 /// of a million bad records does not hold a million rejects in memory.
 const REJECTS_HELD: usize = 1_000;
 
-/// Raised inside the pass to roll it back because of invalid records (already reported).
-#[derive(Debug, thiserror::Error)]
-#[error("rolled back")]
-struct Rollback;
-
 impl<'a> Intake<'a> {
     pub(crate) fn new(opts: &'a ImportOptions, kind: ImportKind) -> Self {
         Intake { opts, kind, import_id: 0, counts: ImportCounts::default(), rejected: 0, rejects: Vec::new() }
     }
 
+    /// The import's stamp: its time of receipt as stored, and its local date.
+    pub(crate) fn stamp(&self) -> Stamp {
+        Stamp::new(self.opts.now, self.opts.today)
+    }
+
     /// Starts the import's record; call first inside the pass.
-    pub(crate) fn begin(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
-        self.import_id =
-            imports::begin(c, self.kind, &self.opts.file, crate::storage::micros(self.opts.now))?;
+    pub(crate) fn begin(&mut self, tx: &mut Tx, at: Stamp) -> Result<(), Halt> {
+        self.import_id = imports::begin(tx, self.kind, &self.opts.file, at.now)?;
         Ok(())
     }
 
@@ -158,38 +218,43 @@ impl<'a> Intake<'a> {
 
     /// Writes the rejects kept so far once there are [`REJECTS_HELD`] of them; they land or
     /// roll back with the rest of the pass.
-    pub(crate) fn keep_rejects(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
+    pub(crate) fn keep_rejects(&mut self, tx: &mut Tx) -> Result<(), Halt> {
         if self.rejects.len() >= REJECTS_HELD {
-            imports::reject(c, &self.rejects)?;
+            imports::reject(tx, &self.rejects)?;
             self.rejects.clear();
         }
         Ok(())
     }
 
+    /// The error of invalid records (already reported).
+    fn rejected(&self) -> ImportError {
+        let (kind, count, counts) = (self.kind, self.rejected, self.counts);
+        ImportError::Rejected { kind, count, kept_valid: self.opts.skip_invalid, counts }
+    }
+
     /// Ends the pass: rolls it back after invalid records (without `skip_invalid`), else
     /// stores the counts and the rejects.
-    pub(crate) fn close(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
+    pub(crate) fn close(&mut self, tx: &mut Tx) -> Result<(), Halt> {
         if !self.writing() {
-            return Err(Rollback.into());
+            return Err(self.rejected().into());
         }
         self.counts.rejected = self.rejected;
-        imports::finish(c, self.import_id, self.counts)?;
-        imports::reject(c, &self.rejects)?;
+        imports::finish(tx, self.import_id, self.counts)?;
+        imports::reject(tx, &self.rejects)?;
         Ok(())
     }
 
     /// The import's result from the pass's.
-    pub(crate) fn outcome(self, pass: anyhow::Result<()>) -> anyhow::Result<ImportReport> {
+    pub(crate) fn outcome(self, pass: Result<(), Halt>) -> Result<ImportReport, ImportError> {
         match pass {
-            Err(e) if !e.is::<Rollback>() => {
-                return Err(e.context(format!("import of {} failed; nothing was imported", self.opts.file)))
+            Err(Halt::Store(source)) => {
+                return Err(ImportError::Store { file: self.opts.file.clone(), source })
             }
-            _ => {}
+            Err(Halt::Import(e)) => return Err(e),
+            Ok(()) => {}
         }
         if self.rejected > 0 {
-            let kept_valid = self.opts.skip_invalid;
-            let (kind, count, counts) = (self.kind, self.rejected, self.counts);
-            return Err(ImportError::Rejected { kind, count, kept_valid, counts }.into());
+            return Err(self.rejected());
         }
         Ok(ImportReport { counts: self.counts })
     }

@@ -10,7 +10,7 @@
 
 use super::check_permit::{PermitChecker, FIELDS};
 use super::read::{Format, RecordError, Records};
-use super::{ImportError, ImportOptions, ImportReport, Intake};
+use super::{Halt, ImportError, ImportOptions, ImportReport, Intake};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ids::PermitId;
 use crate::domain::import::ImportKind;
@@ -20,8 +20,7 @@ use crate::domain::review::review_after_import;
 use crate::domain::task::{Cause, Outcome};
 use crate::jobs::sync_schedules::sync_ground_schedules;
 use crate::privacy::PnKey;
-use crate::storage::bulk::{self, LoadSession};
-use crate::storage::{self, audit, in_pass, permits, signals, tasks, AnyConnection};
+use crate::storage::{self, audit, bulk, permits, signals, tasks, PassKind, Store, Tx};
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 use std::sync::mpsc::{self, SyncSender};
@@ -44,61 +43,55 @@ type Checked = Result<Permit, Vec<RecordError>>;
 
 /// Imports a permit file; `on_error` hears every invalid record as it is found.
 pub fn import_permits(
-    conn: &mut AnyConnection,
+    store: &Store,
     policy: &Policy,
     key: &PnKey,
     opts: &ImportOptions,
     on_error: &mut dyn FnMut(&RecordError),
-) -> anyhow::Result<ImportReport> {
+) -> Result<ImportReport, ImportError> {
     let format = opts.format_or(Format::Csv)?;
     let input = opts.open()?;
-    let now = storage::micros(opts.now);
     let expected_rows = std::fs::metadata(&opts.path).map_or(0, |m| m.len() / BYTES_PER_ROW);
     let started = std::time::Instant::now();
-    let mut conn = LoadSession::begin(conn, expected_rows)?;
-    tracing::debug!(rollback_journal = conn.journal_switched(), "import begins");
-    let mut run = Writer::new(policy, opts, now, storage::import_batch_size(&conn));
+    let mut run = Writer::new(policy, opts);
     let pass = std::thread::scope(|scope| {
         let (checked, to_write) = mpsc::sync_channel::<Vec<Checked>>(CHANNEL_BATCHES);
         let checker = PermitChecker::new(policy, key, &opts.file, opts.today).expecting(expected_rows);
         let reading = scope.spawn(move || check_all(checker, input, format, &checked));
-        in_pass(&mut conn, "import permits", |c| {
-            sync_ground_schedules(c, policy)?;
-            run.intake.begin(c)?;
-            // Into an empty register nothing can exist yet (a second row of an id is an error).
-            run.register_empty = bulk::register_is_empty(c)?;
-            let suspended = if bulk::is_bulk_load(c, expected_rows)? {
-                Some(bulk::suspend(c, bulk::REGISTER_INDEXES)?)
-            } else {
-                None
-            };
-            for batch in to_write {
-                for item in batch {
-                    run.take(c, item, on_error)?;
+        // One piece: the import lands whole or not at all.
+        store.pass(PassKind::ImportPermits { expected_rows }, run.intake.stamp(), |pass| {
+            let at = pass.at();
+            run.now = at.now;
+            pass.write(|tx| {
+                sync_ground_schedules(tx, policy)?;
+                run.intake.begin(tx, at)?;
+                // Into an empty register nothing can exist yet (a second row of an id is an error).
+                run.register_empty = bulk::register_is_empty(tx)?;
+                run.write_batch = storage::import_batch_size(tx);
+                for batch in to_write {
+                    for item in batch {
+                        run.take(tx, item, on_error)?;
+                    }
                 }
-            }
-            // The channel also ends when the reading thread fails or dies: only a thread that
-            // returned `Ok` has read the whole file, so anything else rolls the import back.
-            match reading.join() {
-                Ok(Ok(())) => {}
-                Ok(Err(source)) => {
-                    return Err(ImportError::Unreadable { file: opts.file.clone(), source }.into())
+                // The channel also ends when the reading thread fails or dies: only a thread that
+                // returned `Ok` has read the whole file, so anything else rolls the import back.
+                let file = opts.file.clone();
+                match reading.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(source)) => return Err(ImportError::Unreadable { file, source }.into()),
+                    Err(_) => {
+                        let source = std::io::Error::other("reading stopped before the end of the file");
+                        return Err(ImportError::Unreadable { file, source }.into());
+                    }
                 }
-                Err(_) => anyhow::bail!("{}: reading stopped before the end of the file", opts.file),
-            }
-            run.flush(c)?;
-            run.intake.close(c)?;
-            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "permits written");
-            if let Some(indexes) = suspended {
-                indexes.rebuild(c)?;
-                tracing::debug!(seconds = started.elapsed().as_secs_f64(), "indexes rebuilt");
-            }
-            permits::after_bulk_change(c, run.intake.counts.inserted + run.intake.counts.updated)?;
-            Ok(())
+                run.flush(tx)?;
+                run.intake.close(tx)?;
+                tracing::debug!(seconds = started.elapsed().as_secs_f64(), "permits written");
+                Ok::<_, Halt>(())
+            })
         })
     });
     tracing::debug!(seconds = started.elapsed().as_secs_f64(), "import committed");
-    drop(conn);
     run.intake.outcome(pass)
 }
 
@@ -133,6 +126,7 @@ fn check_all(
 /// The writing side of one import.
 struct Writer<'a> {
     policy: &'a Policy,
+    /// The time of receipt, as stored.
     now: NaiveDateTime,
     intake: Intake<'a>,
     batch: Vec<Permit>,
@@ -143,32 +137,32 @@ struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    fn new(policy: &'a Policy, opts: &'a ImportOptions, now: NaiveDateTime, write_batch: usize) -> Self {
+    fn new(policy: &'a Policy, opts: &'a ImportOptions) -> Self {
         Writer {
             policy,
-            now,
+            now: NaiveDateTime::default(),
             intake: Intake::new(opts, ImportKind::Permits),
             batch: Vec::new(),
-            write_batch,
+            write_batch: 1,
             register_empty: false,
         }
     }
 
     fn take(
         &mut self,
-        c: &mut AnyConnection,
+        tx: &mut Tx,
         next: Checked,
         on_error: &mut dyn FnMut(&RecordError),
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), Halt> {
         match next {
             Err(errors) => {
                 self.intake.fail(errors, on_error);
-                self.intake.keep_rejects(c)?;
+                self.intake.keep_rejects(tx)?;
             }
             Ok(permit) if self.intake.writing() => {
                 self.batch.push(permit);
                 if self.batch.len() >= self.write_batch {
-                    self.flush(c)?;
+                    self.flush(tx)?;
                 }
             }
             Ok(_) => {}
@@ -177,7 +171,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes the batch: new permits inserted, changed ones updated, unchanged ones counted.
-    fn flush(&mut self, c: &mut AnyConnection) -> anyhow::Result<()> {
+    fn flush(&mut self, tx: &mut Tx) -> Result<(), Halt> {
         if self.batch.is_empty() || !self.intake.writing() {
             self.batch.clear();
             return Ok(());
@@ -187,9 +181,9 @@ impl<'a> Writer<'a> {
             HashMap::new()
         } else {
             let ids: Vec<&PermitId> = batch.iter().map(|p| &p.id).collect();
-            permits::existing(c, &ids)?.into_iter().map(|(p, r)| (p.id.clone(), (p, r))).collect()
+            permits::existing(tx, &ids)?.into_iter().map(|(p, r)| (p.id.clone(), (p, r))).collect()
         };
-        let (mut new, mut events) = (Vec::new(), Vec::new());
+        let (mut new, mut events, now) = (Vec::new(), Vec::new(), self.now);
         for permit in batch {
             let old = existing.remove(&permit.id);
             let changed = old.as_ref().map(|(before, _)| permit.changed_fields(before));
@@ -198,24 +192,25 @@ impl<'a> Writer<'a> {
                 continue;
             }
             let Some(ground) = self.policy.grounds.get(&permit.ground) else {
-                anyhow::bail!("ground {} of permit {} is not in the configuration", permit.ground, permit.id);
+                let (file, ground) = (self.intake.opts.file.clone(), permit.ground.to_string());
+                return Err(ImportError::UnknownGround { file, permit: permit.id, ground }.into());
             };
             let review = review_after_import(ground, &permit, old.as_ref().map(|(p, r)| (p, r)));
             match (old, changed) {
                 (Some((before, _)), Some(changed)) => {
                     self.intake.counts.updated += 1;
                     let (file, import) = (&self.intake.opts.file, self.intake.import_id);
-                    events.push(AuditEvent::updated(permit.id.clone(), self.now, &changed, file, import));
+                    events.push(AuditEvent::updated(permit.id.clone(), now, &changed, file, import));
                     if let Some(old_hash) =
                         before.pn_hash.as_ref().filter(|h| permit.pn_hash.as_ref() != Some(*h))
                     {
                         // The register replaced the number: signals with the old one still reach the person.
-                        signals::link_number(c, old_hash, &before.person)?;
+                        signals::link_number(tx, old_hash, &before.person)?;
                     }
                     if before.status.is_active() && !permit.status.is_active() {
-                        events.extend(close_periodic(c, &permit.id, (self.intake.opts.today, self.now))?);
+                        events.extend(close_periodic(tx, &permit.id, (self.intake.opts.today, now))?);
                     }
-                    permits::update(c, permit, review, self.now)?;
+                    permits::update(tx, permit, review, now)?;
                 }
                 // The import's own record is the permit's first event (`permits.imported_by`).
                 _ => {
@@ -224,22 +219,22 @@ impl<'a> Writer<'a> {
                 }
             }
         }
-        permits::insert(c, new, self.intake.import_id, self.now)?;
-        audit::append(c, events)?;
+        permits::insert(tx, new, self.intake.import_id, now)?;
+        audit::append(tx, events)?;
         Ok(())
     }
 }
 
 /// Closes a permit's open periodic reviews with `permit_inactive`; returns their audit events.
 fn close_periodic(
-    c: &mut AnyConnection,
+    tx: &mut Tx,
     permit: &PermitId,
     (today, now): (chrono::NaiveDate, NaiveDateTime),
-) -> anyhow::Result<Vec<AuditEvent>> {
+) -> storage::Result<Vec<AuditEvent>> {
     let mut events = Vec::new();
     let cause = Cause::PeriodicReview;
-    for (id, occasion) in tasks::open_of_cause(c, permit, &cause)? {
-        if tasks::close(c, id, Outcome::PermitInactive, INACTIVE_NOTE, (today, now))? {
+    for (id, occasion) in tasks::open_of_cause(tx, permit, &cause)? {
+        if tasks::close(tx, id, Outcome::PermitInactive, INACTIVE_NOTE, (today, now))? {
             events.push(AuditEvent::task_closed(
                 permit.clone(),
                 now,

@@ -35,7 +35,7 @@ pub struct NewDigestRow {
 impl From<&NewDigest> for NewDigestRow {
     fn from(d: &NewDigest) -> Self {
         NewDigestRow {
-            unit: d.unit.clone(),
+            unit: d.unit.as_str().to_string(),
             message_id: d.message_id.clone(),
             recipients: serde_json::Value::from(d.recipients.clone()).to_string(),
             subject: d.subject.clone(),

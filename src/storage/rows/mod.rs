@@ -5,6 +5,8 @@
 //! priority or state, evidence that is not the JSON it should be, an empty unit) is an error
 //! naming the table, the row and the column, never a silent default.
 
+use crate::domain::keys::{GroundKey, UnitKey};
+
 mod audit;
 mod digest;
 mod import;
@@ -64,11 +66,13 @@ impl<'r> RowReader<'r> {
     }
 
     /// A unit key: never empty.
-    pub fn unit(&self, column: &'static str, unit: String) -> Result<String, StoredDataError> {
-        if unit.trim().is_empty() {
-            return Err(self.fail(column, "the unit is empty"));
-        }
-        Ok(unit)
+    pub fn unit(&self, column: &'static str, unit: String) -> Result<UnitKey, StoredDataError> {
+        self.read(column, UnitKey::try_from(unit))
+    }
+
+    /// A ground key: never empty.
+    pub fn ground(&self, column: &'static str, ground: String) -> Result<GroundKey, StoredDataError> {
+        self.read(column, GroundKey::try_from(ground))
     }
 
     /// A word read by `parse` (an enum's stored word), naming the word on failure.

@@ -53,11 +53,11 @@ impl PermitRow {
             permit_id: permit.id.as_str().to_string(),
             person_id: permit.person.as_str().to_string(),
             pn_hash: permit.pn_hash.map(|h| h.as_str().to_string()),
-            ground: permit.ground,
+            ground: permit.ground.as_str().to_string(),
             valid_from: permit.validity.valid_from,
             valid_until: permit.validity.valid_until,
             status: permit.status.as_str().to_string(),
-            unit: permit.unit,
+            unit: permit.unit.map(|u| u.as_str().to_string()),
             employer_org_no: permit.employer.map(|e| e.as_str().to_string()),
             institution: permit.institution,
             updated_at,
@@ -72,7 +72,7 @@ impl PermitRow {
             id: r.read("permit_id", PermitId::parse(&self.permit_id))?,
             person: r.read("person_id", PersonId::parse(&self.person_id))?,
             pn_hash: self.pn_hash.map(PnHash::new),
-            ground: self.ground,
+            ground: r.ground("ground", self.ground)?,
             validity: Validity { valid_from: self.valid_from, valid_until: self.valid_until },
             status: r.read("status", self.status.parse())?,
             unit: self.unit.map(|u| r.unit("unit", u)).transpose()?,
@@ -161,7 +161,7 @@ impl TryFrom<DueRow> for DueReview {
         Ok(DueReview {
             permit_id: r.read("permit_id", PermitId::parse(&row.permit_id))?,
             unit: row.unit.map(|u| r.unit("unit", u)).transpose()?,
-            ground: row.ground,
+            ground: r.ground("ground", row.ground)?,
             validity: Validity { valid_from: row.valid_from, valid_until: row.valid_until },
             owed_since: row.review_occasion.ok_or_else(|| {
                 RowReader::new("reviews", &row.permit_id).fail("occasion", "empty while due_on is set")

@@ -13,10 +13,13 @@
 //! one before, as a restarted service would: a run killed while sending holds its digest for
 //! the 10 minutes of its lease (docs/REFERENCE.md §6.3), and the next run takes it over then.
 //! After every kill: the SQLite file passes `integrity_check`,
-//! no task exists twice, the file being imported is in whole or not at all, the tick's tasks
-//! all exist or none, and a digest is marked sent exactly when its tasks are marked notified.
-//! After every pass: the tasks equal the reference's, and every notified task went out under
-//! exactly one Message-ID (repeats of the same message allowed).
+//! no task exists twice, the file being imported is in whole or not at all, each piece of the
+//! tick is whole or absent (its signal piece, then its review pieces of `WRITE_CHUNK` tasks: each
+//! task with its audit event and its permit's next review moved past it), and a digest is
+//! marked sent exactly when its tasks are marked notified. After every pass: the tasks equal
+//! the reference's — a tick run after one cut off between pieces completes the rest exactly —
+//! and every notified task went out under exactly one Message-ID (repeats of the same message
+//! allowed).
 //!
 //! `PERMIT_FOLLOWUP_CRASH_KILLS` is the number of kills over the four worlds (default 120);
 //! `PERMIT_FOLLOWUP_CRASH_SEED` replays a run (the seed is printed).
@@ -171,8 +174,55 @@ impl World {
     }
 }
 
-/// After a kill during `pass` of `round`: its effect is all there or not at all.
-fn assert_whole_or_nothing(env: &Env, pass: Pass, round: usize, reference_tick: i64) -> bool {
+/// The tasks a tick of `round` created: (signal tasks, periodic review tasks).
+fn tick_tasks(env: &Env, round: usize) -> (i64, i64) {
+    let of = |cause: &str| {
+        count(
+            env,
+            &format!(
+                "SELECT COUNT(*) AS n FROM tasks WHERE CAST(created_on AS TEXT) = '{}' AND {cause}",
+                ROUNDS[round]
+            ),
+        )
+    };
+    (of("cause <> 'periodic_review'"), of("cause = 'periodic_review'"))
+}
+
+/// After a kill during a tick of `round`: each of its pieces is whole or absent, in order, and
+/// each task with what its piece wrote beside it. True when the whole tick is there.
+fn assert_whole_pieces(env: &Env, round: usize, (signal, periodic): (i64, i64)) -> bool {
+    let (got_signal, got_periodic) = tick_tasks(env, round);
+    let chunk = permit_followup::jobs::tick::WRITE_CHUNK as i64;
+    assert!(got_signal == 0 || got_signal == signal, "the tick's signal piece left {got_signal} of {signal}");
+    assert!(
+        got_periodic == 0 || got_periodic == periodic || got_periodic % chunk == 0,
+        "the tick's review pieces left {got_periodic} of {periodic}: half a piece"
+    );
+    assert!(got_periodic == 0 || got_signal == signal, "a review piece landed before the signal piece");
+    let day = ROUNDS[round];
+    let unaudited = count(
+        env,
+        &format!(
+            "SELECT COUNT(*) AS n FROM tasks t WHERE CAST(t.created_on AS TEXT) = '{day}' AND NOT EXISTS \
+             (SELECT 1 FROM audit_events a WHERE a.task_id = t.id AND a.event = 'task_created')"
+        ),
+    );
+    assert_eq!(unaudited, 0, "tasks of the tick without their audit event");
+    let unmoved = count(
+        env,
+        &format!(
+            "SELECT COUNT(*) AS n FROM tasks t JOIN reviews r ON r.permit_id = t.permit_id \
+             WHERE t.cause = 'periodic_review' AND CAST(t.created_on AS TEXT) = '{day}' \
+             AND (r.last_occasion IS NULL OR CAST(r.last_occasion AS TEXT) < t.occasion)"
+        ),
+    );
+    assert_eq!(unmoved, 0, "review tasks whose permit's next review did not move past them");
+    got_signal + got_periodic == signal + periodic && signal + periodic > 0
+}
+
+/// After a kill during `pass` of `round`: its effect is all there or not at all (a tick's, piece
+/// by piece). True when it is all there.
+fn assert_whole_or_nothing(env: &Env, pass: Pass, round: usize, reference_tick: (i64, i64)) -> bool {
     let (n, whole) = match pass {
         Pass::Permits => {
             let moved = if round == 0 {
@@ -201,16 +251,7 @@ fn assert_whole_or_nothing(env: &Env, pass: Pass, round: usize, reference_tick: 
             count(env, &format!("SELECT COUNT(*) AS n FROM signals WHERE id LIKE 'sig-{round}-%'")),
             SIGNALS as i64,
         ),
-        Pass::Tick => (
-            count(
-                env,
-                &format!(
-                    "SELECT COUNT(*) AS n FROM tasks WHERE CAST(created_on AS TEXT) = '{}'",
-                    ROUNDS[round]
-                ),
-            ),
-            reference_tick,
-        ),
+        Pass::Tick => return assert_whole_pieces(env, round, reference_tick),
         Pass::Notify => return false,
     };
     assert!(n == 0 || n == whole, "{pass:?} of round {round} left {n} of {whole}: half a pass");
@@ -228,10 +269,7 @@ fn kill_pass(
     rng: &mut Rng,
     tally: &mut Tally,
 ) -> u32 {
-    let created = count(
-        &reference.env,
-        &format!("SELECT COUNT(*) AS n FROM tasks WHERE CAST(created_on AS TEXT) = '{}'", ROUNDS[round]),
-    );
+    let created = tick_tasks(&reference.env, round);
     let (mut killed, mut attempt, mut landed) = (0, 0, false);
     while killed < share {
         attempt += 1;
