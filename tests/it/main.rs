@@ -22,6 +22,7 @@ mod mail_outage;
 mod memory;
 mod mime;
 mod notify;
+mod oidc;
 mod outage;
 mod pages;
 mod plan;
