@@ -19,6 +19,7 @@ pub mod personal_number;
 pub mod policy;
 pub mod report;
 pub mod review;
+pub mod session;
 pub mod signal;
 pub mod span;
 pub mod task;

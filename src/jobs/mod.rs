@@ -7,5 +7,6 @@ pub mod notify;
 pub mod plan;
 pub mod process_signals;
 pub mod report;
+pub mod sessions;
 pub mod sync_schedules;
 pub mod tick;

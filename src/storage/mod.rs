@@ -25,6 +25,7 @@ mod row_insert;
 pub mod rows;
 pub mod schedules;
 pub mod schema;
+pub mod sessions;
 pub mod signals;
 pub mod sqltime;
 mod store;

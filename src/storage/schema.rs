@@ -154,6 +154,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id_hash) {
+        id_hash -> Text,
+        subject -> Text,
+        name -> Text,
+        groups -> Text,
+        form_token -> Text,
+        started_at -> Timestamp,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    web_sign_ins (state_hash) {
+        state_hash -> Text,
+        pkce_verifier -> Text,
+        nonce -> Text,
+        return_to -> Text,
+        started_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     permits,
     reviews,

@@ -36,6 +36,7 @@ mod requests;
 mod schema;
 mod service;
 mod service_config;
+mod sessions;
 mod signals;
 mod silent;
 mod smtp_front;

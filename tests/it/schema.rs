@@ -225,7 +225,9 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         rejects,
         audit_events,
         signals,
-        digests
+        digests,
+        web_sessions,
+        web_sign_ins
     );
     tables.insert("week_tasks".into(), declared_with_key::<s::week_tasks::table>(&["unit", "week"]));
     tables

@@ -1,0 +1,2 @@
+DROP TABLE web_sign_ins;
+DROP TABLE web_sessions;
