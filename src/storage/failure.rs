@@ -109,6 +109,14 @@ fn is_unavailable(e: &diesel::result::Error) -> bool {
 pub fn describe(engine: &Engine, lock_wait: Duration, e: &Error) -> String {
     let text = crate::errors::error_line(e);
     let what = engine.describe();
+    // A lock file beside an SQLite database that cannot be made or opened to write (a
+    // read-only mount, a folder not the program's): the database cannot be written, whichever
+    // of its files the pass happened to open first.
+    if let (Engine::Sqlite(_), Error::File { source, .. }) = (engine, e) {
+        if matches!(source.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied) {
+            return format!("{what} cannot be written: {text}");
+        }
+    }
     let from_database = matches!(e, Error::Query(_) | Error::StoredData(_) | Error::Migration(_));
     let named = match engine {
         Engine::Sqlite(path) => text.contains(&path.display().to_string()),
@@ -178,6 +186,17 @@ mod tests {
         let text = describe(&engine, Duration::from_secs(120), &failed);
         assert!(text.starts_with(&format!("SQLite file {} is locked", path.display())), "{text}");
         assert!(text.ends_with("database is locked"), "{text}");
+    }
+
+    #[test]
+    fn a_lock_file_that_cannot_be_written_says_the_database_cannot_be_written() {
+        let engine = Engine::Sqlite("var/x.db".into());
+        let source = std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem);
+        let e = Error::File { path: "var/x.db-pass".into(), source };
+        let text = describe(&engine, Duration::from_secs(120), &e);
+        assert!(text.starts_with("SQLite file var/x.db cannot be written: cannot open var/x.db-pass: "), "{text}");
+        let missing = Error::File { path: "var/x.db-pass".into(), source: std::io::ErrorKind::NotFound.into() };
+        assert!(describe(&engine, Duration::from_secs(120), &missing).starts_with("cannot open var/x.db-pass"));
     }
 
     #[test]
