@@ -113,7 +113,10 @@ pub fn describe(engine: &Engine, lock_wait: Duration, e: &Error) -> String {
     // read-only mount, a folder not the program's): the database cannot be written, whichever
     // of its files the pass happened to open first.
     if let (Engine::Sqlite(_), Error::File { source, .. }) = (engine, e) {
-        if matches!(source.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied) {
+        if matches!(
+            source.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+        ) {
             return format!("{what} cannot be written: {text}");
         }
     }
@@ -194,9 +197,15 @@ mod tests {
         let source = std::io::Error::from(std::io::ErrorKind::ReadOnlyFilesystem);
         let e = Error::File { path: "var/x.db-pass".into(), source };
         let text = describe(&engine, Duration::from_secs(120), &e);
-        assert!(text.starts_with("SQLite file var/x.db cannot be written: cannot open var/x.db-pass: "), "{text}");
-        let missing = Error::File { path: "var/x.db-pass".into(), source: std::io::ErrorKind::NotFound.into() };
-        assert!(describe(&engine, Duration::from_secs(120), &missing).starts_with("cannot open var/x.db-pass"));
+        assert!(
+            text.starts_with("SQLite file var/x.db cannot be written: cannot open var/x.db-pass: "),
+            "{text}"
+        );
+        let missing =
+            Error::File { path: "var/x.db-pass".into(), source: std::io::ErrorKind::NotFound.into() };
+        assert!(
+            describe(&engine, Duration::from_secs(120), &missing).starts_with("cannot open var/x.db-pass")
+        );
     }
 
     #[test]
