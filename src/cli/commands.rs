@@ -6,8 +6,8 @@
 use super::output;
 use super::time::parse_now;
 use super::{
-    CheckConfigArgs, Cli, Command, ImportArgs, ImportCommand, InputFormat, NotifyArgs, PlanArgs, ReportArgs,
-    SignalState, StateFilter, TaskAction,
+    CheckConfigArgs, Cli, Command, ImportArgs, ImportCommand, InputFormat, NavetArgs, NotifyArgs, PlanArgs,
+    ReportArgs, SignalState, StateFilter, TaskAction,
 };
 use crate::domain::calendar::today_in;
 use crate::domain::ids::{PermitId, TaskId};
@@ -109,6 +109,10 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
         Command::Report(args) => report(&settings, args),
         Command::Import(ImportCommand::Permits(args)) => import(&settings, args, ImportKind::Permits),
         Command::Import(ImportCommand::Signals(args)) => import(&settings, args, ImportKind::Signals),
+        Command::Import(ImportCommand::Navet(NavetArgs { file, skip_invalid, now })) => {
+            let args = ImportArgs { file, format: None, skip_invalid, now };
+            import(&settings, args, ImportKind::Navet)
+        }
         Command::Signals { state, format } => {
             let state = state.map(|s| match s {
                 SignalState::Pending => signal::SignalState::Pending,
@@ -322,13 +326,18 @@ fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> Result<i32
     };
     let store = open(settings)?;
     let mut report_error = |e: &crate::jobs::import::read::RecordError| eprintln!("{e}");
-    use crate::jobs::import::{permits, signals};
+    use crate::jobs::import::{navet, permits, signals};
     let report = match kind {
         ImportKind::Permits => {
             permits::import_permits(&store, &settings.policy, &key, &opts, &mut report_error)?
         }
         ImportKind::Signals => {
             signals::import_signals(&store, &settings.policy, &key, &opts, &mut report_error)?
+        }
+        ImportKind::Navet => {
+            let report = navet::import_navet(&store, &key, &opts, &mut report_error)?;
+            print!("{}", output::navet_summary(&opts.file, &report));
+            return Ok(exit::OK);
         }
     };
     println!("{}: {}", opts.file, output::import_summary(kind, &report.counts));

@@ -165,13 +165,28 @@ pub enum PageFormat {
     Html,
 }
 
-/// `import permits|signals FILE`.
+/// `import permits|signals|navet FILE`.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// The permit register: CSV or JSON lines.
     Permits(ImportArgs),
     /// A signal feed: JSON lines.
     Signals(ImportArgs),
+    /// A Tax Agency Navet notification file (XML): signals derived from what changed.
+    Navet(NavetArgs),
+}
+
+/// Options of `import navet`.
+#[derive(Debug, Args)]
+pub struct NavetArgs {
+    /// The file, or - for standard input.
+    pub file: String,
+    /// Import the valid records; keep the invalid ones in `rejects` (exit status still 3).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The time of receipt: RFC 3339, or a date (12:00 local time).
+    #[arg(long)]
+    pub now: Option<String>,
 }
 
 /// Signal states to list.

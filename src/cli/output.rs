@@ -168,11 +168,12 @@ pub fn signals(signals: &[Signal], format: OutputFormat) -> anyhow::Result<Strin
                 s.occurred_on.to_string(),
                 s.received_on.to_string(),
                 s.state.as_str().to_string(),
+                source(s),
                 s.outcome.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    Ok(table(&["ID", "KIND", "PERSON", "OCCURRED", "RECEIVED", "STATE", "OUTCOME"], &cells)
+    Ok(table(&["ID", "KIND", "PERSON", "OCCURRED", "RECEIVED", "STATE", "SOURCE", "OUTCOME"], &cells)
         + &format!("{} signal(s)\n", signals.len()))
 }
 
@@ -184,7 +185,34 @@ pub fn import_summary(kind: ImportKind, c: &ImportCounts) -> String {
             format!("{} inserted, {} updated, {} unchanged", c.inserted, c.updated, c.unchanged)
         }
         ImportKind::Signals => format!("{} received, {} duplicate(s) ignored", c.inserted, c.duplicates),
+        ImportKind::Navet => format!(
+            "{} new person(s), {} changed, {} unchanged, {} duplicate(s) ignored",
+            c.inserted, c.updated, c.unchanged, c.duplicates
+        ),
     }
+}
+
+/// Where a signal derived from a Navet file came from: the file and the record; empty for a
+/// signal a feed gave.
+fn source(s: &Signal) -> String {
+    match (s.data.get("navet_file").and_then(|f| f.as_str()), s.data.get("navet_record")) {
+        (Some(file), Some(record)) => format!("{file} record {record}"),
+        _ => String::new(),
+    }
+}
+
+/// `import navet`: the records read, what they did, and the signals derived by kind.
+pub fn navet_summary(file: &str, r: &crate::jobs::import::navet::NavetReport) -> String {
+    let derived: u64 = r.signals.values().sum();
+    let mut out = format!(
+        "{file}: {} record(s) read: {}; {derived} signal(s) derived\n",
+        r.records,
+        import_summary(ImportKind::Navet, &r.counts)
+    );
+    for (kind, n) in &r.signals {
+        let _ = writeln!(out, "  {kind}: {n}");
+    }
+    out
 }
 
 /// `notify`: one line per digest sent.

@@ -4,8 +4,18 @@
 
 use super::ids::{PermitId, TaskId};
 use super::keys::UnitKey;
-use super::task::{Cause, NewTask, Occasion, Outcome};
+use super::task::{Cause, Evidence, NewTask, Occasion, Outcome};
 use chrono::NaiveDateTime;
+
+/// Where a signal derived from a Navet file came from (docs/REFERENCE.md §12), as history
+/// says it: ` (Navet file F, record N)`; empty for any other signal.
+fn navet_source(task: &NewTask) -> String {
+    let Some(Evidence::Signal { data, .. }) = task.evidence.first() else { return String::new() };
+    match (data.get("navet_file").and_then(|f| f.as_str()), data.get("navet_record")) {
+        (Some(file), Some(record)) => format!(" (Navet file {file}, record {record})"),
+        _ => String::new(),
+    }
+}
 
 /// What kind of event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +105,11 @@ impl AuditEvent {
                 task.occasion, task.unit, task.due_on
             ),
             Cause::Signal(kind) => format!(
-                "task {id} created: {kind} from signal {}, unit {}, due {}",
-                task.occasion, task.unit, task.due_on
+                "task {id} created: {kind} from signal {}{}, unit {}, due {}",
+                task.occasion,
+                navet_source(task),
+                task.unit,
+                task.due_on
             ),
         };
         AuditEvent {

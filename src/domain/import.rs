@@ -11,6 +11,8 @@ pub enum ImportKind {
     Permits,
     /// A signal feed.
     Signals,
+    /// A Navet notification file (signals derived from it).
+    Navet,
 }
 
 impl ImportKind {
@@ -19,12 +21,13 @@ impl ImportKind {
         match self {
             ImportKind::Permits => "permits",
             ImportKind::Signals => "signals",
+            ImportKind::Navet => "navet",
         }
     }
 
     /// Reads the stored word.
     pub fn parse(word: &str) -> Option<ImportKind> {
-        [ImportKind::Permits, ImportKind::Signals].into_iter().find(|k| k.as_str() == word)
+        [ImportKind::Permits, ImportKind::Signals, ImportKind::Navet].into_iter().find(|k| k.as_str() == word)
     }
 }
 

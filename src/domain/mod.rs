@@ -14,6 +14,7 @@ pub mod headline;
 pub mod ids;
 pub mod import;
 pub mod keys;
+pub mod navet;
 pub mod permit;
 pub mod personal_number;
 pub mod policy;

@@ -6,6 +6,7 @@
 mod redact;
 
 use crate::domain::ids::{EmployerRef, OrgNo, PnHash};
+use crate::domain::navet::Digest;
 use crate::domain::personal_number::PersonalNumber;
 use anyhow::{bail, Context};
 use hmac::{Hmac, Mac};
@@ -90,6 +91,26 @@ impl PnKey {
         EmployerRef::new(format!("sole-trader:{}", &hex::encode(mac.finalize().into_bytes())[..24]))
     }
 
+    /// The keyed hash of one value a Navet record is compared by (docs/REFERENCE.md §12): a
+    /// name's parts, a date of birth, a country, a deregistration. `what` names the value, so
+    /// that equal text in two places hashes apart, and `salt` is the person's, so that equal
+    /// values of two persons do too. Cut to 64 bits: a change shows, the value cannot be read.
+    pub fn digest(&self, salt: i64, what: &str, parts: &[&str]) -> Digest {
+        let mut mac = self.mac();
+        mac.update(b"navet:");
+        mac.update(what.as_bytes());
+        mac.update(&salt.to_be_bytes());
+        for part in parts {
+            // Each part's length first, so that ("ab", "c") and ("a", "bc") hash apart.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        let bytes = mac.finalize().into_bytes();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&bytes[..8]);
+        i64::from_be_bytes(first)
+    }
+
     /// The keyed hash of a personal number, as stored and matched.
     pub fn hash(&self, pn: &PersonalNumber) -> PnHash {
         let mut mac = self.mac();
@@ -98,9 +119,27 @@ impl PnKey {
     }
 }
 
+/// The salt of a person first seen under the number hashed as `hash`: its first 60 bits.
+pub fn salt_of(hash: &PnHash) -> i64 {
+    let head = hash.as_str().get(..15).unwrap_or("0");
+    i64::from_str_radix(head, 16).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_navet_digest_differs_by_value_salt_field_and_split() {
+        let k = PnKey::from_bytes(b"k1k1k1k1k1k1k1k1");
+        let a = k.digest(1, "name", &["Anna", "", "Berg"]);
+        assert_eq!(a, k.digest(1, "name", &["Anna", "", "Berg"]));
+        assert_ne!(a, k.digest(2, "name", &["Anna", "", "Berg"]));
+        assert_ne!(a, k.digest(1, "birth", &["Anna", "", "Berg"]));
+        assert_ne!(a, k.digest(1, "name", &["Ann", "a", "Berg"]));
+        let h = k.hash(&PersonalNumber::parse("199001011239", "2026-01-01".parse().unwrap()).unwrap());
+        assert_eq!(salt_of(&h), salt_of(&h.clone()));
+    }
 
     #[test]
     fn the_hash_is_the_same_for_every_spelling_and_differs_by_key() {

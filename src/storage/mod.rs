@@ -18,6 +18,7 @@ pub mod forecast;
 pub mod gauges;
 pub mod imports;
 pub mod lead;
+pub mod navet;
 pub mod permits;
 pub mod read_only;
 pub mod report;

@@ -176,6 +176,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    navet_persons (pn_hash) {
+        pn_hash -> Text,
+        salt -> BigInt,
+        name_hash -> Nullable<BigInt>,
+        birth_date_hash -> Nullable<BigInt>,
+        citizenships -> Nullable<Text>,
+        deregistration_hash -> Nullable<BigInt>,
+        emigration_hash -> Nullable<BigInt>,
+        import_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    navet_files (order_id, job_id, part) {
+        order_id -> Text,
+        job_id -> BigInt,
+        part -> BigInt,
+        import_id -> BigInt,
+        records -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     permits,
     reviews,
@@ -188,4 +211,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     signals,
     digests,
     week_tasks,
+    navet_persons,
+    navet_files,
 );

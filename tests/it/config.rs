@@ -32,6 +32,8 @@ fn the_built_in_defaults_equal_the_shipped_file() {
         "citizenship_changed",
         "emigrated",
         "deceased",
+        "personal_number_replaced",
+        "deregistered",
         "study_registration_missing",
         "study_progress_insufficient",
         "employment_ended",

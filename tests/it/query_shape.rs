@@ -316,6 +316,10 @@ impl Bench {
                     &opts,
                     &mut refuse,
                 ),
+                ImportKind::Navet => {
+                    permit_followup::jobs::import::navet::import_navet(c, &key, &opts, &mut refuse)
+                        .map(|r| permit_followup::jobs::import::ImportReport { counts: r.counts })
+                }
             }
             .unwrap();
         })

@@ -4,7 +4,7 @@
 //! ([`Known`]) and `today`; the tick's job loads, calls [`decide`] and writes.
 
 use super::rules::{evaluate, is_unmatched};
-use super::{Signal, Subject, BIRTH_DATE_CHANGED};
+use super::{links_numbers, Signal, Subject};
 use crate::domain::ids::{PermitId, PersonId, PnHash, SignalId, TaskId};
 use crate::domain::permit::Permit;
 use crate::domain::policy::Policy;
@@ -94,8 +94,8 @@ enum Effect {
 /// For each active permit of the signal's persons whose ground its rule concerns, a task is
 /// created — unless the permit already has an open task of the same cause, stored or created
 /// earlier in the batch: the signal is then evidence on it. A signal whose persons have no
-/// permit waits, and is given up on after `unmatched_after`. A `birth_date_changed` signal with
-/// a new number links the new number (and the old ones) to its persons, so later signals of the
+/// permit waits, and is given up on after `unmatched_after`. A `birth_date_changed` or
+/// `personal_number_replaced` signal with a new number links the new number (and the old ones) to its persons, so later signals of the
 /// batch with either number reach them. Such links only ever reach persons the batch already
 /// reached, so `known` needs no reading beyond what the batch names.
 pub fn decide(
@@ -137,7 +137,7 @@ impl Batch<'_> {
             }
             return;
         }
-        if let (BIRTH_DATE_CHANGED, Some(new_hash)) = (signal.kind.as_str(), &signal.new_pn_hash) {
+        if let Some(new_hash) = signal.new_pn_hash.as_ref().filter(|_| links_numbers(&signal.kind)) {
             self.link(signal, new_hash, &persons, &permits);
         }
         let effects: Vec<Effect> = permits
@@ -255,7 +255,7 @@ mod tests {
     use super::*;
     use crate::domain::permit::PermitStatus;
     use crate::domain::signal::test_support::{d, permit, policy, signal};
-    use crate::domain::signal::INCOME_REPORTED;
+    use crate::domain::signal::{BIRTH_DATE_CHANGED, INCOME_REPORTED};
     use serde_json::{json, Map, Value};
 
     fn at() -> NaiveDateTime {

@@ -17,6 +17,18 @@ use serde_json::{Map, Value};
 pub const INCOME_REPORTED: &str = "income_reported";
 /// The kind whose `data.new_personal_number` links a replacing number to the person.
 pub const BIRTH_DATE_CHANGED: &str = "birth_date_changed";
+/// The kind a Navet file derives when the Tax Agency replaces a number (§12); its
+/// `new_pn_hash` links the replacing number to the person as `birth_date_changed`'s does.
+pub const PERSONAL_NUMBER_REPLACED: &str = "personal_number_replaced";
+
+/// The key of a signal's data that marks a protected identity (a Navet record with
+/// `Sekretessmarkering` or `SkyddadFolkbokforing` `J`).
+pub const PROTECTED_IDENTITY: &str = "protected_identity";
+
+/// Whether signals of `kind` link the number they carry in `new_pn_hash` to their person.
+pub fn links_numbers(kind: &str) -> bool {
+    kind == BIRTH_DATE_CHANGED || kind == PERSONAL_NUMBER_REPLACED
+}
 
 /// Where a signal is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -67,7 +79,8 @@ pub struct NewSignal {
     pub kind: String,
     /// Whom it is about.
     pub subject: Subject,
-    /// `birth_date_changed`: the keyed hash of the number that replaces the person's.
+    /// `birth_date_changed`, `personal_number_replaced`: the keyed hash of the number that
+    /// replaces the person's.
     pub new_pn_hash: Option<PnHash>,
     /// When it happened.
     pub occurred_on: NaiveDate,

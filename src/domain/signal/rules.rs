@@ -1,7 +1,7 @@
 //! What one signal asks of one permit (docs/REFERENCE.md §5): a task or nothing, with which
 //! reason and due date; and when a signal that matches no permit is given up on.
 
-use super::{Signal, INCOME_REPORTED};
+use super::{Signal, INCOME_REPORTED, PROTECTED_IDENTITY};
 use crate::domain::permit::Permit;
 use crate::domain::policy::{Policy, SignalRule};
 use chrono::NaiveDate;
@@ -23,11 +23,16 @@ pub fn evaluate(policy: &Policy, signal: &Signal, permit: &Permit) -> Option<Sig
     if !rule.concerns(&permit.ground) {
         return None;
     }
-    let reason = if signal.kind == INCOME_REPORTED {
+    let mut reason = if signal.kind == INCOME_REPORTED {
         income_reason(rule, signal, permit)?
     } else {
         rule.reason.clone()
     };
+    // A Navet record of a protected identity (docs/REFERENCE.md §12): the task says so, so that
+    // whoever handles it follows the routine for protected persons.
+    if signal.data.get(PROTECTED_IDENTITY) == Some(&Value::Bool(true)) {
+        reason.push_str(" (protected identity)");
+    }
     let due_on = rule.due_within.after(signal.occurred_on)?;
     Some(SignalTask { reason, due_on })
 }
@@ -92,6 +97,16 @@ mod tests {
 
     fn eval(p: &Policy, data: &Map<String, Value>, permit: &Permit) -> Option<SignalTask> {
         evaluate(p, &signal(1, INCOME_REPORTED, "P-1", "2026-11-01", data.clone()), permit)
+    }
+
+    #[test]
+    fn a_signal_of_a_protected_identity_makes_a_task_that_says_so() {
+        let p = policy(false);
+        let mut data = Map::new();
+        data.insert("protected_identity".into(), json!(true));
+        let s = signal(1, "emigrated", "P-1", "2026-11-19", data);
+        let task = evaluate(&p, &s, &permit("A", "P-1", "study", "2025-01-01", None)).unwrap();
+        assert_eq!(task.reason, "Holder registered as emigrated (protected identity)");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod check_permit;
 pub mod check_signal;
+pub mod navet;
 pub mod permits;
 pub mod read;
 mod seen;

@@ -37,6 +37,8 @@ pub enum PassKind {
     },
     /// `import signals`.
     ImportSignals,
+    /// `import navet`: kept records compared, derived signals stored.
+    ImportNavet,
     /// A tick.
     Tick,
     /// A digest run's steps in the database.

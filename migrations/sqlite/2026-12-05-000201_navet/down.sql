@@ -1,0 +1,2 @@
+DROP TABLE navet_files;
+DROP TABLE navet_persons;

@@ -1,0 +1,93 @@
+//! The kept records of persons named in Navet files, and the files read (docs/REFERENCE.md §12).
+
+use super::rows::NavetPersonRow;
+use super::schema::{navet_files::dsl as f, navet_persons::dsl as p};
+use super::{AnyConnection, Result, Tx};
+use crate::domain::ids::PnHash;
+use crate::domain::navet::{FileKey, Kept};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// Keys a lookup carries at most.
+const LOOKUP: usize = 1_000;
+/// Rows a multi-row insert carries at most (8 columns).
+const INSERT: usize = 500;
+
+/// The kept records of the numbers `hashes` that have one.
+pub fn kept(tx: &mut Tx, hashes: &[&PnHash]) -> Result<HashMap<PnHash, Kept>> {
+    let conn = &mut *tx.conn;
+    let keys: Vec<&str> = hashes.iter().map(|h| h.as_str()).collect();
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in keys.chunks(LOOKUP) {
+        let rows: Vec<NavetPersonRow> = p::navet_persons
+            .filter(p::pn_hash.eq_any(chunk))
+            .select(NavetPersonRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let hash = PnHash::new(row.pn_hash.clone());
+            out.insert(hash, row.into_domain()?);
+        }
+    }
+    Ok(out)
+}
+
+/// Stores kept records of persons who had none.
+pub fn insert(tx: &mut Tx, new: &[(&PnHash, &Kept)], import_id: i64) -> Result<()> {
+    let conn = &mut *tx.conn;
+    let rows: Vec<NavetPersonRow> =
+        new.iter().map(|(h, k)| NavetPersonRow::new(h.as_str(), k, import_id)).collect();
+    match conn {
+        AnyConnection::Postgresql(c) if rows.len() > 1 => {
+            diesel::copy_from(p::navet_persons).from_insertable(rows).execute(c)?;
+        }
+        _ => {
+            for chunk in rows.chunks(INSERT) {
+                crate::on_engine!(conn, c => diesel::insert_into(p::navet_persons).values(chunk).execute(c))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces kept records.
+pub fn update(tx: &mut Tx, changed: &[(&PnHash, &Kept)], import_id: i64) -> Result<()> {
+    let conn = &mut *tx.conn;
+    for (hash, kept) in changed {
+        let row = NavetPersonRow::new(hash.as_str(), kept, import_id);
+        diesel::update(p::navet_persons.find(hash.as_str()))
+            .set((
+                p::salt.eq(row.salt),
+                p::name_hash.eq(row.name_hash),
+                p::birth_date_hash.eq(row.birth_date_hash),
+                p::citizenships.eq(row.citizenships),
+                p::deregistration_hash.eq(row.deregistration_hash),
+                p::emigration_hash.eq(row.emigration_hash),
+                p::import_id.eq(import_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The import that read the file `key` before, if one did.
+pub fn file_read_by(tx: &mut Tx, key: &FileKey) -> Result<Option<i64>> {
+    let conn = &mut *tx.conn;
+    Ok(f::navet_files
+        .filter(f::order_id.eq(&key.order))
+        .filter(f::job_id.eq(key.job))
+        .filter(f::part.eq(key.part))
+        .select(f::import_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Records that the import `import_id` read the file `key` of `records` records.
+pub fn file_read(tx: &mut Tx, key: &FileKey, import_id: i64, records: u64) -> Result<()> {
+    let conn = &mut *tx.conn;
+    let records = i64::try_from(records).unwrap_or(i64::MAX);
+    crate::on_engine!(conn, c => diesel::insert_into(f::navet_files)
+        .values((f::order_id.eq(&key.order), f::job_id.eq(key.job), f::part.eq(key.part),
+                 f::import_id.eq(import_id), f::records.eq(records)))
+        .execute(c))?;
+    Ok(())
+}
