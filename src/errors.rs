@@ -30,6 +30,8 @@ pub enum ErrorKind {
     Conflict,
     /// The caller may not make this change.
     Forbidden,
+    /// The caller's copy is out of date: the task changed since the version it named.
+    Stale,
     /// Something the program needs does not answer or cannot be used now: the database, the
     /// mail server, an input file. Trying again later may succeed.
     Unavailable,

@@ -26,3 +26,4 @@ pub mod scheduler;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;
+pub mod web;

@@ -13,7 +13,7 @@ fn main() {
         Ok(settings) => {
             // One-shot commands report on stdout and in one error line; logs are the daemon's
             // (PERMIT_FOLLOWUP_LOG turns them on for any command).
-            let daemon = matches!(args.command, cli::Command::Run);
+            let daemon = matches!(args.command, cli::Command::Run | cli::Command::Serve);
             telemetry::init(&settings.log, daemon);
             match cli::execute(args, settings) {
                 Ok(code) => code,

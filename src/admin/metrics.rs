@@ -39,11 +39,21 @@ pub const LAST_TICK: &str = "permit_followup_last_tick_success_timestamp_seconds
 pub const LAST_DIGEST: &str = "permit_followup_last_digest_success_timestamp_seconds";
 /// Whether the database answers (gauge, 1 or 0).
 pub const DATABASE_UP: &str = "permit_followup_database_up";
+/// Requests of the task API, by `route` (its pattern) and `status` (counter).
+pub const HTTP_REQUESTS: &str = "permit_followup_http_requests_total";
+/// Refused requests of the task API, by `reason`: `unauthenticated`, `rate_limited`,
+/// `forbidden`, `hidden` (another unit's task) (counter).
+pub const HTTP_REFUSED: &str = "permit_followup_http_refused_total";
+/// How long the task API took to answer, by `route` (histogram, seconds).
+pub const HTTP_DURATION: &str = "permit_followup_http_request_duration_seconds";
 /// 1, with the running `version` as a label (gauge).
 pub const BUILD_INFO: &str = "permit_followup_build_info";
 
 /// Bucket bounds (seconds) of the duration histograms: from a quiet tick to a national load.
 const DURATION_BUCKETS: [f64; 12] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+
+/// Bucket bounds (seconds) of the API's request durations: a key lookup to a slow page.
+const HTTP_BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
 /// The daemon's recorder and what renders it.
 pub struct Metrics {
@@ -68,7 +78,10 @@ impl Metrics {
     pub fn new() -> Metrics {
         // Only an empty bucket list is refused; ours is not empty.
         let builder = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), &DURATION_BUCKETS)
+            .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), &HTTP_BUCKETS)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), &DURATION_BUCKETS)
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -114,6 +127,9 @@ fn describe() {
         "Unix time of the last digest run here that sent every pending digest."
     );
     describe_gauge!(DATABASE_UP, "Whether the database answers (1) or not (0).");
+    describe_counter!(HTTP_REQUESTS, "Requests of the task API, by route and status.");
+    describe_counter!(HTTP_REFUSED, "Refused requests of the task API, by reason.");
+    describe_histogram!(HTTP_DURATION, Unit::Seconds, "How long the task API took to answer, by route.");
     describe_gauge!(BUILD_INFO, "Always 1; the label version is the running version.");
 }
 

@@ -25,8 +25,8 @@ pub const FIRST_RETRY_WAIT: Duration = Duration::from_secs(1);
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// Connections the daemon's store opens at most: a pass and its lead for each of the two
-/// schedules, the probe, and requests.
-const CONNECTIONS: u32 = 8;
+/// schedules, the probe, and the requests of the task API.
+const CONNECTIONS: u32 = 16;
 
 /// The store and where it goes.
 pub struct Database {

@@ -17,6 +17,7 @@ mod record;
 mod reload;
 mod stop;
 mod systemd;
+mod web;
 
 pub use daemon::Daemon;
 
@@ -64,13 +65,16 @@ pub async fn run(
     tracing::info!(mail = %mailer.describe(), "digests go out");
     let migrate = settings.database.migrate_on_start;
     let daemon = Arc::new(Daemon::new(settings, mailer, health, metrics));
+    let api = web::WebEndpoint::default();
     tokio::pin!(shutdown);
     tokio::select! {
-        started = start(&daemon, &scheduler, migrate) => if let Err(e) = started {
+        started = start(&daemon, &scheduler, migrate, &api) => if let Err(e) = started {
+            api.stop().await;
             stop(&daemon, scheduler, admin).await;
             return Err(e);
         },
         _ = &mut shutdown => {
+            api.stop().await;
             stop(&daemon, scheduler, admin).await;
             return Ok(());
         }
@@ -79,17 +83,28 @@ pub async fn run(
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = hangup.recv() => reload::reload(&daemon, &source, &mut admin, &scheduler).await,
+            _ = hangup.recv() => {
+                reload::reload(&daemon, &source, &mut admin, &scheduler).await;
+                api.reload(&*daemon.settings().await).await;
+            }
         }
     }
+    api.stop().await;
     stop(&daemon, scheduler, admin).await;
     Ok(())
 }
 
-/// Database, catch-up tick, schedules, `READY=1`.
-async fn start(daemon: &Arc<Daemon>, scheduler: &Scheduler, migrate: bool) -> anyhow::Result<()> {
+/// Database, the task API, catch-up tick, schedules, `READY=1`.
+async fn start(
+    daemon: &Arc<Daemon>,
+    scheduler: &Scheduler,
+    migrate: bool,
+    api: &web::WebEndpoint,
+) -> anyhow::Result<()> {
     systemd::status("connecting to the database");
     daemon.db.open(migrate).await?;
+    let settings = daemon.settings().await;
+    api.start(&settings, daemon.opened_store()?, daemon.metrics.clone()).await?;
     daemon.health.starting("catch-up tick");
     systemd::status("catch-up tick");
     tracing::info!("catch-up tick at start");
@@ -98,8 +113,7 @@ async fn start(daemon: &Arc<Daemon>, scheduler: &Scheduler, migrate: bool) -> an
     tokio::spawn(async move { d.tick_pass().await })
         .await
         .map_err(|e| anyhow!("the catch-up tick panicked: {e}"))?;
-    let settings = daemon.settings().await;
-    install(daemon, scheduler, &settings)?;
+    install(daemon, scheduler, &*daemon.settings().await)?;
     tokio::spawn(daemon.clone().watch_database());
     tracing::info!("permit-followup is running");
     systemd::ready("running; caught up at start");
@@ -193,6 +207,19 @@ pub async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// `serve` from the command line: the task API alone, no passes.
+pub fn serve_blocking(
+    settings: Settings,
+    source: ConfigSource,
+    store: crate::storage::Store,
+) -> anyhow::Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = runtime.block_on(web::serve(settings, source, store, shutdown_signal()));
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    result?;
+    Ok(crate::errors::exit::OK)
 }
 
 /// `run` from the command line: a runtime, the signals, the daemon. A pass left running at

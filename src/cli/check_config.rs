@@ -35,10 +35,41 @@ pub fn report(s: &Settings) -> String {
     let admin =
         s.admin_listen.map_or_else(|| "disabled".to_string(), |a| format!("health and metrics on {a}"));
     let _ = writeln!(out, "admin: {admin}");
+    let _ = writeln!(out, "{}", web(&s.web));
     let format = if s.log.json { "JSON lines" } else { "text" };
     let _ = writeln!(out, "log: {format}, level \"{}\"", s.log.level);
     let _ = writeln!(out, "privacy: key file {}", s.privacy_key_file.display());
     out + &policy(&s.policy)
+}
+
+/// The task API's line, then a line per group's grant.
+fn web(w: &crate::settings::WebSettings) -> String {
+    let mut out = match (w.listen, &w.tls) {
+        (None, _) => "web: task API off (web.listen is empty)".to_string(),
+        (Some(a), None) => format!("web: task API on http://{a}"),
+        (Some(a), Some(t)) => format!("web: task API on https://{a} (certificate {})", t.cert_file.display()),
+    };
+    let limit = match w.auth_failures_per_minute {
+        0 => "no limit on failed authentications".to_string(),
+        n => format!("429 after {n} failed authentication(s) from one address in a minute"),
+    };
+    let _ = write!(out, "; {limit}");
+    if w.access.is_empty() {
+        out.push_str(
+            "
+web.access: no group holds a grant",
+        );
+    }
+    for (group, grant) in &w.access {
+        let _ = write!(
+            out,
+            "
+web.access: group {group:?} is {} of {}",
+            grant.role,
+            grant.units.words().join(", ")
+        );
+    }
+    out
 }
 
 /// The tables of the policy in force, then a line per income rule.

@@ -7,7 +7,7 @@ use super::output;
 use super::time::parse_now;
 use super::{
     CheckConfigArgs, Cli, Command, ImportArgs, ImportCommand, InputFormat, NavetArgs, NotifyArgs, PlanArgs,
-    ReportArgs, SignalState, StateFilter, TaskAction,
+    ReportArgs, SignalState, StateFilter, TaskAction, TokenCommand,
 };
 use crate::domain::calendar::today_in;
 use crate::domain::ids::{PermitId, TaskId};
@@ -23,6 +23,7 @@ use crate::jobs::notify::{self, NotifyError, NotifyOptions, Outbox};
 use crate::jobs::plan::PlanError;
 use crate::jobs::report::ReportError;
 use crate::jobs::tick::TickError;
+use crate::jobs::tokens::TokenError;
 use crate::settings::{ConfigError, DatabaseSettings, Settings};
 use crate::storage::{self, Options, Store};
 
@@ -59,6 +60,9 @@ pub enum CliError {
     /// `report`.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// `tokens`.
+    #[error(transparent)]
+    Token(#[from] TokenError),
     /// Anything else of the command's own: the daemon's start, the privacy key, the mail
     /// settings, what it prints.
     #[error(transparent)]
@@ -79,6 +83,7 @@ impl CliError {
             CliError::Close(e) => e.kind(),
             CliError::Plan(e) => e.kind(),
             CliError::Report(e) => e.kind(),
+            CliError::Token(e) => e.kind(),
             CliError::Other(_) => ErrorKind::Internal,
         }
     }
@@ -103,6 +108,15 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
     let source = crate::app::ConfigSource { path: cli.config.clone(), database: cli.database.clone() };
     match cli.command {
         Command::Run => Ok(crate::app::run_blocking(settings, source)?),
+        Command::Serve => {
+            let store = Store::open_with(
+                &settings.database.engine,
+                settings.database.timeouts,
+                Options { connections: Some(crate::web::CONNECTIONS), ..Options::default() },
+            )?;
+            store.ensure_schema(settings.database.migrate_on_start)?;
+            Ok(crate::app::serve_blocking(settings, source, store)?)
+        }
         Command::Migrate => migrate(&settings),
         Command::CheckConfig(args) => check_config(&settings, args),
         Command::Plan(args) => plan(&settings, (cli.config.as_deref(), cli.database.as_deref()), args),
@@ -143,7 +157,8 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
                 today: today_in(now, settings.schedule.timezone),
             };
             let store = open(&settings)?;
-            crate::jobs::close_task::close_task(&store, TaskId(id), outcome, &note, now)?;
+            let caller = crate::domain::access::Caller::cli(&os_user());
+            crate::jobs::close_task::close_task(&store, &caller, (TaskId(id), None), (outcome, &note), now)?;
             println!("task {id} closed: {outcome}");
             Ok(exit::OK)
         }
@@ -165,6 +180,7 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
             print!("{}", output::tasks(&tasks, list.format)?);
             Ok(exit::OK)
         }
+        Command::Tokens(command) => tokens(&settings, command),
         Command::Rejects(f) => {
             let rejects = open_for_reading(&settings)?.read(storage::imports::rejects)?;
             print!("{}", output::rejects(&rejects, f.format)?);
@@ -213,7 +229,8 @@ pub fn failure(e: &CliError, database: &DatabaseSettings) -> Failure {
         | CliError::Notify(NotifyError::Store(e))
         | CliError::Close(CloseError::Store(e))
         | CliError::Plan(PlanError::Store(e))
-        | CliError::Report(ReportError::Store(e)) => named(e),
+        | CliError::Report(ReportError::Store(e))
+        | CliError::Token(TokenError::Store(e)) => named(e),
         CliError::Other(e) => crate::errors::one_line(e),
         e => crate::errors::error_line(e),
     };
@@ -228,10 +245,71 @@ fn status(kind: ErrorKind) -> i32 {
         | ErrorKind::Invalid
         | ErrorKind::NotFound
         | ErrorKind::Conflict
-        | ErrorKind::Forbidden => exit::USAGE,
+        | ErrorKind::Forbidden
+        | ErrorKind::Stale => exit::USAGE,
         ErrorKind::Rejected => exit::REJECTED,
         ErrorKind::Unavailable | ErrorKind::Internal => exit::RUNTIME,
     }
+}
+
+/// `tokens create|list|revoke`.
+fn tokens(settings: &Settings, command: TokenCommand) -> Result<i32, CliError> {
+    use crate::domain::access::{Grant, Role, Units};
+    let now = chrono::Utc::now();
+    let at = storage::Stamp::new(now, today_in(now, settings.schedule.timezone));
+    match command {
+        TokenCommand::Create { name, role, units, expires } => {
+            let role = Role::parse(&role).map_err(|e| UsageError(format!("--role: {e}")))?;
+            let units = Units::parse(&units).map_err(|e| UsageError(format!("--unit: {e}")))?;
+            if let Units::Some(keys) = &units {
+                if let Some(u) = keys.iter().find(|u| !settings.policy.units.contains_key(*u)) {
+                    return Err(UsageError(format!(
+                        "--unit: unknown unit {u:?}; the units are those under [units]"
+                    ))
+                    .into());
+                }
+            }
+            let expires = expires.map(|d| date("--expires", &d)).transpose()?;
+            let store = open(settings)?;
+            let secret =
+                crate::jobs::tokens::create_token(&store, &name, Grant { role, units }, expires, at)?;
+            println!("{secret}");
+            eprintln!(
+                "token {name} created; its secret above is shown only now: keep it where the system reads it"
+            );
+        }
+        TokenCommand::List(f) => {
+            let tokens = crate::jobs::tokens::list_tokens(&open_for_reading(settings)?)?;
+            print!("{}", output::tokens(&tokens, f.format, at.today)?);
+        }
+        TokenCommand::Revoke { name } => {
+            crate::jobs::tokens::revoke_token(&open(settings)?, &name, at)?;
+            println!("token {name} revoked");
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// The operating-system user running the command, for the actor `cli:USER`: `$USER`, else
+/// `$LOGNAME`, else the name of the process's user id in `/etc/passwd`, else `uid-N`.
+fn os_user() -> String {
+    let named = |v: &str| std::env::var(v).ok().filter(|u| !u.trim().is_empty());
+    if let Some(user) = named("USER").or_else(|| named("LOGNAME")) {
+        return user;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or("unknown")
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2] == uid)
+        .map_or_else(|| format!("uid-{uid}"), |f| f[0].to_string())
 }
 
 /// Opens the store, and migrates when `database.migrate_on_start` allows (else asks for

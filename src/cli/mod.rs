@@ -36,6 +36,8 @@ pub struct Cli {
 pub enum Command {
     /// The daemon: ticks and digests on schedule until SIGTERM or SIGINT.
     Run,
+    /// The task API alone ([web] listen), no passes, until SIGTERM or SIGINT.
+    Serve,
     /// Creates or upgrades the schema (and the privacy key).
     Migrate,
     /// Imports permits or signals.
@@ -77,6 +79,35 @@ pub enum Command {
     Report(ReportArgs),
     /// Validates the configuration and prints the effective policy.
     CheckConfig(CheckConfigArgs),
+    /// API tokens of systems: `tokens create|list|revoke`.
+    #[command(subcommand)]
+    Tokens(TokenCommand),
+}
+
+/// `tokens create|list|revoke`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Makes a token and prints its secret, once (only its SHA-256 is kept).
+    Create {
+        /// Its name (1 to 64 of A-Z a-z 0-9 - _ .); the actor is token:NAME.
+        name: String,
+        /// caseworker, manager, auditor or integration.
+        #[arg(long)]
+        role: String,
+        /// A unit it may act on; repeat for more, or "*" for all.
+        #[arg(long = "unit", required = true)]
+        units: Vec<String>,
+        /// The last day it is accepted (YYYY-MM-DD); default: no end.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Lists the tokens (never their secrets).
+    List(FormatArg),
+    /// Ends a token at once.
+    Revoke {
+        /// Its name.
+        name: String,
+    },
 }
 
 /// A language of the `plan` and `report` pages.

@@ -90,27 +90,8 @@ pub fn tick(r: &TickReport, took: std::time::Duration) -> String {
 /// `tasks`.
 pub fn tasks(tasks: &[Task], format: OutputFormat) -> anyhow::Result<String> {
     if format == OutputFormat::Json {
-        let items: Vec<serde_json::Value> = tasks
-            .iter()
-            .map(|t| {
-                serde_json::json!({
-                    "id": t.id.0,
-                    "permit_id": t.permit_id.as_str(),
-                    "cause": t.cause.as_str(),
-                    "occasion": t.occasion.to_string(),
-                    "unit": t.unit.as_str(),
-                    "priority": t.priority.as_str(),
-                    "reason": t.reason,
-                    "legal_basis": t.legal_basis,
-                    "evidence": t.evidence,
-                    "created_on": t.created_on.to_string(),
-                    "due_on": t.due_on.to_string(),
-                    "state": t.state.as_str(),
-                    "outcome": t.outcome.map(|o| o.as_str()),
-                    "notified": t.notified_at.is_some(),
-                })
-            })
-            .collect();
+        let items: Vec<serde_json::Value> =
+            tasks.iter().map(|t| serde_json::Value::Object(t.listed())).collect();
         return Ok(serde_json::to_string_pretty(&items)? + "\n");
     }
     let cells: Vec<Vec<String>> = tasks
@@ -297,11 +278,12 @@ pub fn history(events: &[AuditEvent]) -> String {
             vec![
                 format!("{}Z", e.at.format("%Y-%m-%d %H:%M:%S")),
                 e.kind.as_str().to_string(),
+                e.actor.clone(),
                 e.detail.clone(),
             ]
         })
         .collect();
-    table(&["AT (UTC)", "EVENT", "DETAIL"], &cells) + &format!("{} event(s)\n", events.len())
+    table(&["AT (UTC)", "EVENT", "ACTOR", "DETAIL"], &cells) + &format!("{} event(s)\n", events.len())
 }
 
 /// `check-config --now`: the units whose capacity cannot keep up with their periodic reviews.
@@ -319,4 +301,46 @@ pub fn capacity(today: chrono::NaiveDate, shortfalls: &[crate::jobs::plan::Capac
         );
     }
     out
+}
+
+/// `tokens list`: never a secret (none is kept).
+pub fn tokens(
+    tokens: &[crate::domain::access::ApiToken],
+    format: OutputFormat,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<String> {
+    let state = |t: &crate::domain::access::ApiToken| match (t.revoked_at, t.is_usable(today)) {
+        (Some(_), _) => "revoked",
+        (None, false) => "expired",
+        (None, true) => "active",
+    };
+    if format == OutputFormat::Json {
+        let items: Vec<serde_json::Value> = tokens
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.name,
+                    "role": t.grant.role.as_str(),
+                    "units": t.grant.units.words(),
+                    "created_at": format!("{}Z", t.created_at.format("%Y-%m-%dT%H:%M:%S")),
+                    "expires_on": t.expires_on.map(|d| d.to_string()),
+                    "state": state(t),
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&items)? + "\n");
+    }
+    let rows: Vec<Vec<String>> = tokens
+        .iter()
+        .map(|t| {
+            vec![
+                t.name.clone(),
+                t.grant.role.to_string(),
+                t.grant.units.words().join(","),
+                t.expires_on.map_or(NONE.to_string(), |d| d.to_string()),
+                state(t).to_string(),
+            ]
+        })
+        .collect();
+    Ok(table(&["NAME", "ROLE", "UNITS", "EXPIRES", "STATE"], &rows) + &format!("{} token(s)\n", tokens.len()))
 }

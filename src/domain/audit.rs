@@ -32,17 +32,32 @@ pub enum AuditKind {
     TaskClosed,
     /// A digest carrying one of its tasks was accepted by the mail server.
     DigestSent,
+    /// Someone took a task for themselves.
+    TaskClaimed,
+    /// A task was given back, or taken from whoever held it.
+    TaskReleased,
+    /// A manager gave a task to someone.
+    TaskAssigned,
+    /// A note was added to a task.
+    NoteAdded,
+    /// Someone opened a task or the permit's history.
+    Viewed,
 }
 
 impl AuditKind {
     /// Every kind.
-    pub const ALL: [AuditKind; 6] = [
+    pub const ALL: [AuditKind; 11] = [
         AuditKind::Imported,
         AuditKind::Updated,
         AuditKind::TaskCreated,
         AuditKind::SignalAttached,
         AuditKind::TaskClosed,
         AuditKind::DigestSent,
+        AuditKind::TaskClaimed,
+        AuditKind::TaskReleased,
+        AuditKind::TaskAssigned,
+        AuditKind::NoteAdded,
+        AuditKind::Viewed,
     ];
 
     /// The word used in storage and in `history`.
@@ -54,6 +69,11 @@ impl AuditKind {
             AuditKind::SignalAttached => "signal_attached",
             AuditKind::TaskClosed => "task_closed",
             AuditKind::DigestSent => "digest_sent",
+            AuditKind::TaskClaimed => "task_claimed",
+            AuditKind::TaskReleased => "task_released",
+            AuditKind::TaskAssigned => "task_assigned",
+            AuditKind::NoteAdded => "note_added",
+            AuditKind::Viewed => "viewed",
         }
     }
 
@@ -76,13 +96,19 @@ pub struct AuditEvent {
     pub task_id: Option<TaskId>,
     /// One sentence; no personal data.
     pub detail: String,
+    /// Who: a person's subject, `token:NAME`, `cli:USER`, or [`SYSTEM`] for the follow-up itself.
+    pub actor: String,
 }
+
+/// The actor of what the follow-up does by itself (imports, ticks, digests), and of every
+/// event recorded before events named their actor.
+pub const SYSTEM: &str = "system";
 
 impl AuditEvent {
     /// The import `import_id` of `file` brought the permit in.
     pub fn imported(permit_id: PermitId, at: NaiveDateTime, file: &str, import_id: i64) -> Self {
         let detail = format!("imported from {file} (import {import_id})");
-        AuditEvent { permit_id, at, kind: AuditKind::Imported, task_id: None, detail }
+        AuditEvent { permit_id, at, kind: AuditKind::Imported, task_id: None, detail, actor: SYSTEM.into() }
     }
 
     /// The import `import_id` of `file` changed the named fields.
@@ -94,7 +120,7 @@ impl AuditEvent {
         import_id: i64,
     ) -> Self {
         let detail = format!("{} changed by {file} (import {import_id})", changed.join(", "));
-        AuditEvent { permit_id, at, kind: AuditKind::Updated, task_id: None, detail }
+        AuditEvent { permit_id, at, kind: AuditKind::Updated, task_id: None, detail, actor: SYSTEM.into() }
     }
 
     /// `task` was created with the id `id`.
@@ -118,22 +144,30 @@ impl AuditEvent {
             kind: AuditKind::TaskCreated,
             task_id: Some(id),
             detail,
+            actor: SYSTEM.into(),
         }
     }
 
     /// The signal `signal` became evidence of the open task `task`.
     pub fn signal_attached(permit_id: PermitId, at: NaiveDateTime, task: TaskId, signal: &str) -> Self {
         let detail = format!("signal {signal} added to open task {task} as evidence");
-        AuditEvent { permit_id, at, kind: AuditKind::SignalAttached, task_id: Some(task), detail }
+        AuditEvent {
+            permit_id,
+            at,
+            kind: AuditKind::SignalAttached,
+            task_id: Some(task),
+            detail,
+            actor: SYSTEM.into(),
+        }
     }
 
-    /// The task `task` (of `cause` for `occasion`) was closed with `outcome`, and a
+    /// The task `task` (of `cause` for `occasion`) was closed with `outcome` by `actor`, and a
     /// caseworker's `note` when a caseworker closed it.
     pub fn task_closed(
         permit_id: PermitId,
         at: NaiveDateTime,
         (task, cause, occasion): (TaskId, &Cause, &Occasion),
-        outcome: Outcome,
+        (outcome, actor): (Outcome, &str),
         note: Option<&str>,
     ) -> Self {
         let mut detail = format!("task {task} ({cause} {occasion}) closed: {outcome}");
@@ -141,7 +175,35 @@ impl AuditEvent {
             detail.push_str("; note: ");
             detail.push_str(note.trim());
         }
-        AuditEvent { permit_id, at, kind: AuditKind::TaskClosed, task_id: Some(task), detail }
+        AuditEvent {
+            permit_id,
+            at,
+            kind: AuditKind::TaskClosed,
+            task_id: Some(task),
+            detail,
+            actor: actor.into(),
+        }
+    }
+
+    /// `actor` did something to task `task` of `permit_id` that needs no more than a sentence:
+    /// claimed, released, assigned it, or added a note. `detail` holds no personal data.
+    pub fn task_changed(
+        (permit_id, task): (PermitId, TaskId),
+        at: NaiveDateTime,
+        kind: AuditKind,
+        actor: &str,
+        detail: String,
+    ) -> Self {
+        AuditEvent { permit_id, at, kind, task_id: Some(task), detail, actor: actor.into() }
+    }
+
+    /// `actor` opened task `task`, or, without a task, the permit's history.
+    pub fn viewed(permit_id: PermitId, at: NaiveDateTime, task: Option<TaskId>, actor: &str) -> Self {
+        let detail = match task {
+            Some(task) => format!("task {task} opened"),
+            None => "history opened".to_string(),
+        };
+        AuditEvent { permit_id, at, kind: AuditKind::Viewed, task_id: task, detail, actor: actor.into() }
     }
 
     /// The digest `message_id` carrying the task `task` went out to `unit`.
@@ -153,7 +215,14 @@ impl AuditEvent {
         message_id: &str,
     ) -> Self {
         let detail = format!("task {task} went out to unit {unit} in digest <{message_id}>");
-        AuditEvent { permit_id, at, kind: AuditKind::DigestSent, task_id: Some(task), detail }
+        AuditEvent {
+            permit_id,
+            at,
+            kind: AuditKind::DigestSent,
+            task_id: Some(task),
+            detail,
+            actor: SYSTEM.into(),
+        }
     }
 }
 
@@ -189,7 +258,7 @@ mod tests {
             permit.clone(),
             at,
             (TaskId(4), &task.cause, &task.occasion),
-            Outcome::NoAction,
+            (Outcome::NoAction, "cli:anna"),
             Some("  Studies confirmed "),
         );
         assert_eq!(
@@ -198,6 +267,11 @@ mod tests {
         );
         let updated = AuditEvent::updated(permit, at, &["valid_until", "unit"], "p2.csv", 2);
         assert_eq!(updated.detail, "valid_until, unit changed by p2.csv (import 2)");
+        assert_eq!(closed.actor, "cli:anna");
+        assert_eq!(created.actor, SYSTEM);
         assert_eq!(AuditKind::parse("digest_sent"), Some(AuditKind::DigestSent));
+        assert_eq!(AuditKind::parse("viewed"), Some(AuditKind::Viewed));
+        let viewed = AuditEvent::viewed(PermitId::parse("UT-1").unwrap(), at, None, "token:case");
+        assert_eq!((viewed.detail.as_str(), viewed.actor.as_str()), ("history opened", "token:case"));
     }
 }

@@ -3,6 +3,7 @@
 //! touches a database, a mail server, a clock or the configuration files, so every rule is
 //! tested with literal dates, and `plan` replays the tick's rules without SQL.
 
+pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod capacity;

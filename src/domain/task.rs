@@ -240,9 +240,39 @@ pub struct Task {
     pub note: Option<String>,
     /// When a digest carrying it was accepted by the mail server.
     pub notified_at: Option<NaiveDateTime>,
+    /// Who holds it (a person's subject, `token:NAME`), if anyone.
+    pub assignee: Option<String>,
+    /// Who closed it: an actor, or `system` when the follow-up did.
+    pub closed_by: Option<String>,
+    /// When it was closed (UTC).
+    pub closed_at: Option<NaiveDateTime>,
+    /// Raised by every change (claim, release, assign, note, close): what `If-Match` compares.
+    pub version: i64,
 }
 
 impl Task {
+    /// The keys of `tasks --format json` (docs/REFERENCE.md §7), which the task API's TASK
+    /// extends: one definition for both.
+    pub fn listed(&self) -> Map<String, Value> {
+        let entries: [(&str, Value); 14] = [
+            ("id", self.id.0.into()),
+            ("permit_id", self.permit_id.as_str().into()),
+            ("cause", self.cause.as_str().into()),
+            ("occasion", self.occasion.to_string().into()),
+            ("unit", self.unit.as_str().into()),
+            ("priority", self.priority.as_str().into()),
+            ("reason", self.reason.clone().into()),
+            ("legal_basis", self.legal_basis.clone().into()),
+            ("evidence", serde_json::to_value(&self.evidence).unwrap_or_default()),
+            ("created_on", self.created_on.to_string().into()),
+            ("due_on", self.due_on.to_string().into()),
+            ("state", self.state.as_str().into()),
+            ("outcome", self.outcome.map(|o| o.as_str()).into()),
+            ("notified", self.notified_at.is_some().into()),
+        ];
+        entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
     /// Whether it is open and past its due date on `today`.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.state == TaskState::Open && self.due_on < today

@@ -9,4 +9,6 @@ pub mod process_signals;
 pub mod report;
 pub mod sessions;
 pub mod sync_schedules;
+pub mod tasks;
 pub mod tick;
+pub mod tokens;

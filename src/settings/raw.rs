@@ -88,6 +88,24 @@ pub struct RawPrivacy {
 pub struct RawWeb {
     pub base_url: String,
     pub language: String,
+    pub listen: String,
+    pub auth_failures_per_minute: u32,
+    pub tls: RawWebTls,
+    pub access: BTreeMap<String, RawGrant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table of web.tls keys (cert_file, key_file)")]
+pub struct RawWebTls {
+    pub cert_file: String,
+    pub key_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a grant: { role = \"caseworker\", units = [\"study\"] }")]
+pub struct RawGrant {
+    pub role: String,
+    pub units: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

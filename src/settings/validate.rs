@@ -76,7 +76,7 @@ pub fn validate(raw: RawSettings) -> Result<Settings, ConfigError> {
     let policy = policy(&raw)?;
     let timeouts = database_timeouts(&raw)?;
     let privacy_key_file = credential::resolve("privacy.key_file", &raw.privacy.key_file, credentials)?;
-    let web = super::web::web(&raw)?;
+    let web = super::web::web(&raw, credentials)?;
     Ok(Settings {
         database: DatabaseSettings { engine, migrate_on_start: raw.database.migrate_on_start, timeouts },
         schedule: ScheduleSettings { timezone, tick: raw.schedule.tick, digest: raw.schedule.digest },

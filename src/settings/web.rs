@@ -1,10 +1,16 @@
-//! `[web]`: where people reach the service (`base_url`, for the digest's links to the inbox) and
-//! the language of its pages (`language`), checked at start-up like every other key; each error
-//! names its key (docs/REFERENCE.md §8).
+//! `[web]`: where people reach the service (`base_url`, for the digest's links to the inbox),
+//! the language of its pages (`language`), where the task API listens (`listen`, `[web.tls]`),
+//! how many failed authentications an address may make a minute, and the grants of people's
+//! groups (`[web.access."GROUP"]`); checked at start-up like every other key, each error naming
+//! its key (docs/REFERENCE.md §8, §10).
 
 use super::raw::RawSettings;
 use super::ConfigError;
+use crate::domain::access::{Grant, Role, Units};
 use crate::i18n::Language;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 /// `[web]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,17 +19,74 @@ pub struct WebSettings {
     pub base_url: Option<String>,
     /// The pages' language when nothing else chooses one.
     pub language: Language,
+    /// Where the task API listens; `None`: it is off.
+    pub listen: Option<SocketAddr>,
+    /// Failed authentications from one address a minute before it is answered 429; 0: no limit.
+    pub auth_failures_per_minute: u32,
+    /// TLS in the process: the certificate chain's and the private key's PEM files.
+    pub tls: Option<TlsFiles>,
+    /// The grant of each group named in a person's token.
+    pub access: BTreeMap<String, Grant>,
+}
+
+/// `[web.tls]`: PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain.
+    pub cert_file: PathBuf,
+    /// Its private key.
+    pub key_file: PathBuf,
 }
 
 /// Checks `[web]`.
-pub(super) fn web(raw: &RawSettings) -> Result<WebSettings, ConfigError> {
+pub(super) fn web(raw: &RawSettings, credentials: Option<&Path>) -> Result<WebSettings, ConfigError> {
     let w = &raw.web;
     let base_url = match w.base_url.trim().trim_end_matches('/') {
         "" => None,
         url => Some(http_url("web.base_url", url)?.to_string()),
     };
     let language = Language::parse(&w.language).map_err(|e| ConfigError(format!("web.language: {e}")))?;
-    Ok(WebSettings { base_url, language })
+    let listen = match w.listen.trim() {
+        "" => None,
+        addr => Some(addr.parse().map_err(|e| ConfigError(format!("web.listen: {addr:?}: {e}")))?),
+    };
+    let tls = match (w.tls.cert_file.trim(), w.tls.key_file.trim()) {
+        ("", "") => None,
+        ("", _) | (_, "") => {
+            return Err(ConfigError(
+                "web.tls: cert_file and key_file go together: set both or neither".into(),
+            ))
+        }
+        (cert, key) => Some(TlsFiles {
+            cert_file: super::credential::resolve("web.tls.cert_file", cert, credentials)?,
+            key_file: super::credential::resolve("web.tls.key_file", key, credentials)?,
+        }),
+    };
+    let mut access = BTreeMap::new();
+    for (group, grant) in &w.access {
+        let key = format!("web.access.{group:?}");
+        if group.trim().is_empty() {
+            return Err(ConfigError("web.access: a group's name must not be empty".into()));
+        }
+        let role = Role::parse(&grant.role).map_err(|e| ConfigError(format!("{key}.role: {e}")))?;
+        let units = Units::parse(&grant.units).map_err(|e| ConfigError(format!("{key}.units: {e}")))?;
+        if let Units::Some(keys) = &units {
+            if let Some(u) = keys.iter().find(|u| !raw.units.contains_key(u.as_str())) {
+                return Err(ConfigError(format!(
+                    "{key}.units: unknown unit {u:?}; the units are those under [units]"
+                )));
+            }
+        }
+        access.insert(group.clone(), Grant { role, units });
+    }
+    Ok(WebSettings {
+        base_url,
+        language,
+        listen,
+        auth_failures_per_minute: w.auth_failures_per_minute,
+        tls,
+        access,
+    })
 }
 
 /// An `http(s)://HOST…` URL with nothing in it that would break a link.

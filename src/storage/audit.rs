@@ -48,3 +48,13 @@ pub fn for_permit(tx: &mut Tx, permit: &PermitId) -> Result<Vec<AuditEvent>> {
     }
     Ok(events)
 }
+
+/// A task's events in order (read through its permit's index).
+pub fn for_task(tx: &mut Tx, permit: &PermitId, task: crate::domain::ids::TaskId) -> Result<Vec<AuditEvent>> {
+    let rows: Vec<AuditRow> = a::audit_events
+        .filter(a::permit_id.eq(permit.as_str()))
+        .filter(a::task_id.eq(task.0))
+        .order(a::id.asc())
+        .load(tx.conn)?;
+    Ok(rows.into_iter().map(AuditEvent::try_from).collect::<std::result::Result<_, _>>()?)
+}

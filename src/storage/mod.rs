@@ -31,6 +31,7 @@ pub mod signals;
 pub mod sqltime;
 mod store;
 pub mod tasks;
+pub mod tokens;
 
 pub use crate::settings::{DatabaseTimeouts, Engine};
 pub use failure::{Error, Result};

@@ -65,6 +65,9 @@ diesel::table! {
         notified_at -> Nullable<Timestamp>,
         closed_on -> Nullable<Date>,
         ground -> Text,
+        assignee -> Nullable<Text>,
+        closed_by -> Nullable<Text>,
+        version -> BigInt,
     }
 }
 
@@ -103,6 +106,7 @@ diesel::table! {
         event -> Text,
         task_id -> Nullable<BigInt>,
         detail -> Text,
+        actor -> Text,
     }
 }
 
@@ -199,6 +203,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (name) {
+        name -> Text,
+        hash -> Text,
+        role -> Text,
+        units -> Text,
+        created_at -> Timestamp,
+        expires_on -> Nullable<Date>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     permits,
     reviews,
@@ -213,4 +229,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     week_tasks,
     navet_persons,
     navet_files,
+    api_tokens,
 );

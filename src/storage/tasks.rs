@@ -272,25 +272,57 @@ pub fn get(tx: &mut Tx, id: TaskId) -> Result<Option<Task>> {
     Ok(row.map(Task::try_from).transpose()?)
 }
 
-/// Closes an open task at the instant `at`, on the local date `on`; false if it was not open.
+/// Closes an open task at the instant `at`, on the local date `on`, by `by` (an actor, or
+/// `system`); false if it was not open, or (with `version`) if its version is no longer that.
+/// Raises its version.
 pub fn close(
     tx: &mut Tx,
-    id: TaskId,
-    outcome: Outcome,
-    note: &str,
+    (id, version): (TaskId, Option<i64>),
+    (outcome, note, by): (Outcome, &str, &str),
     (on, at): (NaiveDate, NaiveDateTime),
 ) -> Result<bool> {
     let conn = &mut *tx.conn;
-    let n = diesel::update(t::tasks.find(id.0).filter(t::state.eq(TaskState::Open.as_str())))
+    let mut q = diesel::update(t::tasks)
+        .filter(t::id.eq(id.0))
+        .filter(t::state.eq(TaskState::Open.as_str()))
+        .into_boxed();
+    if let Some(version) = version {
+        q = q.filter(t::version.eq(version));
+    }
+    let n = q
         .set((
             t::state.eq(TaskState::Closed.as_str()),
             t::outcome.eq(outcome.as_str()),
             t::note.eq(note),
+            t::closed_by.eq(by),
             t::closed_at.eq(at),
             t::closed_on.eq(crate::storage::sqltime::MaybeDay::from(Some(on))),
+            t::version.eq(t::version + 1),
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Hands an open task from `from` to `to` (either `None`: nobody) and raises its version;
+/// false when it is not open, or not held by `from` (another change came first).
+pub fn hand_over(tx: &mut Tx, id: TaskId, from: Option<&str>, to: Option<&str>) -> Result<bool> {
+    let conn = &mut *tx.conn;
+    let q = diesel::update(t::tasks)
+        .filter(t::id.eq(id.0))
+        .filter(t::state.eq(TaskState::Open.as_str()))
+        .into_boxed();
+    let q = match from {
+        Some(holder) => q.filter(t::assignee.eq(holder)),
+        None => q.filter(t::assignee.is_null()),
+    };
+    let n = q.set((t::assignee.eq(to), t::version.eq(t::version + 1))).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Raises a task's version (a note was added to it).
+pub fn touch(tx: &mut Tx, id: TaskId) -> Result<()> {
+    diesel::update(t::tasks.find(id.0)).set(t::version.eq(t::version + 1)).execute(tx.conn)?;
+    Ok(())
 }
 
 /// The open tasks of a permit with the given cause: (id, occasion), oldest first.
@@ -344,4 +376,69 @@ pub fn open_of_permits(tx: &mut Tx, permits: &[&PermitId]) -> Result<Vec<(TaskId
         }
     }
     Ok(out)
+}
+
+/// Who holds the tasks to list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// Held by this actor.
+    Is(String),
+    /// Held by nobody.
+    Nobody,
+}
+
+/// A page of tasks to read, in the order (`due_on`, `id`).
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Only tasks of these units; `None` for every unit.
+    pub units: Option<Vec<UnitKey>>,
+    /// Only tasks in this state; `None` for all.
+    pub state: Option<TaskState>,
+    /// Only tasks of this cause.
+    pub cause: Option<Cause>,
+    /// Only tasks of this priority.
+    pub priority: Option<crate::domain::policy::Priority>,
+    /// Only tasks so held.
+    pub holder: Option<Holder>,
+    /// Only open tasks due before this day.
+    pub due_before: Option<NaiveDate>,
+    /// Only this permit's tasks.
+    pub permit: Option<PermitId>,
+    /// Only tasks after this one in the order: its (`due_on`, `id`).
+    pub after: Option<(NaiveDate, TaskId)>,
+    /// At most this many.
+    pub limit: u32,
+}
+
+/// The tasks of `page`, in its order.
+pub fn page(tx: &mut Tx, page: &Page) -> Result<Vec<Task>> {
+    let mut q = t::tasks.select(TaskRow::as_select()).into_boxed();
+    if let Some(units) = &page.units {
+        q = q.filter(t::unit.eq_any(units.iter().map(|u| u.as_str()).collect::<Vec<_>>()));
+    }
+    if let Some(state) = page.state {
+        q = q.filter(t::state.eq(state.as_str()));
+    }
+    if let Some(cause) = &page.cause {
+        q = q.filter(t::cause.eq(cause.as_str().to_string()));
+    }
+    if let Some(priority) = page.priority {
+        q = q.filter(t::priority.eq(priority.as_str()));
+    }
+    match &page.holder {
+        Some(Holder::Is(who)) => q = q.filter(t::assignee.eq(who.clone())),
+        Some(Holder::Nobody) => q = q.filter(t::assignee.is_null()),
+        None => {}
+    }
+    if let Some(day) = page.due_before {
+        q = q.filter(t::state.eq(TaskState::Open.as_str())).filter(t::due_on.lt(day));
+    }
+    if let Some(permit) = &page.permit {
+        q = q.filter(t::permit_id.eq(permit.as_str().to_string()));
+    }
+    if let Some((due, id)) = page.after {
+        q = q.filter(t::due_on.gt(due).or(t::due_on.eq(due).and(t::id.gt(id.0))));
+    }
+    let rows = q.order((t::due_on.asc(), t::id.asc())).limit(i64::from(page.limit)).load(tx.conn)?;
+    read(rows)
 }

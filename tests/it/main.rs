@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod api;
 mod browser;
 mod cli;
 mod config;
@@ -45,6 +46,7 @@ mod silent;
 mod smtp_front;
 mod smtp_server;
 mod storage;
+mod task_jobs;
 mod tick;
 mod timeouts;
 mod tmpfs;

@@ -181,7 +181,8 @@ macro_rules! declared_columns {
     };
 }
 declared_columns!(
-    C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13, C14, C15, C16, C17, C18, C19, C20, C21, C22
+    C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13, C14, C15, C16, C17, C18, C19, C20, C21, C22, C23,
+    C24, C25, C26, C27, C28
 );
 
 fn declared<T>() -> DeclaredTable
@@ -227,7 +228,8 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         signals,
         digests,
         web_sessions,
-        web_sign_ins
+        web_sign_ins,
+        api_tokens
     );
     tables.insert("week_tasks".into(), declared_with_key::<s::week_tasks::table>(&["unit", "week"]));
     tables.insert("navet_persons".into(), declared::<s::navet_persons::table>());

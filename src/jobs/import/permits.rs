@@ -234,12 +234,13 @@ fn close_periodic(
     let mut events = Vec::new();
     let cause = Cause::PeriodicReview;
     for (id, occasion) in tasks::open_of_cause(tx, permit, &cause)? {
-        if tasks::close(tx, id, Outcome::PermitInactive, INACTIVE_NOTE, (today, now))? {
+        let by = crate::domain::audit::SYSTEM;
+        if tasks::close(tx, (id, None), (Outcome::PermitInactive, INACTIVE_NOTE, by), (today, now))? {
             events.push(AuditEvent::task_closed(
                 permit.clone(),
                 now,
                 (id, &cause, &occasion),
-                Outcome::PermitInactive,
+                (Outcome::PermitInactive, by),
                 None,
             ));
         }

@@ -23,6 +23,8 @@ pub struct NewAuditRow {
     pub task_id: Option<i64>,
     /// A sentence, no personal data.
     pub detail: String,
+    /// Who.
+    pub actor: String,
 }
 
 impl From<AuditEvent> for NewAuditRow {
@@ -33,6 +35,7 @@ impl From<AuditEvent> for NewAuditRow {
             event: e.kind.as_str().to_string(),
             task_id: e.task_id.map(|t| t.0),
             detail: e.detail,
+            actor: e.actor,
         }
     }
 }
@@ -52,6 +55,8 @@ pub struct AuditRow {
     pub task_id: Option<i64>,
     /// Detail.
     pub detail: String,
+    /// Actor.
+    pub actor: String,
 }
 
 impl TryFrom<AuditRow> for AuditEvent {
@@ -64,6 +69,7 @@ impl TryFrom<AuditRow> for AuditEvent {
             kind: r.word("event", &row.event, AuditKind::parse)?,
             task_id: row.task_id.map(TaskId),
             detail: row.detail,
+            actor: row.actor,
         })
     }
 }

@@ -14,6 +14,7 @@ mod navet;
 mod permit;
 mod signal;
 mod task;
+mod token;
 
 pub use audit::{AuditRow, NewAuditRow};
 pub use digest::{DigestRow, NewDigestRow};
@@ -23,6 +24,7 @@ pub(crate) use permit::next_review;
 pub use permit::{DueRow, PermitRow, PlanRow, ReviewRow};
 pub use signal::{NewSignalRow, SignalRow};
 pub use task::{evidence_json, parse_evidence, NewTaskRow, TaskRow};
+pub use token::{NewTokenRow, TokenRow};
 
 /// A stored value that does not read as its domain type.
 #[derive(Debug, thiserror::Error)]

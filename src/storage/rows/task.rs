@@ -103,6 +103,14 @@ pub struct TaskRow {
     pub note: Option<String>,
     /// When it went out in a digest.
     pub notified_at: Option<NaiveDateTime>,
+    /// When it was closed.
+    pub closed_at: Option<NaiveDateTime>,
+    /// Who holds it.
+    pub assignee: Option<String>,
+    /// Who closed it.
+    pub closed_by: Option<String>,
+    /// Raised by every change.
+    pub version: i64,
 }
 
 impl TryFrom<TaskRow> for Task {
@@ -138,6 +146,10 @@ impl TryFrom<TaskRow> for Task {
             outcome,
             note: row.note,
             notified_at: row.notified_at,
+            assignee: row.assignee,
+            closed_by: row.closed_by,
+            closed_at: row.closed_at,
+            version: row.version,
         })
     }
 }

@@ -1,0 +1,100 @@
+//! The task API inside the daemon (`run`, when `[web] listen` is set) and on its own
+//! (`serve`): it starts once the database is open — before the catch-up tick, which it never
+//! waits for — takes a reloaded configuration's grants and policy, and stops first at shutdown.
+
+use super::daemon::Daemon;
+use crate::admin::Metrics;
+use crate::privacy::PnKey;
+use crate::settings::Settings;
+use crate::storage::Store;
+use crate::web::{WebParts, WebServer, WebState};
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// The API of a daemon: none until the database is open, or when `[web] listen` is empty.
+#[derive(Default)]
+pub struct WebEndpoint {
+    running: Mutex<Option<(WebState, WebServer)>>,
+}
+
+impl WebEndpoint {
+    /// Starts the API of `settings` on `store`, when it listens anywhere.
+    pub async fn start(
+        &self,
+        settings: &Settings,
+        store: Store,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<()> {
+        let Some(addr) = settings.web.listen else { return Ok(()) };
+        let state = state(settings, store, metrics)?;
+        let server = WebServer::start(addr, state.clone()).await?;
+        *self.running.lock().await = Some((state, server));
+        Ok(())
+    }
+
+    /// Puts a reloaded configuration's grants and policy in force.
+    pub async fn reload(&self, settings: &Settings) {
+        if let Some((state, _)) = self.running.lock().await.as_ref() {
+            state.reload(settings.policy.clone(), settings.web.access.clone());
+        }
+    }
+
+    /// Stops serving.
+    pub async fn stop(&self) {
+        if let Some((_, server)) = self.running.lock().await.take() {
+            server.stop().await;
+        }
+    }
+}
+
+/// The API's state for `settings` on `store`.
+pub fn state(settings: &Settings, store: Store, metrics: Arc<Metrics>) -> anyhow::Result<WebState> {
+    Ok(WebState::new(WebParts {
+        store,
+        policy: settings.policy.clone(),
+        timezone: settings.schedule.timezone,
+        key: PnKey::load_or_create(&settings.privacy_key_file)?,
+        base_url: settings.web.base_url.clone(),
+        access: settings.web.access.clone(),
+        auth_failures_per_minute: settings.web.auth_failures_per_minute,
+        metrics,
+    }))
+}
+
+/// `serve`: the API alone on `store` until `shutdown`, SIGHUP reloading its grants.
+pub async fn serve(
+    settings: Settings,
+    source: super::ConfigSource,
+    store: Store,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let Some(addr) = settings.web.listen else {
+        anyhow::bail!("web.listen is empty: set the address the task API listens on");
+    };
+    let state = state(&settings, store, Arc::new(Metrics::new()))?;
+    let server = WebServer::start(addr, state.clone()).await?;
+    super::systemd::ready("serving the task API");
+    let mut hangup = super::hangups()?;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = hangup.recv() => match crate::settings::load(source.path.as_deref(), source.database.as_deref()) {
+                Ok(new) => {
+                    state.reload(new.policy, new.web.access);
+                    tracing::info!("SIGHUP: grants and policy reloaded");
+                }
+                Err(e) => tracing::error!(error = %e, "configuration reload failed; keeping the one in force"),
+            },
+        }
+    }
+    server.stop().await;
+    Ok(())
+}
+
+impl Daemon {
+    /// The store, once open (for the API).
+    pub(super) fn opened_store(&self) -> anyhow::Result<Store> {
+        Ok(self.db.store()?)
+    }
+}

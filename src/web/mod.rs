@@ -1,0 +1,226 @@
+//! The task API over HTTP (docs/REFERENCE.md §10), and the home of the inbox's pages to come:
+//! axum routes whose handlers translate HTTP to the use cases in `jobs` and back. The jobs know
+//! nothing of HTTP; who may do what is decided by `domain::access::decide` alone, which the
+//! jobs ask. `run` serves it beside the passes when `[web] listen` is set; `serve` serves only it.
+//!
+//! - [`WebState`]: what every handler may use (the store, the policy, the privacy key, the
+//!   grants of groups, the limiter of failed authentications, the figures).
+//! - `auth`: bearer tokens to callers; `problem`: errors as problem+json, the one mapping of an
+//!   error's kind to a status; `json`: the bodies; `api`: the routes under `/api/v1`;
+//!   `observe`: figures and the log of every refused request.
+//!
+//! A page route joins [`router`] beside [`api::routes`], with the same state and the same rule.
+
+pub mod api;
+pub mod auth;
+pub mod json;
+mod observe;
+pub mod problem;
+
+use crate::admin::Metrics;
+use crate::domain::access::{Caller, Grant};
+use crate::domain::calendar::today_in;
+use crate::domain::policy::Policy;
+use crate::domain::task::Task;
+use crate::privacy::PnKey;
+use crate::storage::{Stamp, Store};
+use auth::Limiter;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::Router;
+use problem::Problem;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// The largest request body read (413 above it).
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Connections of the store of `serve`: requests on the blocking threads, each one short.
+pub const CONNECTIONS: u32 = 16;
+
+/// How long a stopping server waits for requests under way.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
+/// What the handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct WebState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    policy: RwLock<Arc<Policy>>,
+    timezone: chrono_tz::Tz,
+    key: PnKey,
+    base_url: Option<String>,
+    access: RwLock<Arc<BTreeMap<String, Grant>>>,
+    limiter: Limiter,
+    metrics: Arc<Metrics>,
+}
+
+/// What a [`WebState`] is made of.
+pub struct WebParts {
+    /// The database.
+    pub store: Store,
+    /// The policy in force (case links, the units of a permit).
+    pub policy: Policy,
+    /// `schedule.timezone`: what "today" is.
+    pub timezone: chrono_tz::Tz,
+    /// The privacy key: personal numbers in notes become markers.
+    pub key: PnKey,
+    /// `[web] base_url`, for links.
+    pub base_url: Option<String>,
+    /// `[web.access]`.
+    pub access: BTreeMap<String, Grant>,
+    /// `[web] auth_failures_per_minute`.
+    pub auth_failures_per_minute: u32,
+    /// Where the figures go.
+    pub metrics: Arc<Metrics>,
+}
+
+impl WebState {
+    /// The state of `parts`.
+    pub fn new(parts: WebParts) -> WebState {
+        WebState {
+            inner: Arc::new(Inner {
+                store: parts.store,
+                policy: RwLock::new(Arc::new(parts.policy)),
+                timezone: parts.timezone,
+                key: parts.key,
+                base_url: parts.base_url,
+                access: RwLock::new(Arc::new(parts.access)),
+                limiter: Limiter::new(parts.auth_failures_per_minute),
+                metrics: parts.metrics,
+            }),
+        }
+    }
+
+    /// Puts a reloaded configuration's grants and policy in force (SIGHUP).
+    pub fn reload(&self, policy: Policy, access: BTreeMap<String, Grant>) {
+        *self.inner.policy.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(policy);
+        *self.inner.access.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(access);
+    }
+
+    fn store(&self) -> Store {
+        self.inner.store.clone()
+    }
+
+    fn policy(&self) -> Arc<Policy> {
+        self.inner.policy.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The grants of groups in force.
+    pub fn access(&self) -> Arc<BTreeMap<String, Grant>> {
+        self.inner.access.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn key(&self) -> PnKey {
+        self.inner.key.clone()
+    }
+
+    fn limiter(&self) -> &Limiter {
+        &self.inner.limiter
+    }
+
+    fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        today_in(chrono::Utc::now(), self.inner.timezone)
+    }
+
+    /// The instant of a request, as the store keeps it.
+    fn stamp(&self) -> Stamp {
+        let now = chrono::Utc::now();
+        Stamp::new(now, today_in(now, self.inner.timezone))
+    }
+
+    /// A task's links: itself, and its case in the case system when its unit has a link.
+    fn links(&self, t: &Task) -> (String, Option<String>) {
+        let base = self.inner.base_url.as_deref().unwrap_or("");
+        let case = self.policy().digest.case_urls.get(&t.unit).map(|c| c.link(t.permit_id.as_str()));
+        (format!("{base}/api/v1/tasks/{}", t.id), case)
+    }
+
+    /// The caller a presented token stands for; `None` when it is not accepted.
+    async fn authenticate(&self, token: &str) -> Result<Option<Caller>, Problem> {
+        let (token, today) = (token.to_string(), self.today());
+        self.store()
+            .blocking(move |s| crate::jobs::tokens::caller_of(s, &token, today))
+            .await
+            .map_err(|e| Problem::of(e.kind(), e.to_string()))
+    }
+}
+
+/// Every route: the API, then what answers a path or a method that does not exist.
+pub fn router(state: WebState) -> Router {
+    api::routes()
+        .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such path") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this path does not take that method")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
+        .with_state(state)
+}
+
+/// A running API server.
+#[derive(Debug)]
+pub struct WebServer {
+    addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WebServer {
+    /// Listens on `addr` and serves `state` until [`WebServer::stop`].
+    pub async fn start(addr: SocketAddr, state: WebState) -> anyhow::Result<WebServer> {
+        use anyhow::Context;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("web.listen: cannot listen on {addr}"))?;
+        let addr = listener.local_addr().with_context(|| format!("web.listen: {addr}"))?;
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = served.await {
+                tracing::error!(%addr, error = %e, "the task API stopped");
+            }
+        });
+        tracing::info!(%addr, "task API listening on /api/v1");
+        Ok(WebServer { addr, stop, task })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops listening, waiting a little for requests under way.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(STOP_WAIT, self.task).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves (for `serve`).
+pub async fn serve_until(
+    addr: SocketAddr,
+    state: WebState,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let server = WebServer::start(addr, state).await?;
+    shutdown.await;
+    server.stop().await;
+    Ok(())
+}
