@@ -58,6 +58,8 @@ pub fn state(settings: &Settings, store: Store, metrics: Arc<Metrics>) -> anyhow
         access: settings.web.access.clone(),
         auth_failures_per_minute: settings.web.auth_failures_per_minute,
         metrics,
+        language: settings.web.language,
+        sessions: settings.web.sessions,
     }))
 }
 

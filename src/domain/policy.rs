@@ -23,6 +23,9 @@ pub enum Priority {
 }
 
 impl Priority {
+    /// Every priority, the most urgent first.
+    pub const ALL: [Priority; 4] = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low];
+
     /// The word used in configuration, storage and output.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -21,6 +21,34 @@ impl Default for SessionLimits {
     }
 }
 
+/// Reads a session limit: a whole number of minutes, hours or days, or a sum of them
+/// (`30 minutes`, `8 hours`, `1 hour 30 minutes`); at least a minute.
+pub fn parse_limit(text: &str) -> Result<TimeDelta, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err(format!("{text:?} is not a duration such as \"30 minutes\" or \"8 hours\""));
+    }
+    let mut total = TimeDelta::zero();
+    for pair in words.chunks(2) {
+        let n: i64 = pair[0]
+            .parse()
+            .ok()
+            .filter(|n| (0..=100_000).contains(n))
+            .ok_or_else(|| format!("{text:?}: {:?} is not a whole number of at most 100000", pair[0]))?;
+        let unit = match pair[1].trim_end_matches('s') {
+            "minute" => TimeDelta::minutes(1),
+            "hour" => TimeDelta::hours(1),
+            "day" => TimeDelta::days(1),
+            other => return Err(format!("{text:?}: unknown unit {other:?}; use minutes, hours or days")),
+        };
+        total += unit * n as i32;
+    }
+    if total < TimeDelta::minutes(1) {
+        return Err(format!("{text:?} is shorter than a minute"));
+    }
+    Ok(total)
+}
+
 /// A session's last use is written down at most this often: a person clicking through the inbox
 /// costs one write a minute, not one a page. Its idle limit counts from the last use written, so
 /// a session may end up to this much before its idle limit, never after it.
@@ -123,6 +151,19 @@ mod tests {
         assert_eq!(limits.judge(at(8, 0), at(8, 0), at(8, 30)), Liveness::Idle);
         assert_eq!(limits.judge(at(8, 0), at(15, 50), at(15, 59)), Liveness::Live { touch: true });
         assert_eq!(limits.judge(at(8, 0), at(15, 59), at(16, 0)), Liveness::Expired);
+    }
+
+    #[test]
+    fn a_limit_is_minutes_hours_or_days() {
+        assert_eq!(parse_limit("30 minutes"), Ok(TimeDelta::minutes(30)));
+        assert_eq!(parse_limit("8 hours"), Ok(TimeDelta::hours(8)));
+        assert_eq!(parse_limit("1 hour 30 minutes"), Ok(TimeDelta::minutes(90)));
+        assert_eq!(parse_limit("2 days"), Ok(TimeDelta::days(2)));
+        for bad in
+            ["", "30", "minutes", "0 minutes", "-5 minutes", "3 fortnights", "1.5 hours", "999999 days"]
+        {
+            assert!(parse_limit(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

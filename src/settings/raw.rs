@@ -90,6 +90,8 @@ pub struct RawWeb {
     pub language: String,
     pub listen: String,
     pub auth_failures_per_minute: u32,
+    pub session_idle: String,
+    pub session_max: String,
     pub tls: RawWebTls,
     pub access: BTreeMap<String, RawGrant>,
 }

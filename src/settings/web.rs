@@ -7,6 +7,7 @@
 use super::raw::RawSettings;
 use super::ConfigError;
 use crate::domain::access::{Grant, Role, Units};
+use crate::domain::session::{parse_limit, SessionLimits};
 use crate::i18n::Language;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -27,6 +28,8 @@ pub struct WebSettings {
     pub tls: Option<TlsFiles>,
     /// The grant of each group named in a person's token.
     pub access: BTreeMap<String, Grant>,
+    /// How long the inbox's sessions live (`session_idle`, `session_max`).
+    pub sessions: SessionLimits,
 }
 
 /// `[web.tls]`: PEM files.
@@ -79,7 +82,19 @@ pub(super) fn web(raw: &RawSettings, credentials: Option<&Path>) -> Result<WebSe
         }
         access.insert(group.clone(), Grant { role, units });
     }
+    let limit = |key: &str, text: &str| parse_limit(text).map_err(|e| ConfigError(format!("web.{key}: {e}")));
+    let sessions = SessionLimits {
+        idle: limit("session_idle", &w.session_idle)?,
+        max: limit("session_max", &w.session_max)?,
+    };
+    if sessions.idle > sessions.max {
+        return Err(ConfigError(format!(
+            "web.session_idle: {:?} is longer than web.session_max {:?}",
+            w.session_idle, w.session_max
+        )));
+    }
     Ok(WebSettings {
+        sessions,
         base_url,
         language,
         listen,

@@ -15,13 +15,16 @@ pub mod api;
 pub mod auth;
 pub mod json;
 mod observe;
+pub mod pages;
 pub mod problem;
 
 use crate::admin::Metrics;
 use crate::domain::access::{Caller, Grant};
 use crate::domain::calendar::today_in;
 use crate::domain::policy::Policy;
+use crate::domain::session::SessionLimits;
 use crate::domain::task::Task;
+use crate::i18n::Language;
 use crate::privacy::PnKey;
 use crate::storage::{Stamp, Store};
 use auth::Limiter;
@@ -59,6 +62,8 @@ struct Inner {
     access: RwLock<Arc<BTreeMap<String, Grant>>>,
     limiter: Limiter,
     metrics: Arc<Metrics>,
+    language: Language,
+    sessions: SessionLimits,
 }
 
 /// What a [`WebState`] is made of.
@@ -79,6 +84,10 @@ pub struct WebParts {
     pub auth_failures_per_minute: u32,
     /// Where the figures go.
     pub metrics: Arc<Metrics>,
+    /// `[web] language`: the pages' words when the browser names neither language.
+    pub language: Language,
+    /// `[web] session_idle` and `session_max`.
+    pub sessions: SessionLimits,
 }
 
 impl WebState {
@@ -94,6 +103,8 @@ impl WebState {
                 access: RwLock::new(Arc::new(parts.access)),
                 limiter: Limiter::new(parts.auth_failures_per_minute),
                 metrics: parts.metrics,
+                language: parts.language,
+                sessions: parts.sessions,
             }),
         }
     }
@@ -129,6 +140,19 @@ impl WebState {
         &self.inner.metrics
     }
 
+    fn language(&self) -> Language {
+        self.inner.language
+    }
+
+    fn session_limits(&self) -> SessionLimits {
+        self.inner.sessions
+    }
+
+    /// The permit's case in the case system, when the task's unit has a link (`case_url`).
+    fn case_link(&self, t: &Task) -> Option<String> {
+        self.policy().digest.case_urls.get(&t.unit).map(|c| c.link(t.permit_id.as_str()))
+    }
+
     fn today(&self) -> chrono::NaiveDate {
         today_in(chrono::Utc::now(), self.inner.timezone)
     }
@@ -142,8 +166,7 @@ impl WebState {
     /// A task's links: itself, and its case in the case system when its unit has a link.
     fn links(&self, t: &Task) -> (String, Option<String>) {
         let base = self.inner.base_url.as_deref().unwrap_or("");
-        let case = self.policy().digest.case_urls.get(&t.unit).map(|c| c.link(t.permit_id.as_str()));
-        (format!("{base}/api/v1/tasks/{}", t.id), case)
+        (format!("{base}/api/v1/tasks/{}", t.id), self.case_link(t))
     }
 
     /// The caller a presented token stands for; `None` when it is not accepted.
@@ -159,6 +182,7 @@ impl WebState {
 /// Every route: the API, then what answers a path or a method that does not exist.
 pub fn router(state: WebState) -> Router {
     api::routes()
+        .merge(pages::routes())
         .fallback(|| async { Problem::new(StatusCode::NOT_FOUND, "no such path") })
         .method_not_allowed_fallback(|| async {
             Problem::new(StatusCode::METHOD_NOT_ALLOWED, "this path does not take that method")

@@ -18,6 +18,7 @@ mod disk_full;
 mod fuzz;
 mod hostile;
 mod import;
+mod inbox;
 mod instances;
 mod mail_outage;
 mod memory;

@@ -3,7 +3,7 @@
 //! tasks were added continues where the last one ended: nothing is shown twice or skipped
 //! among the tasks that were there.
 
-use crate::domain::access::{Action, Caller};
+use crate::domain::access::{decide, Action, Caller, Decision};
 use crate::domain::ids::{PermitId, TaskId};
 use crate::domain::keys::UnitKey;
 use crate::domain::policy::Priority;
@@ -136,6 +136,16 @@ fn read_cursor(text: &str) -> Result<(NaiveDate, TaskId), ListError> {
     let due = crate::domain::calendar::parse_date(due).ok_or_else(bad)?;
     let id = id.parse::<i64>().map_err(|_| bad())?;
     Ok((due, TaskId(id)))
+}
+
+/// The open tasks, and of them the overdue ones on `today`, of each unit `caller` may list.
+pub fn open_counts(
+    store: &Store,
+    caller: &Caller,
+    today: NaiveDate,
+) -> Result<Vec<(UnitKey, storage::gauges::OpenTasks)>, ListError> {
+    let all = store.read(|tx| Ok::<_, ListError>(storage::gauges::open_tasks(tx, today)?))?;
+    Ok(all.into_iter().filter(|(unit, _)| decide(caller, unit, Action::List) == Decision::Allowed).collect())
 }
 
 #[cfg(test)]

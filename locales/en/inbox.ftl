@@ -1,0 +1,115 @@
+# The inbox: the pages where people work on their units' tasks.
+
+inbox-title = Follow-up inbox
+inbox-signed-in-as = Signed in as { $name }
+bar-label = Inbox and sign-out
+bar-sign-out = Sign out
+inbox-units = Your units
+inbox-no-units = You hold no grant for any unit. Ask the administrator of permit-followup to give your group one.
+inbox-col-open = Open
+inbox-col-overdue = Overdue
+inbox-tasks = Open tasks, overdue first
+inbox-filter = Show
+inbox-any-unit = All your units
+inbox-any-cause = Every cause
+inbox-any-priority = Every priority
+inbox-assigned-any = Anyone or nobody
+inbox-assigned-mine = Mine
+inbox-assigned-none = Unassigned
+inbox-none = No open task matches.
+inbox-col-task = Task
+inbox-col-permit = Permit
+inbox-col-reason = Reason
+inbox-col-due = Due
+inbox-col-overdue-days = Days overdue
+inbox-col-priority = Priority
+inbox-col-assignee = Assigned to
+inbox-nobody = Nobody
+inbox-next = Next tasks
+inbox-days = { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+}
+
+task-title = Task { $id }
+task-facts = The task
+task-permit = Permit
+task-reason = Reason
+task-legal-basis = Legal basis
+task-priority = Priority
+task-created = Created
+task-due = Due
+task-overdue = Overdue by
+task-state = State
+task-state-open = Open
+task-state-closed = Closed
+task-assignee = Assigned to
+task-outcome = Outcome
+task-closed-by = Closed by
+task-closed-at = Closed at
+task-note = Note on closing
+task-case = Case
+task-version = Version
+task-evidence = Evidence
+task-no-evidence = No evidence is recorded.
+task-kept-text = Your text, not saved
+task-kept-text-label = What you wrote (copy it if you need it)
+task-actions = What you can do
+task-events = Events
+evidence-occasion = Review occasion { $date }
+evidence-signal = { $kind }, signal { $signal }, on { $date }
+
+action-claim = Take the task
+action-release = Release the task
+action-assign = Assign
+action-assignee = Assign to
+action-assignee-help = The user id (subject) of the person who is to take the task.
+action-note-label = Note
+action-note = Add the note
+action-close-legend = Close the task
+action-outcome = Outcome
+action-choose-outcome = Choose an outcome
+action-close-note = Reason (required)
+action-close = Close the task
+
+done-claimed = You have taken the task.
+done-released = The task is released.
+done-assigned = The task is assigned.
+done-noted = Your note is added.
+done-closed = The task is closed.
+
+refused-held = Someone else holds the task: { $holder }. See its events for when.
+refused-closed = The task was closed before you sent this. See its events for who closed it and when.
+refused-closed-before = The task was closed before you sent this, with the outcome "{ $outcome }". See its events for who closed it and when. Your text is kept below.
+refused-forbidden = Your role does not allow this.
+refused-note-required = Write a note: it is required.
+refused-note-long = The note is longer than 4,000 characters.
+refused-outcome = Choose an outcome.
+refused-changed = The task changed since you opened it. Check it and send again; your text is kept below.
+
+event-col-at = When (UTC)
+event-col-what = What
+event-col-actor = Who
+event-col-detail = Detail
+event-imported = Imported
+event-updated = Updated
+event-task_created = Task created
+event-signal_attached = Signal attached
+event-task_closed = Closed
+event-digest_sent = In a digest
+event-task_claimed = Taken
+event-task_released = Released
+event-task_assigned = Assigned
+event-note_added = Note
+event-viewed = Opened
+
+notice-to-inbox = Back to the inbox
+notice-not-found-title = Not found
+notice-no-task = There is no task { $id } among your units' tasks.
+notice-failed-title = Not available
+notice-failed = The service cannot answer now. Try again in a moment.
+notice-refused-title = Refused
+notice-no-form-token = The form was not sent from this inbox, or your session has changed. Open the page again and send it from there.
+notice-signed-out-title = Signed out
+notice-signed-out = You are signed out.
+notice-sign-in-again = Sign in again
