@@ -335,7 +335,7 @@ both_engines!(
             ("GET", "/api/v1/tasks?color=red".into(), vec![], 400),
             ("GET", "/api/v1/tasks?cursor=nonsense".into(), vec![], 422),
             ("GET", "/api/v1/nothing".into(), vec![], 404),
-            ("GET", "/".into(), vec![], 404),
+            ("GET", "/nothing".into(), vec![], 404),
             ("DELETE", format!("/api/v1/tasks/{id}"), vec![], 405),
             ("GET", close.clone(), vec![], 405),
             ("GET", "/api/v1/permits/NO-SUCH/history".into(), vec![], 404),
