@@ -27,7 +27,7 @@ impl WebEndpoint {
     ) -> anyhow::Result<()> {
         let Some(addr) = settings.web.listen else { return Ok(()) };
         let state = state(settings, store, metrics)?;
-        let server = WebServer::start(addr, state.clone()).await?;
+        let server = WebServer::start(addr, tls(settings)?, state.clone()).await?;
         *self.running.lock().await = Some((state, server));
         Ok(())
     }
@@ -49,7 +49,7 @@ impl WebEndpoint {
 
 /// The API's state for `settings` on `store`.
 pub fn state(settings: &Settings, store: Store, metrics: Arc<Metrics>) -> anyhow::Result<WebState> {
-    Ok(WebState::new(WebParts {
+    WebState::new(WebParts {
         store,
         policy: settings.policy.clone(),
         timezone: settings.schedule.timezone,
@@ -60,7 +60,13 @@ pub fn state(settings: &Settings, store: Store, metrics: Arc<Metrics>) -> anyhow
         metrics,
         language: settings.web.language,
         sessions: settings.web.sessions,
-    }))
+        oidc: settings.web.oidc.clone(),
+    })
+}
+
+/// The TLS configuration of `[web.tls]`, when both files are set.
+fn tls(settings: &Settings) -> anyhow::Result<Option<Arc<rustls::ServerConfig>>> {
+    settings.web.tls.as_ref().map(crate::web::tls::config).transpose()
 }
 
 /// `serve`: the API alone on `store` until `shutdown`, SIGHUP reloading its grants.
@@ -74,7 +80,7 @@ pub async fn serve(
         anyhow::bail!("web.listen is empty: set the address the task API listens on");
     };
     let state = state(&settings, store, Arc::new(Metrics::new()))?;
-    let server = WebServer::start(addr, state.clone()).await?;
+    let server = WebServer::start(addr, tls(&settings)?, state.clone()).await?;
     super::systemd::ready("serving the task API");
     let mut hangup = super::hangups()?;
     tokio::pin!(shutdown);

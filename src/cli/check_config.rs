@@ -54,6 +54,16 @@ fn web(w: &crate::settings::WebSettings) -> String {
         n => format!("429 after {n} failed authentication(s) from one address in a minute"),
     };
     let _ = write!(out, "; {limit}");
+    match &w.oidc {
+        None => out.push_str("\nweb.oidc: no OpenID provider; API tokens only"),
+        Some(o) => {
+            let _ = write!(
+                out,
+                "\nweb.oidc: JWTs of {} for audience {:?}, groups from the claim {:?}",
+                o.issuer, o.audience, o.groups_claim
+            );
+        }
+    }
     if w.access.is_empty() {
         out.push_str(
             "

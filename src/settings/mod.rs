@@ -19,7 +19,7 @@ use std::time::Duration;
 
 pub use credential::CREDENTIALS_ENV;
 pub use validate::validate;
-pub use web::WebSettings;
+pub use web::{OidcSettings, TlsFiles, WebSettings};
 
 /// The shipped configuration, which is also the built-in default of every key.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");

@@ -93,7 +93,21 @@ pub struct RawWeb {
     pub session_idle: String,
     pub session_max: String,
     pub tls: RawWebTls,
+    pub oidc: RawOidc,
     pub access: BTreeMap<String, RawGrant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of web.oidc keys (issuer, client_id, client_secret_file, audience, groups_claim)"
+)]
+pub struct RawOidc {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_file: String,
+    pub audience: String,
+    pub groups_claim: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,23 @@ pub struct WebSettings {
     pub access: BTreeMap<String, Grant>,
     /// How long the inbox's sessions live (`session_idle`, `session_max`).
     pub sessions: SessionLimits,
+    /// The OpenID provider whose JWTs are accepted; `None`: API tokens only.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// `[web.oidc]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// The issuer, without a trailing `/`: discovery at `ISSUER/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// This service's client id.
+    pub client_id: String,
+    /// The client's secret's file, for the inbox's sign-in.
+    pub client_secret_file: Option<PathBuf>,
+    /// The `aud` a token must carry.
+    pub audience: String,
+    /// The claim listing a person's groups.
+    pub groups_claim: String,
 }
 
 /// `[web.tls]`: PEM files.
@@ -101,7 +118,34 @@ pub(super) fn web(raw: &RawSettings, credentials: Option<&Path>) -> Result<WebSe
         auth_failures_per_minute: w.auth_failures_per_minute,
         tls,
         access,
+        oidc: oidc(raw, credentials)?,
     })
+}
+
+/// Checks `[web.oidc]`: an issuer turns JWTs on, and then a client id (or an audience) is needed.
+fn oidc(raw: &RawSettings, credentials: Option<&Path>) -> Result<Option<OidcSettings>, ConfigError> {
+    let o = &raw.web.oidc;
+    let issuer = match o.issuer.trim().trim_end_matches('/') {
+        "" => return Ok(None),
+        url => http_url("web.oidc.issuer", url)?.to_string(),
+    };
+    let client_id = o.client_id.trim().to_string();
+    let audience = match o.audience.trim() {
+        "" => client_id.clone(),
+        aud => aud.to_string(),
+    };
+    if audience.is_empty() {
+        return Err(ConfigError("web.oidc: with an issuer, client_id (or audience) must be set".into()));
+    }
+    let groups_claim = o.groups_claim.trim().to_string();
+    if groups_claim.is_empty() {
+        return Err(ConfigError("web.oidc.groups_claim: must name a claim".into()));
+    }
+    let client_secret_file = match o.client_secret_file.trim() {
+        "" => None,
+        path => Some(super::credential::resolve("web.oidc.client_secret_file", path, credentials)?),
+    };
+    Ok(Some(OidcSettings { issuer, client_id, client_secret_file, audience, groups_claim }))
 }
 
 /// An `http(s)://HOST…` URL with nothing in it that would break a link.

@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -84,8 +84,8 @@ impl FromRequestParts<WebState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Problem> {
         let addr = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+            .get::<ConnectInfo<super::ClientAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0 .0.ip());
         let now = Instant::now();
         if let Some(wait) = state.limiter().blocked(addr, now) {
             let mut p = Problem::new(
@@ -97,21 +97,20 @@ impl FromRequestParts<WebState> for Authed {
             return Err(p);
         }
         let why = match bearer(&parts.headers) {
-            None if parts.headers.contains_key(header::AUTHORIZATION) => "not a bearer token",
-            None => "no token",
-            Some(token) => match state.authenticate(token).await {
-                Ok(Some(caller)) => {
+            None if parts.headers.contains_key(header::AUTHORIZATION) => "not a bearer token".to_string(),
+            None => "no token".to_string(),
+            Some(token) => match state.authenticate(token).await? {
+                Ok(caller) => {
                     if let Some(seen) = parts.extensions.get::<Seen>() {
                         *seen.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(caller.subject.clone());
                     }
                     return Ok(Authed(caller));
                 }
-                Ok(None) => "no API token has it, or it was revoked or expired",
-                Err(p) => return Err(p),
+                Err(why) => why,
             },
         };
         state.limiter().failed(addr, now);
-        tracing::warn!(address = %addr, why, "token not accepted");
+        tracing::warn!(address = %addr, why, "bearer token not accepted");
         Err(Problem::new(StatusCode::UNAUTHORIZED, "the bearer token was not accepted")
             .refused(Refusal::Unauthenticated))
     }

@@ -14,9 +14,11 @@
 pub mod api;
 pub mod auth;
 pub mod json;
+pub mod jwt;
 mod observe;
 pub mod pages;
 pub mod problem;
+pub mod tls;
 
 use crate::admin::Metrics;
 use crate::domain::access::{Caller, Grant};
@@ -33,7 +35,6 @@ use axum::http::StatusCode;
 use axum::Router;
 use problem::Problem;
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -64,6 +65,7 @@ struct Inner {
     metrics: Arc<Metrics>,
     language: Language,
     sessions: SessionLimits,
+    jwt: Option<jwt::JwtVerifier>,
 }
 
 /// What a [`WebState`] is made of.
@@ -88,12 +90,15 @@ pub struct WebParts {
     pub language: Language,
     /// `[web] session_idle` and `session_max`.
     pub sessions: SessionLimits,
+    /// `[web.oidc]`: whose JWTs are accepted, if any.
+    pub oidc: Option<crate::settings::OidcSettings>,
 }
 
 impl WebState {
     /// The state of `parts`.
-    pub fn new(parts: WebParts) -> WebState {
-        WebState {
+    pub fn new(parts: WebParts) -> anyhow::Result<WebState> {
+        let jwt = parts.oidc.map(jwt::JwtVerifier::new).transpose()?;
+        Ok(WebState {
             inner: Arc::new(Inner {
                 store: parts.store,
                 policy: RwLock::new(Arc::new(parts.policy)),
@@ -105,8 +110,9 @@ impl WebState {
                 metrics: parts.metrics,
                 language: parts.language,
                 sessions: parts.sessions,
+                jwt,
             }),
-        }
+        })
     }
 
     /// Puts a reloaded configuration's grants and policy in force (SIGHUP).
@@ -169,13 +175,34 @@ impl WebState {
         (format!("{base}/api/v1/tasks/{}", t.id), self.case_link(t))
     }
 
-    /// The caller a presented token stands for; `None` when it is not accepted.
-    async fn authenticate(&self, token: &str) -> Result<Option<Caller>, Problem> {
-        let (token, today) = (token.to_string(), self.today());
-        self.store()
-            .blocking(move |s| crate::jobs::tokens::caller_of(s, &token, today))
-            .await
-            .map_err(|e| Problem::of(e.kind(), e.to_string()))
+    /// The caller a presented token stands for: an API token's, or a person's JWT's; or why
+    /// it is not accepted (never the token itself).
+    async fn authenticate(&self, token: &str) -> Result<Result<Caller, String>, Problem> {
+        if token.starts_with(crate::jobs::tokens::SECRET_PREFIX) {
+            let (token, today) = (token.to_string(), self.today());
+            let caller = self
+                .store()
+                .blocking(move |s| crate::jobs::tokens::caller_of(s, &token, today))
+                .await
+                .map_err(|e| Problem::of(e.kind(), e.to_string()))?;
+            return Ok(caller.ok_or_else(|| "no API token has it, or it was revoked or expired".to_string()));
+        }
+        match &self.inner.jwt {
+            Some(jwt) => Ok(jwt.verify(token, &self.access()).await),
+            None => Ok(Err("not an API token, and no OpenID provider is configured".to_string())),
+        }
+    }
+}
+
+/// The client's address of a connection, plain or TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
     }
 }
 
@@ -201,24 +228,44 @@ pub struct WebServer {
 }
 
 impl WebServer {
-    /// Listens on `addr` and serves `state` until [`WebServer::stop`].
-    pub async fn start(addr: SocketAddr, state: WebState) -> anyhow::Result<WebServer> {
+    /// Listens on `addr` (with TLS when `tls` is given) and serves `state` until
+    /// [`WebServer::stop`].
+    pub async fn start(
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        state: WebState,
+    ) -> anyhow::Result<WebServer> {
         use anyhow::Context;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("web.listen: cannot listen on {addr}"))?;
         let addr = listener.local_addr().with_context(|| format!("web.listen: {addr}"))?;
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(e) = served.await {
-                tracing::error!(%addr, error = %e, "the task API stopped");
+        let stopped = async {
+            let _ = stopped.await;
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let task = match tls {
+            None => {
+                let app = app.into_make_service_with_connect_info::<ClientAddr>();
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+                        tracing::error!(%addr, error = %e, "the task API stopped");
+                    }
+                })
             }
-        });
-        tracing::info!(%addr, "task API listening on /api/v1");
+            Some(config) => {
+                let listener = tls::TlsListener::new(listener, config)?;
+                let app = app.into_make_service_with_connect_info::<ClientAddr>();
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+                        tracing::error!(%addr, error = %e, "the task API stopped");
+                    }
+                })
+            }
+        };
+        tracing::info!(%addr, scheme, "task API listening on /api/v1");
         Ok(WebServer { addr, stop, task })
     }
 
@@ -235,16 +282,4 @@ impl WebServer {
             abort.abort();
         }
     }
-}
-
-/// Serves until `shutdown` resolves (for `serve`).
-pub async fn serve_until(
-    addr: SocketAddr,
-    state: WebState,
-    shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
-    let server = WebServer::start(addr, state).await?;
-    shutdown.await;
-    server.stop().await;
-    Ok(())
 }

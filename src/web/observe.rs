@@ -9,7 +9,6 @@ use crate::admin::metrics::{HTTP_DURATION, HTTP_REFUSED, HTTP_REQUESTS};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
 use std::time::Instant;
 
 /// Observes one request.
@@ -17,7 +16,7 @@ pub async fn observe(State(state): State<WebState>, mut request: Request, next: 
     let started = Instant::now();
     let route =
         request.extensions().get::<MatchedPath>().map_or("unmatched".to_string(), |p| p.as_str().to_string());
-    let addr = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let addr = request.extensions().get::<ConnectInfo<super::ClientAddr>>().map(|c| c.0 .0.ip());
     let seen = Seen::default();
     request.extensions_mut().insert(seen.clone());
     let response = next.run(request).await;

@@ -434,3 +434,43 @@ fn run_serves_the_api_and_metrics_count_requests_refusals_and_durations() {
         "{log}"
     );
 }
+
+#[test]
+fn with_tls_files_the_api_speaks_https_only() {
+    let env = Env::new(Engine::Sqlite, "").unwrap();
+    world(&env, 1);
+    let t = token(&env, "aud", "auditor", &["*"]);
+    let (cert, key) = (env.path("tls.crt"), env.path("tls.key"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let tls = format!("[web.tls]\ncert_file = \"{}\"\nkey_file = \"{}\"\n", cert.display(), key.display());
+    let api = Api::serve(&env, &tls);
+    let client = reqwest::blocking::Client::builder().danger_accept_invalid_certs(true).build().unwrap();
+    let me = client.get(format!("https://127.0.0.1:{}/api/v1/me", api.port)).bearer_auth(&t).send().unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.json::<Value>().unwrap()["subject"], "token:aud");
+    assert_eq!(api.raw("GET", "/api/v1/me", Some(&t), &[], b"").status, 0, "no plain HTTP answer");
+    // A key file that is not there stops serve at start, naming the key.
+    drop(api);
+    env.write_config(&format!("[web]\nlisten = \"127.0.0.1:{}\"\n[web.tls]\ncert_file = \"{}\"\nkey_file = \"/nonexistent/key.pem\"\n", free_port(), cert.display()));
+    let r = env.run(&["serve"]);
+    assert_eq!(r.code(), 1, "{}", r.stderr());
+    assert!(r.stderr().contains("web.tls.key_file: /nonexistent/key.pem"), "{}", r.stderr());
+}

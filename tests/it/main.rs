@@ -8,6 +8,7 @@
 mod helpers;
 
 mod api;
+mod api_jwt;
 mod browser;
 mod cli;
 mod config;
