@@ -18,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -35,6 +35,18 @@ pub fn routes() -> Router<WebState> {
         .route("/api/v1/tasks/{id}/notes", post(add_note))
         .route("/api/v1/tasks/{id}/close", post(close))
         .route("/api/v1/permits/{permit_id}/history", get(history))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+/// The OpenAPI 3.1 document of these routes, the one request that needs no token.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    let mut response = OPENAPI.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    response
 }
 
 type Answer = Result<Response, Problem>;
@@ -225,7 +237,7 @@ fn task_id(text: &str) -> Result<TaskId, Problem> {
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
     let text = value.to_str().unwrap_or("").trim();
-    if text == "*" {
+    if text == "*" || text.is_empty() {
         return Ok(None);
     }
     let tag = text.trim_start_matches("W/").trim_matches('"');
@@ -293,7 +305,7 @@ fn task_query(raw: &str, today: chrono::NaiveDate) -> Result<TaskQuery, Problem>
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .ok_or_else(|| bad("limit", &format!("a whole number from 1 to {MAX_LIMIT}")))?
             }
-            "cursor" => q.cursor = Some(v.to_string()),
+            "cursor" => q.cursor = Some(v.to_string()).filter(|c| !c.is_empty()),
             other => return Err(bad(other, "no such parameter")),
         }
     }
@@ -303,6 +315,22 @@ fn task_query(raw: &str, today: chrono::NaiveDate) -> Result<TaskQuery, Problem>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_openapi_document_is_json_of_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        for path in [
+            "/api/v1/me",
+            "/api/v1/tasks",
+            "/api/v1/tasks/{id}",
+            "/api/v1/tasks/{id}/close",
+            "/api/v1/permits/{permit_id}/history",
+            "/api/v1/openapi.json",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path}");
+        }
+    }
 
     #[test]
     fn a_query_is_read_strictly() {

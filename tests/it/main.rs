@@ -29,6 +29,7 @@ mod navet_files;
 mod navet_refused;
 mod notify;
 mod oidc;
+mod openapi;
 mod outage;
 mod pages;
 mod plan;
