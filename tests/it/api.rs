@@ -300,8 +300,9 @@ both_engines!(
         let t = env.tasks().into_iter().find(|t| t["id"] == other).unwrap();
         assert_eq!(t["state"], "open");
         assert_eq!(env.count(&format!("SELECT COUNT(*) AS n FROM audit_events WHERE task_id = {other}")), 1);
+        api.daemon.wait_for_log("request refused", 1, Duration::from_secs(10));
         let log = api.daemon.log();
-        assert!(log.contains("request refused") && log.contains("hidden") && log.contains("token:auditor"), "{log}");
+        assert!(log.contains("hidden") && log.contains("token:auditor"), "{log}");
         assert!(!tokens.iter().any(|t| log.contains(t.as_str())), "a token was logged");
     }
 );
@@ -428,6 +429,7 @@ fn run_serves_the_api_and_metrics_count_requests_refusals_and_durations() {
     ] {
         assert!(metrics.contains(line), "{line} missing:\n{metrics}");
     }
+    api.daemon.wait_for_log("request refused", 1, Duration::from_secs(10));
     let log = api.daemon.log();
     assert!(
         log.contains("request refused") && log.contains("token:aud") && log.contains("127.0.0.1"),
