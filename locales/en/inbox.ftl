@@ -113,3 +113,9 @@ notice-no-form-token = The form was not sent from this inbox, or your session ha
 notice-signed-out-title = Signed out
 notice-signed-out = You are signed out.
 notice-sign-in-again = Sign in again
+
+signin-title = Sign in
+signin-not-set-up = Signing in is not set up on this server. Tell the administrator of permit-followup.
+signin-failed = Signing in did not succeed. Try again; if it fails again, tell the administrator of permit-followup.
+signin-expired = This sign-in has already been used or took too long. Sign in again.
+signin-try-again = Sign in again

@@ -113,3 +113,9 @@ notice-no-form-token = Formuläret skickades inte från den här inkorgen, eller
 notice-signed-out-title = Utloggad
 notice-signed-out = Du är utloggad.
 notice-sign-in-again = Logga in igen
+
+signin-title = Logga in
+signin-not-set-up = Inloggning är inte konfigurerad på den här servern. Kontakta den som administrerar permit-followup.
+signin-failed = Inloggningen lyckades inte. Försök igen. Om det inte fungerar, kontakta den som administrerar permit-followup.
+signin-expired = Den här inloggningen har redan använts eller tog för lång tid. Logga in igen.
+signin-try-again = Logga in igen

@@ -61,12 +61,33 @@ pub fn state(settings: &Settings, store: Store, metrics: Arc<Metrics>) -> anyhow
         language: settings.web.language,
         sessions: settings.web.sessions,
         oidc: settings.web.oidc.clone(),
+        signin: signin(settings)?,
     })
 }
 
 /// The TLS configuration of `[web.tls]`, when both files are set.
 fn tls(settings: &Settings) -> anyhow::Result<Option<Arc<rustls::ServerConfig>>> {
     settings.web.tls.as_ref().map(crate::web::tls::config).transpose()
+}
+
+/// The inbox's sign-in of `[web.oidc]`, when people have an address to come back to.
+fn signin(settings: &Settings) -> anyhow::Result<Option<crate::web::signin::SignIn>> {
+    use anyhow::Context;
+    let Some(oidc) = &settings.web.oidc else { return Ok(None) };
+    let Some(base_url) = &settings.web.base_url else {
+        tracing::warn!("[web.oidc] is set but [web] base_url is not: the inbox cannot sign anyone in");
+        return Ok(None);
+    };
+    let secret = match &oidc.client_secret_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("web.oidc.client_secret_file: cannot read {}", path.display()))?
+                .trim()
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(Some(crate::web::signin::SignIn::new(oidc, base_url, secret)?))
 }
 
 /// `serve`: the API alone on `store` until `shutdown`, SIGHUP reloading its grants.

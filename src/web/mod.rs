@@ -18,6 +18,7 @@ pub mod jwt;
 mod observe;
 pub mod pages;
 pub mod problem;
+pub mod signin;
 pub mod tls;
 
 use crate::admin::Metrics;
@@ -66,6 +67,7 @@ struct Inner {
     language: Language,
     sessions: SessionLimits,
     jwt: Option<jwt::JwtVerifier>,
+    signin: Option<Arc<signin::SignIn>>,
 }
 
 /// What a [`WebState`] is made of.
@@ -92,6 +94,8 @@ pub struct WebParts {
     pub sessions: SessionLimits,
     /// `[web.oidc]`: whose JWTs are accepted, if any.
     pub oidc: Option<crate::settings::OidcSettings>,
+    /// The inbox's sign-in; `None` when `[web.oidc]` or `[web] base_url` is not set.
+    pub signin: Option<signin::SignIn>,
 }
 
 impl WebState {
@@ -111,6 +115,7 @@ impl WebState {
                 language: parts.language,
                 sessions: parts.sessions,
                 jwt,
+                signin: parts.signin.map(Arc::new),
             }),
         })
     }
@@ -148,6 +153,15 @@ impl WebState {
 
     fn language(&self) -> Language {
         self.inner.language
+    }
+
+    fn signin(&self) -> Option<Arc<signin::SignIn>> {
+        self.inner.signin.clone()
+    }
+
+    /// Whether people reach the service over HTTPS, so that its cookies are `Secure`.
+    fn secure_cookies(&self) -> bool {
+        self.inner.base_url.as_deref().is_some_and(|u| u.starts_with("https://"))
     }
 
     fn session_limits(&self) -> SessionLimits {

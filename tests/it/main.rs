@@ -20,6 +20,7 @@ mod fuzz;
 mod hostile;
 mod import;
 mod inbox;
+mod inbox_signin;
 mod instances;
 mod mail_outage;
 mod memory;

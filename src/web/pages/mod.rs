@@ -12,14 +12,16 @@
 pub mod view;
 pub mod visitor;
 
+use super::signin::SignInError;
 use super::WebState;
 use crate::domain::ids::TaskId;
 use crate::domain::keys::UnitKey;
 use crate::domain::policy::Priority;
+use crate::domain::session::{return_path, PendingSignIn};
 use crate::domain::task::{Cause, Outcome, TaskState};
 use crate::i18n::Language;
 use crate::jobs::close_task::{close_task, CloseError, Note};
-use crate::jobs::sessions::{self, SessionKey};
+use crate::jobs::sessions::{self, SessionError, SessionKey};
 use crate::jobs::tasks::list::{list_tasks, open_counts, Assignee, TaskQuery};
 use crate::jobs::tasks::view::view_task;
 use crate::jobs::tasks::{hold, note, TaskError};
@@ -48,6 +50,8 @@ pub fn routes() -> Router<WebState> {
         .route("/tasks/{id}", get(task_page))
         .route("/tasks/{id}/{action}", post(act))
         .route("/logout", post(logout))
+        .route("/login", get(login))
+        .route("/auth/callback", get(callback))
         .route(STYLESHEET_PATH, get(stylesheet))
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -441,6 +445,113 @@ enum Refused {
     Task(TaskError),
     Close(CloseError),
     Outcome,
+}
+
+/// The query's parameters.
+fn params(raw: Option<&str>) -> std::collections::BTreeMap<String, String> {
+    form(raw.unwrap_or("").as_bytes())
+}
+
+/// `GET /login?next=PATH`: begins a sign-in at the provider, to come back to `PATH`.
+async fn login(State(state): State<WebState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = language(&headers, &state);
+    let next = params(query.as_deref()).remove("next").unwrap_or_else(|| "/".into());
+    let Some(signin) = state.signin() else {
+        tracing::error!("a person asked to sign in, but [web.oidc] or [web] base_url is not set");
+        return notice(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "signin-title",
+            lang.t("signin-not-set-up"),
+            ("/", "notice-to-inbox"),
+        );
+    };
+    let begun = match signin.begin().await {
+        Ok(begun) => begun,
+        Err(e) => return signin_failed(lang, StatusCode::SERVICE_UNAVAILABLE, &e),
+    };
+    let pending = PendingSignIn {
+        pkce_verifier: begun.pkce_verifier,
+        nonce: begun.nonce,
+        return_to: return_path(&next).to_string(),
+    };
+    let (sign_in_state, now) = (begun.state, chrono::Utc::now());
+    if let Err(e) =
+        state.store().blocking(move |s| sessions::begin_sign_in(s, &sign_in_state, &pending, now)).await
+    {
+        return unavailable(lang, e);
+    }
+    Redirect::to(&begun.url).into_response()
+}
+
+/// `GET /auth/callback?code&state`: the provider's answer. The sign-in it names is taken (once,
+/// within ten minutes), the code exchanged, the ID token checked, and a session opened; the
+/// browser goes on to the page it first asked for.
+async fn callback(State(state): State<WebState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let lang = language(&headers, &state);
+    let p = params(query.as_deref());
+    if let Some(error) = p.get("error") {
+        tracing::warn!(error = %error, "the provider refused a sign-in");
+        return notice(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "signin-title",
+            lang.t("signin-failed"),
+            ("/login", "signin-try-again"),
+        );
+    }
+    let (Some(code), Some(sign_in_state), Some(signin)) =
+        (p.get("code"), p.get("state").cloned(), state.signin())
+    else {
+        return notice(
+            lang,
+            StatusCode::BAD_REQUEST,
+            "signin-title",
+            lang.t("signin-failed"),
+            ("/login", "signin-try-again"),
+        );
+    };
+    let now = chrono::Utc::now();
+    let pending =
+        match state.store().blocking(move |s| sessions::finish_sign_in(s, &sign_in_state, now)).await {
+            Ok(pending) => pending,
+            Err(SessionError::UnknownSignIn) => {
+                tracing::warn!(
+                    "a sign-in came back that was not begun here, was used before, or took too long"
+                );
+                return notice(
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    "signin-title",
+                    lang.t("signin-expired"),
+                    ("/login", "signin-try-again"),
+                );
+            }
+            Err(e) => return unavailable(lang, e),
+        };
+    let person = match signin.finish(code, &pending.pkce_verifier, &pending.nonce).await {
+        Ok(person) => person,
+        Err(e) => return signin_failed(lang, StatusCode::BAD_REQUEST, &e),
+    };
+    let subject = person.subject.clone();
+    let limits = state.session_limits();
+    let key = match state.store().blocking(move |s| sessions::open_session(s, person, limits, now)).await {
+        Ok((key, _)) => key,
+        Err(e) => return unavailable(lang, e),
+    };
+    tracing::info!(subject = %subject, "signed in");
+    let secure = if state.secure_cookies() { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{secure}", key.cookie_value());
+    let mut response = Redirect::to(return_path(&pending.return_to)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+fn signin_failed(lang: Language, status: StatusCode, why: &SignInError) -> Response {
+    tracing::warn!(error = %why, "a sign-in failed");
+    notice(lang, status, "signin-title", lang.t("signin-failed"), ("/login", "signin-try-again"))
 }
 
 /// `POST /logout`: ends the session (with its form token, so that no other site can sign a
