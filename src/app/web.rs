@@ -100,8 +100,19 @@ pub async fn serve(
     let Some(addr) = settings.web.listen else {
         anyhow::bail!("web.listen is empty: set the address the task API listens on");
     };
-    let state = state(&settings, store, Arc::new(Metrics::new()))?;
+    // Its own health and figures on admin.listen, as the daemon's: ready once it serves.
+    let (health, metrics) = (Arc::new(crate::admin::Health::default()), Arc::new(Metrics::new()));
+    health.starting("starting the task API");
+    let admin = match settings.admin_listen {
+        Some(at) => {
+            let shown = crate::admin::AdminState { health: health.clone(), metrics: metrics.clone() };
+            Some(crate::admin::serve(at, shown).await?)
+        }
+        None => None,
+    };
+    let state = state(&settings, store, metrics)?;
     let server = WebServer::start(addr, tls(&settings)?, state.clone()).await?;
+    health.serving_without_ticks();
     super::systemd::ready("serving the task API");
     let mut hangup = super::hangups()?;
     tokio::pin!(shutdown);
@@ -118,6 +129,9 @@ pub async fn serve(
         }
     }
     server.stop().await;
+    if let Some(admin) = admin {
+        admin.stop().await;
+    }
     Ok(())
 }
 

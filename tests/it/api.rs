@@ -476,3 +476,20 @@ fn with_tls_files_the_api_speaks_https_only() {
     assert_eq!(r.code(), 1, "{}", r.stderr());
     assert!(r.stderr().contains("web.tls.key_file: /nonexistent/key.pem"), "{}", r.stderr());
 }
+
+#[test]
+fn serve_shows_its_health_and_the_apis_figures_on_the_admin_endpoint() {
+    let env = Env::new(Engine::Sqlite, "").unwrap();
+    world(&env, 1);
+    let t = token(&env, "aud", "auditor", &["*"]);
+    let admin = free_port();
+    let api = Api::serve(&env, &format!("[admin]\nlisten = \"127.0.0.1:{admin}\"\n"));
+    assert_eq!(api.call("GET", "/api/v1/tasks", &t, Value::Null).status, 200);
+    assert_eq!(
+        crate::process::wait_for_status(admin, "/readyz", 200, Duration::from_secs(30)).trim(),
+        "ready"
+    );
+    let metrics = crate::process::wait_for_status(admin, "/metrics", 200, Duration::from_secs(30));
+    let line = "permit_followup_http_requests_total{route=\"/api/v1/tasks\",status=\"200\"} 1";
+    assert!(metrics.contains(line), "{line} missing:\n{metrics}");
+}

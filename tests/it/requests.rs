@@ -1,7 +1,8 @@
 //! A request while a pass runs (docs/REFERENCE.md §9): a close, on the command line or over the
 //! task API, is a request, not a pass, so a caseworker's close never waits for a catch-up tick —
-//! at most for the piece the tick is writing — on either engine. The real binary, a register of 200,000 permits whose reviews all
-//! fall due within a month, and closes of tasks the running tick has just created.
+//! at most for the piece the tick is writing — on either engine. The real binary, a register of
+//! 200,000 permits whose reviews all fall due within a month, and closes of tasks the running
+//! tick has just created.
 
 use crate::both_engines;
 use crate::helpers::{Engine, Env};
