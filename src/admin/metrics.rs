@@ -19,6 +19,10 @@ pub const TASKS_OPEN: &str = "permit_followup_tasks_open";
 pub const TASKS_OVERDUE: &str = "permit_followup_tasks_overdue";
 /// Signals, by `state` (gauge, after each tick).
 pub const SIGNALS: &str = "permit_followup_signals";
+/// Records of the Navet files read so far (gauge, after each tick).
+pub const NAVET_RECORDS: &str = "permit_followup_navet_records_read";
+/// Signals derived from Navet files so far, by `kind` (gauge, after each tick).
+pub const NAVET_SIGNALS: &str = "permit_followup_navet_signals_derived";
 /// Digests accepted by the mail server, by `unit` (counter).
 pub const DIGESTS_SENT: &str = "permit_followup_digests_sent_total";
 /// Attempts to send a digest that failed and will be retried, by `unit` (counter).
@@ -113,6 +117,8 @@ fn describe() {
     describe_gauge!(TASKS_OPEN, "Open tasks, by unit.");
     describe_gauge!(TASKS_OVERDUE, "Open tasks past their due date, by unit.");
     describe_gauge!(SIGNALS, "Signals, by state.");
+    describe_gauge!(NAVET_RECORDS, "Records of the Navet notification files read so far.");
+    describe_gauge!(NAVET_SIGNALS, "Signals derived from Navet notification files so far, by kind.");
     describe_counter!(DIGESTS_SENT, "Digests accepted by the mail server, by unit.");
     describe_counter!(DIGESTS_FAILED, "Digest sends that failed and will be retried, by unit.");
     describe_counter!(DIGESTS_REFUSED, "Digests refused for good by the mail server, by unit.");

@@ -74,6 +74,8 @@ struct TickDone {
 struct Counts {
     open: BTreeMap<UnitKey, OpenTasks>,
     signals: BTreeMap<SignalState, u64>,
+    /// Records of the Navet files read, and the signals derived from them by kind.
+    navet: (u64, BTreeMap<String, u64>),
 }
 
 impl Daemon {
@@ -152,6 +154,7 @@ impl Daemon {
             Ok(counts) => {
                 let units: Vec<UnitKey> = settings.policy.units.keys().cloned().collect();
                 record::gauges(&self.metrics, &units, &counts.open, &counts.signals);
+                record::navet(&self.metrics, counts.navet.0, &counts.navet.1);
             }
             Err(e) => tracing::warn!(error = %e, "cannot count open tasks and signals for the metrics"),
         }
@@ -283,6 +286,7 @@ fn tick_here(store: &Store, s: &Settings) -> Result<Option<TickDone>, TickError>
             Ok::<_, crate::storage::Error>(Counts {
                 open: gauges::open_tasks(tx, today)?,
                 signals: gauges::signals_by_state(tx)?,
+                navet: crate::storage::navet::figures(tx)?,
             })
         })
         .map_err(|e| error_line(&e));

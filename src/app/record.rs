@@ -88,6 +88,16 @@ pub fn gauges(
     });
 }
 
+/// What the Navet files read so far gave: their records, and the signals derived by kind.
+pub fn navet(m: &Metrics, records: u64, signals: &BTreeMap<String, u64>) {
+    m.record(|| {
+        gauge!(NAVET_RECORDS).set(records as f64);
+        for (kind, n) in signals {
+            gauge!(NAVET_SIGNALS, "kind" => kind.clone()).set(*n as f64);
+        }
+    });
+}
+
 /// A digest run's outcome and duration.
 pub fn digest_outcome(m: &Metrics, outcome: Outcome, took: Duration) {
     m.record(|| {
@@ -134,6 +144,7 @@ mod tests {
         tick(&m, &report, "2027-01-10T10:00:00Z".parse().unwrap());
         let open = BTreeMap::from([("study".into(), OpenTasks { open: 3, overdue: 1 })]);
         gauges(&m, &["study".into(), "work".into()], &open, &BTreeMap::new());
+        navet(&m, 1_000, &BTreeMap::from([("emigrated".to_string(), 2)]));
         let text = m.render();
         for line in [
             "permit_followup_tasks_created_total{unit=\"study\",cause=\"periodic_review\"} 2",
@@ -142,6 +153,8 @@ mod tests {
             "permit_followup_tasks_open{unit=\"work\"} 0",
             "permit_followup_tasks_overdue{unit=\"study\"} 1",
             "permit_followup_signals{state=\"pending\"} 0",
+            "permit_followup_navet_records_read 1000",
+            "permit_followup_navet_signals_derived{kind=\"emigrated\"} 2",
             "permit_followup_last_tick_success_timestamp_seconds 1799575200",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");

@@ -110,12 +110,17 @@ fn table(r: &Report) -> String {
     let rows: Vec<Vec<String>> = signals_by_kind(r)
         .into_iter()
         .map(|(kind, states)| {
+            let derived = c.derived.get(&kind).copied().unwrap_or(0).to_string();
             let mut row = vec![kind, states.values().sum::<u64>().to_string()];
             row.extend(SignalState::ALL.iter().map(|s| states.get(s).copied().unwrap_or(0).to_string()));
+            row.push(derived);
             row
         })
         .collect();
-    out += &super::output::table(&["KIND", "RECEIVED", "PENDING", "PROCESSED", "UNMATCHED"], &rows);
+    out += &super::output::table(
+        &["KIND", "RECEIVED", "PENDING", "PROCESSED", "UNMATCHED", "FROM NAVET"],
+        &rows,
+    );
     let _ = writeln!(out, "{} row(s)\n\ndigests sent: {}", rows.len(), total(&c.digests));
     let rows: Vec<Vec<String>> = c.digests.iter().map(|(u, n)| vec![u.clone(), n.to_string()]).collect();
     out += &super::output::table(&["UNIT", "DIGESTS"], &rows);
@@ -159,6 +164,7 @@ fn json(r: &Report, generated_at: DateTime<Utc>) -> Value {
             for s in SignalState::ALL {
                 v[s.as_str()] = json!(states.get(&s).copied().unwrap_or(0));
             }
+            v["derived_from_navet"] = json!(c.derived.get(&kind).copied().unwrap_or(0));
             (kind, v)
         })
         .collect();
@@ -179,7 +185,7 @@ fn json(r: &Report, generated_at: DateTime<Utc>) -> Value {
         "open_at_end": {"total": total(&c.open_at_end), "by_unit": map(c.open_at_end.clone())},
         "overdue_at_end": {"total": total(&c.overdue_at_end), "by_unit": map(c.overdue_at_end.clone())},
         "days_to_close": {"by_unit": by_unit, "by_unit_and_cause": by_unit_cause},
-        "signals": {"received": total(&c.signals), "by_kind": signals},
+        "signals": {"received": total(&c.signals), "derived_from_navet": total(&c.derived), "by_kind": signals},
         "digests_sent": {"total": total(&c.digests), "by_unit": map(c.digests.clone())},
         "weeks": weeks,
     })
@@ -212,6 +218,9 @@ fn csv(r: &Report) -> String {
     }
     for ((kind, state), n) in &c.signals {
         row("signals_received", ["", "", "", "", kind, state.as_str(), ""], n.to_string());
+    }
+    for (kind, n) in &c.derived {
+        row("signals_derived_from_navet", ["", "", "", "", kind, "", ""], n.to_string());
     }
     for (u, n) in &c.digests {
         row("digests_sent", [u, "", "", "", "", "", ""], n.to_string());
@@ -356,8 +365,10 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
     let signals = signals_by_kind(r)
         .into_iter()
         .map(|(kind, states)| {
+            let derived = n(c.derived.get(&kind).copied().unwrap_or(0));
             let mut row = vec![Cell::words(lang.cause(&kind)), n(states.values().sum::<u64>())];
             row.extend(SignalState::ALL.iter().map(|s| n(states.get(s).copied().unwrap_or(0))));
+            row.push(derived);
             row
         })
         .collect();
@@ -365,6 +376,7 @@ fn tables(r: &Report, policy: &Policy, lang: Language) -> Vec<Table> {
     let mut signal_columns = vec![words("report-col-kind"), figures("report-col-received")];
     signal_columns
         .extend(SignalState::ALL.iter().map(|s| Column::figures(lang.t(&format!("signal-{}", s.as_str())))));
+    signal_columns.push(figures("report-col-navet"));
     vec![
         table(
             "summary",

@@ -30,6 +30,8 @@ pub struct ReportCounts {
     pub closed_by_day: BTreeMap<(String, NaiveDate), u64>,
     /// Signals received in the period, by (kind, state now).
     pub signals: BTreeMap<(String, SignalState), u64>,
+    /// Of those, the signals derived from Navet files (docs/REFERENCE.md §12), by kind.
+    pub derived: BTreeMap<String, u64>,
     /// Digests the mail server accepted in the period, by unit.
     pub digests: BTreeMap<String, u64>,
 }

@@ -1,12 +1,12 @@
 //! The kept records of persons named in Navet files, and the files read (docs/REFERENCE.md §12).
 
 use super::rows::NavetPersonRow;
-use super::schema::{navet_files::dsl as f, navet_persons::dsl as p};
+use super::schema::{navet_files::dsl as f, navet_persons::dsl as p, navet_tallies::dsl as t};
 use super::{AnyConnection, Result, Tx};
 use crate::domain::ids::PnHash;
 use crate::domain::navet::{FileKey, Kept};
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Keys a lookup carries at most.
 const LOOKUP: usize = 1_000;
@@ -90,4 +90,30 @@ pub fn file_read(tx: &mut Tx, key: &FileKey, import_id: i64, records: u64) -> Re
                  f::import_id.eq(import_id), f::records.eq(records)))
         .execute(c))?;
     Ok(())
+}
+
+/// Adds signals derived, by kind, to the running tallies.
+pub fn add_tallies(tx: &mut Tx, derived: &BTreeMap<String, u64>) -> Result<()> {
+    let conn = &mut *tx.conn;
+    for (kind, n) in derived {
+        let n = i64::try_from(*n).unwrap_or(i64::MAX);
+        crate::on_engine!(conn, c => diesel::insert_into(t::navet_tallies)
+            .values((t::kind.eq(kind), t::signals.eq(n)))
+            .on_conflict(t::kind)
+            .do_update()
+            .set(t::signals.eq(t::signals + n))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// What Navet files gave so far: the records of the files read (each once), and the signals
+/// derived, by kind (for `/metrics`).
+pub fn figures(tx: &mut Tx) -> Result<(u64, BTreeMap<String, u64>)> {
+    let conn = &mut *tx.conn;
+    let rows: Vec<(String, i64)> = t::navet_tallies.select((t::kind, t::signals)).load(conn)?;
+    // One row a file read: a few hundred a year.
+    let files: Vec<i64> = f::navet_files.select(f::records).load(conn)?;
+    let records = files.iter().map(|n| u64::try_from(*n).unwrap_or(0)).sum();
+    Ok((records, rows.into_iter().map(|(k, n)| (k, u64::try_from(n).unwrap_or(0))).collect()))
 }

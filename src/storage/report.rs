@@ -59,6 +59,10 @@ pub fn counts(
             .ok_or_else(|| tallied("signals", "state", format!("{:?} is not a state", r.b)))?;
         out.signals.insert((r.a, state), count(r.n));
     }
+    let derived = "SELECT s.kind AS a, i.kind AS b, COUNT(*) AS n FROM signals s JOIN imports i ON i.id = s.import_id WHERE s.received_on BETWEEN $1 AND $2 AND i.kind = 'navet' GROUP BY s.kind, i.kind";
+    for r in keyed(conn, derived, from, to)? {
+        out.derived.insert(r.a, count(r.n));
+    }
     out.digests = digests(conn, sent_from, sent_to)?;
     Ok(out)
 }

@@ -215,6 +215,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    navet_tallies (kind) {
+        kind -> Text,
+        signals -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     permits,
     reviews,
@@ -230,4 +237,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     navet_persons,
     navet_files,
     api_tokens,
+    navet_tallies,
 );

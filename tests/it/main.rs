@@ -27,6 +27,8 @@ mod memory;
 mod mime;
 mod navet;
 mod navet_files;
+mod navet_metrics;
+mod navet_privacy;
 mod navet_refused;
 mod notify;
 mod oidc;

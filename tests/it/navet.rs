@@ -141,7 +141,9 @@ both_engines!(
         let history = env.ok(&["history", "NF-3"]);
         assert!(history.contains("(Navet file FO01-2.xml, record 3)"), "{history}");
         let report = env.ok(&["report", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json"]);
-        assert!(report.contains("citizenship_changed"), "{report}");
+        let report: Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(report["signals"]["derived_from_navet"], 8, "{report}");
+        assert_eq!(report["signals"]["by_kind"]["emigrated"]["derived_from_navet"], 2, "{report}");
     }
 );
 

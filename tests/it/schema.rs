@@ -233,6 +233,7 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
     );
     tables.insert("week_tasks".into(), declared_with_key::<s::week_tasks::table>(&["unit", "week"]));
     tables.insert("navet_persons".into(), declared::<s::navet_persons::table>());
+    tables.insert("navet_tallies".into(), declared::<s::navet_tallies::table>());
     tables.insert(
         "navet_files".into(),
         declared_with_key::<s::navet_files::table>(&["order_id", "job_id", "part"]),

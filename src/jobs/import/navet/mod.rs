@@ -10,6 +10,8 @@
 //! signal's id is made of the same and the record's place, so that none is stored twice.
 
 pub mod check;
+#[cfg(test)]
+mod model_tests;
 pub mod xml;
 
 use super::read::RecordError;
@@ -93,6 +95,7 @@ pub fn import_navet(
             run.compare(tx, &header, batch, on_error)?;
             if !repeat && run.intake.writing() {
                 kept_store::file_read(tx, &header.key, run.intake.import_id, run.report.records)?;
+                kept_store::add_tallies(tx, &run.report.signals)?;
             }
             run.intake.close(tx)
         })
