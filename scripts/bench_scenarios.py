@@ -38,18 +38,21 @@ def say(text):
 
 def run_all(b):
     count = b.a.permits
-    register = b.register(count)
-    feed = b.feed(count)
+    only = set(filter(None, b.a.only.split(",")))
+    want = lambda s: not only or s in only  # noqa: E731
+    # the Navet scenario and the peers need no register
+    on_register = not only or bool(only - {"navet", "peers"})
+    register = b.register(count) if on_register else None
+    feed = b.feed(count) if on_register else None
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=b.root).stdout.strip()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     say(f"machine: {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}; "
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; commit {commit}; {count} permits, {b.a.runs} runs a figure")
     gauge(b)
-    only = set(filter(None, b.a.only.split(",")))
-    want = lambda s: not only or s in only  # noqa: E731
     for engine in b.a.engines.split(","):
         base = f"base_{engine}"
-        imported(b, engine, register, base, want("import"))
+        if on_register:
+            imported(b, engine, register, base, want("import"))
         if want("tick"):
             tick(b, engine, base, DUE_ON, "tick, 1% due", "≤ 1.5× raw; ≤ 0.6 s SQLite, ≤ 1.0 s PostgreSQL")
         if want("catchup"):
@@ -64,6 +67,8 @@ def run_all(b):
             plan(b, engine, base)
         if want("report"):
             report(b, engine, base)
+        if want("navet"):
+            navet(b, engine)
     if want("peers"):
         peers(b)
     if b.a.big:
@@ -443,3 +448,66 @@ def big_import(b):
         f.times.append(seconds)
         f.peaks.append(peak)
         say(f.line())
+
+
+# ---- Navet notification files (docs/REFERENCE.md §12) ---------------------------------------------
+
+NAVET_DAY = 10_000
+
+
+def navet(b, engine):
+    """A first full Navet file into an empty database, against the raw limit measured in the same
+    run (the same file through quick-xml alone, plus a plain insert of the same kept rows); then a
+    day's file of 10,000 records against that state."""
+    full, day = b.navet_files(b.a.navet)
+    f = b.figure(f"Navet: first full file, {b.a.navet:,} records", engine, "≤ 1.5× raw; ≤ 150 MiB")
+    d = b.figure(f"Navet: a day's file, {NAVET_DAY:,} records", engine, "≤ 1 s")
+    for _ in range(b.a.runs):
+        url = b.fresh(engine, "navet")
+        b.measured(b.cli(url, "migrate"))
+        seconds, peak, _ = b.measured(b.cli(url, "import", "navet", full, "--now", "2026-11-01"))
+        f.times.append(seconds)
+        f.peaks.append(peak)
+        f.raw.append(navet_raw_read(b, full) + navet_raw_insert(b, engine))
+        seconds, peak, out = b.measured(b.cli(url, "import", "navet", day, "--now", "2026-11-06"))
+        d.times.append(seconds)
+        d.peaks.append(peak)
+    say(f.line())
+    say(d.line() + f"   ({out.splitlines()[0].split(': ', 1)[-1]})")
+
+
+def navet_raw_read(b, path):
+    """Seconds the navet_raw bench binary takes to read `path` with quick-xml alone."""
+    out = subprocess.run(["cargo", "bench", "--quiet", "--bench", "navet_raw", "--", path], cwd=b.root,
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.split()[0])
+
+
+def navet_raw_insert(b, engine):
+    """Seconds a plain insert of the rows the import kept (navet_persons of the database `navet`)
+    takes into the same, empty, table of a fresh database: one prepared multi-row INSERT in one
+    transaction on SQLite, COPY on PostgreSQL."""
+    url = b.fresh(engine, "navet_raw")
+    b.measured(b.cli(url, "migrate"))
+    if engine == "sqlite":
+        src = sqlite3.connect(f"{b.work}/navet.db")
+        rows = src.execute("SELECT * FROM navet_persons").fetchall()
+        src.close()
+        con = sqlite3.connect(f"{b.work}/navet_raw.db", isolation_level=None)
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = NORMAL")
+        row = f"({','.join('?' * len(rows[0]))})"
+        many = f"INSERT INTO navet_persons VALUES {','.join([row] * 100)}"
+        full = len(rows) // 100 * 100
+        started = time.perf_counter()
+        con.execute("BEGIN")
+        con.executemany(many, [sum(rows[i:i + 100], ()) for i in range(0, full, 100)])
+        con.executemany(f"INSERT INTO navet_persons VALUES {row}", rows[full:])
+        con.execute("COMMIT")
+        spent = time.perf_counter() - started
+        con.close()
+        return spent
+    dump = os.path.join(b.work, "navet_persons.csv")
+    subprocess.run(["psql", "-q", b.pg_url("navet"), "-c", f"\\copy navet_persons TO '{dump}' WITH (FORMAT csv)"],
+                   check=True, capture_output=True)
+    return sql_seconds(b, engine, "navet_raw", ["BEGIN", f"COPY navet_persons FROM '{dump}' WITH (FORMAT csv)", "COMMIT"])
