@@ -413,8 +413,13 @@ pub struct Page {
 /// The tasks of `page`, in its order.
 pub fn page(tx: &mut Tx, page: &Page) -> Result<Vec<Task>> {
     let mut q = t::tasks.select(TaskRow::as_select()).into_boxed();
-    if let Some(units) = &page.units {
-        q = q.filter(t::unit.eq_any(units.iter().map(|u| u.as_str()).collect::<Vec<_>>()));
+    match page.units.as_ref().map(|u| u.iter().collect::<Vec<_>>()).as_deref() {
+        // One unit as an equality, not `= ANY(…)`: PostgreSQL then reads the unit's open tasks
+        // in due order from their index and stops at the page's end, where for `ANY` it reads
+        // and sorts every one of them (60 ms a page for a unit of 50,000, scripts/bench-inbox).
+        Some([one]) => q = q.filter(t::unit.eq(one.as_str())),
+        Some(units) => q = q.filter(t::unit.eq_any(units.iter().map(|u| u.as_str()).collect::<Vec<_>>())),
+        None => {}
     }
     if let Some(state) = page.state {
         q = q.filter(t::state.eq(state.as_str()));
