@@ -13,12 +13,12 @@ use permit_followup::domain::session::{Person, SessionLimits};
 use permit_followup::jobs::sessions;
 
 /// The grants of the people in these tests.
-const ACCESS: &str = "[web.access.\"study-cw\"]\nrole = \"caseworker\"\nunits = [\"study\"]\n\
+pub const ACCESS: &str = "[web.access.\"study-cw\"]\nrole = \"caseworker\"\nunits = [\"study\"]\n\
                       [web.access.\"study-mgr\"]\nrole = \"manager\"\nunits = [\"study\"]\n\
                       [web.access.\"work-cw\"]\nrole = \"caseworker\"\nunits = [\"work\"]\n";
 
 /// A person signed in at `at`: the session cookie's value and the session's form token.
-fn signed_in(env: &Env, subject: &str, group: &str, at: chrono::DateTime<Utc>) -> (String, String) {
+pub fn signed_in(env: &Env, subject: &str, group: &str, at: chrono::DateTime<Utc>) -> (String, String) {
     let person =
         Person { subject: subject.into(), name: format!("{subject} name"), groups: vec![group.into()] };
     let (key, session) = sessions::open_session(&env.store(), person, SessionLimits::default(), at).unwrap();
@@ -33,17 +33,17 @@ fn page(api: &Api, method: &str, path: &str, cookie: &str, body: &str, headers: 
     call(api.port, method, path, None, &all, body.as_bytes())
 }
 
-fn get(api: &Api, path: &str, cookie: &str) -> Answer {
+pub fn get(api: &Api, path: &str, cookie: &str) -> Answer {
     page(api, "GET", path, cookie, "", &[])
 }
 
-fn post(api: &Api, path: &str, cookie: &str, form: &[(&str, &str)]) -> Answer {
+pub fn post(api: &Api, path: &str, cookie: &str, form: &[(&str, &str)]) -> Answer {
     let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
     page(api, "POST", path, cookie, &body, &[])
 }
 
 /// The ids of the open tasks of `unit`.
-fn open_ids(env: &Env, unit: &str) -> Vec<i64> {
+pub fn open_ids(env: &Env, unit: &str) -> Vec<i64> {
     let mut ids: Vec<i64> = env
         .tasks()
         .iter()

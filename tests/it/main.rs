@@ -20,6 +20,7 @@ mod fuzz;
 mod hostile;
 mod import;
 mod inbox;
+mod inbox_browser;
 mod inbox_signin;
 mod instances;
 mod mail_outage;
