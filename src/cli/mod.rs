@@ -9,6 +9,7 @@ mod page;
 mod plan;
 mod report;
 mod time;
+mod yields;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;

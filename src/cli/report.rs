@@ -125,6 +125,7 @@ fn table(r: &Report) -> String {
     let rows: Vec<Vec<String>> = c.digests.iter().map(|(u, n)| vec![u.clone(), n.to_string()]).collect();
     out += &super::output::table(&["UNIT", "DIGESTS"], &rows);
     let _ = writeln!(out, "{} row(s)", rows.len());
+    out += &super::yields::table(&r.yields);
     out
 }
 
@@ -188,6 +189,7 @@ fn json(r: &Report, generated_at: DateTime<Utc>) -> Value {
         "signals": {"received": total(&c.signals), "derived_from_navet": total(&c.derived), "by_kind": signals},
         "digests_sent": {"total": total(&c.digests), "by_unit": map(c.digests.clone())},
         "weeks": weeks,
+        "yields": super::yields::json(&r.yields),
     })
 }
 
@@ -232,6 +234,7 @@ fn csv(r: &Report) -> String {
             row("week_open", [u, "", "", "", "", "", &week], w.open.to_string());
         }
     }
+    out += &super::yields::csv(&r.yields);
     out
 }
 
@@ -255,6 +258,8 @@ struct ReportPage {
     intro: String,
     tables: Vec<Table>,
     weeks: Vec<UnitWeeks>,
+    /// What each cause yielded, after the weeks.
+    yields: Table,
 }
 
 fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>, lang: Language) -> anyhow::Result<String> {
@@ -303,6 +308,7 @@ fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>, lang: Language
         period,
         tables: tables(r, policy, lang),
         weeks,
+        yields: super::yields::html_table(&r.yields, lang, |u| format!("{} ({u})", unit_name(policy, u))),
     };
     Ok(page.render()?)
 }

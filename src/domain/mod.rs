@@ -27,3 +27,4 @@ pub mod span;
 pub mod task;
 pub mod tick;
 pub mod workload;
+pub mod yields;

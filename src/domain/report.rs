@@ -16,6 +16,9 @@ pub struct ReportCounts {
     pub created: BTreeMap<(String, String, String), u64>,
     /// Tasks closed in the period: (unit, outcome) → tasks.
     pub closed: BTreeMap<(String, Outcome), u64>,
+    /// Tasks closed in the period by cause: (unit, cause, outcome) → tasks (what each indication
+    /// yields, `domain::yields`).
+    pub closed_by_cause: BTreeMap<(String, String, Outcome), u64>,
     /// Tasks closed in the period by days from creation to closing: (unit, cause, days) → tasks.
     pub days_to_close: BTreeMap<(String, String, i64), u64>,
     /// Open at the period's end, by unit.
@@ -60,7 +63,7 @@ pub struct TaskFacts {
 impl ReportCounts {
     /// Counts `n` tasks alike in `t` towards the figures of the period `from`..=`to`:
     /// created in it (by unit, ground and cause, and by day), closed in it (by outcome, by
-    /// day, and by days from creation to closing), open at its end (and overdue then: due on
+    /// cause and outcome, by day, and by days from creation to closing), open at its end (and overdue then: due on
     /// or before its last day), and open the day before it.
     pub fn count_tasks(&mut self, t: &TaskFacts, n: u64, (from, to): (NaiveDate, NaiveDate)) {
         let within = |day: NaiveDate| from <= day && day <= to;
@@ -71,6 +74,7 @@ impl ReportCounts {
         }
         if let Some((day, outcome)) = t.closed.filter(|(day, _)| within(*day)) {
             *self.closed.entry((t.unit.clone(), outcome)).or_default() += n;
+            *self.closed_by_cause.entry((t.unit.clone(), t.cause.clone(), outcome)).or_default() += n;
             *self.closed_by_day.entry((t.unit.clone(), day)).or_default() += n;
             let days = (day - t.created_on).num_days();
             *self.days_to_close.entry((t.unit.clone(), t.cause.clone(), days)).or_default() += n;
@@ -251,6 +255,10 @@ mod tests {
         assert_eq!(c.created, BTreeMap::from([(key, 4)]));
         assert_eq!(c.created_by_day.len(), 2);
         assert_eq!(c.closed, BTreeMap::from([(("work".to_string(), Outcome::Referred), 2)]));
+        assert_eq!(
+            c.closed_by_cause,
+            BTreeMap::from([(("work".to_string(), "income_reported".to_string(), Outcome::Referred), 2)])
+        );
         assert_eq!(c.closed_by_day, BTreeMap::from([(("work".to_string(), d("2027-01-19")), 2)]));
         assert_eq!(
             c.days_to_close,

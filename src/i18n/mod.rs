@@ -176,6 +176,16 @@ impl Language {
         format::decimal(x, places, self.thousands(), self.decimal_mark())
     }
 
+    /// A share (0 to 1) as a percentage with one decimal at most, as the language writes it:
+    /// `16.7%`, `16,7 %` (Swedish spaces the sign, with a space that does not break).
+    pub fn percent(self, share: f64) -> String {
+        let figure = self.decimal(share * 100.0, 1);
+        match self {
+            Language::En => format!("{figure}%"),
+            Language::Sv => format!("{figure}\u{a0}%"),
+        }
+    }
+
     fn thousands(self) -> &'static str {
         match self {
             Language::En => ",",

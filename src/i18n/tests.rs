@@ -197,6 +197,9 @@ fn dates_and_numbers_are_written_as_each_language_writes_them() {
     assert_eq!(Language::Sv.number(12345u64), "12\u{a0}345");
     assert_eq!(Language::En.decimal(2.5, 1), "2.5");
     assert_eq!(Language::Sv.decimal(1234.5, 1), "1\u{a0}234,5");
+    assert_eq!(Language::En.percent(1.0 / 6.0), "16.7%");
+    assert_eq!(Language::Sv.percent(1.0 / 6.0), "16,7\u{a0}%");
+    assert_eq!(Language::En.percent(0.0), "0%");
 }
 
 #[test]

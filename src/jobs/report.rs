@@ -1,5 +1,6 @@
 //! `report`: what the follow-up produced in a period (docs/REFERENCE.md §7) — tasks created
-//! and closed, open and overdue at the end, days to close, signals, digests. Counts are
+//! and closed, open and overdue at the end, days to close, signals, digests, and what each
+//! cause yielded. Counts are
 //! storage's (`storage::report`), their meaning the domain's (`domain::report`).
 //!
 //! Reads only, so it is safe to run any number of times, also against a running daemon.
@@ -7,6 +8,8 @@
 use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::report::{days_to_close, weeks, Distribution, ReportCounts, Week};
+use crate::domain::task::Cause;
+use crate::domain::yields::{yields, Yields};
 use crate::errors::ErrorKind;
 use crate::storage::{self, report as stored, Store};
 use chrono::{Days, NaiveDate, NaiveDateTime, TimeZone};
@@ -53,6 +56,8 @@ pub struct Report {
     pub days_to_close: BTreeMap<(String, Option<String>), Distribution>,
     /// Each unit's weeks: tasks created, tasks open at the week's end.
     pub weeks: BTreeMap<String, Vec<Week>>,
+    /// What each cause's tasks closed in the period yielded, over all units and per unit.
+    pub yields: Yields,
 }
 
 /// The report on `from`..=`to`, local dates in `tz`.
@@ -73,8 +78,17 @@ pub fn report(
         to,
         days_to_close: days_to_close(&counts),
         weeks: weeks(&counts, &units, from, to),
+        yields: yields(&counts, &causes(policy)),
         counts,
     })
+}
+
+/// The causes the configuration knows, each of which the report says the yield of, tasks or
+/// none: the periodic review and every signal kind.
+fn causes(policy: &Policy) -> Vec<String> {
+    let mut causes = vec![Cause::PERIODIC_REVIEW.to_string()];
+    causes.extend(policy.signals.keys().cloned());
+    causes
 }
 
 /// The UTC instant at which `day` begins in `tz` (the earliest, should midnight repeat).

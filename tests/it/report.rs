@@ -133,3 +133,106 @@ both_engines!(
         assert_eq!(r["tasks_closed"]["by_outcome"]["no_action"], 0, "every outcome is keyed");
     }
 );
+
+/// A month of several causes closed in several ways (the report covers 2027-03-01 to
+/// 2027-03-31): four study permits' periodic reviews, two study holders registered as
+/// emigrated, three work holders whose employment ended.
+fn yields_history(env: &Env) {
+    let mut csv = HEADER.to_string();
+    for i in 1..=4 {
+        csv += &format!("S-{i},HS-{i},,study,2026-03-01,,active,,,\n");
+    }
+    for i in 1..=3 {
+        csv += &format!("W-{i},HW-{i},,work,2027-01-01,,active,,556000-000{i},\n");
+    }
+    env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2027-02-01"]);
+    env.ok(&["tick", "--now", "2027-03-01"]);
+    let mut feed =
+        signal("e-1", "emigrated", "HS-1", "2027-03-02") + &signal("e-2", "emigrated", "HS-2", "2027-03-02");
+    for i in 1..=3 {
+        feed += &format!(
+            "{{\"id\":\"w-{i}\",\"kind\":\"employment_ended\",\"person_id\":\"HW-{i}\",\"occurred_on\":\"2027-03-02\",\"data\":{{\"employer_org_no\":\"556000-000{i}\"}}}}\n"
+        );
+    }
+    env.ok(&["import", "signals", &env.file("s.jsonl", &feed), "--now", "2027-03-02"]);
+    env.ok(&["tick", "--now", "2027-03-02"]);
+    for (permit, cause, outcome, on) in [
+        ("S-1", "periodic_review", "no_action", "2027-03-05"),
+        ("S-2", "periodic_review", "no_action", "2027-03-11"),
+        ("S-3", "periodic_review", "referred", "2027-03-03"),
+        ("S-1", "emigrated", "revocation_initiated", "2027-03-09"),
+        ("S-2", "emigrated", "no_action", "2027-04-10"),
+        ("W-1", "employment_ended", "revocation_initiated", "2027-03-04"),
+        ("W-2", "employment_ended", "revocation_initiated", "2027-03-12"),
+        ("W-3", "employment_ended", "referred", "2027-03-22"),
+    ] {
+        let id = task_id(env, permit, cause);
+        env.ok(&["tasks", "close", &id, "--outcome", outcome, "--note", "checked", "--now", on]);
+    }
+}
+
+both_engines!(
+    fn what_each_cause_yielded_is_counted_by_cause_unit_and_outcome_in_every_format(engine) {
+        let env = Env::new(engine, YEARLY).unwrap();
+        yields_history(&env);
+        let args = |format: &'static str| ["report", "--from", "2027-03-01", "--to", "2027-03-31", "--format", format, "--now", "2027-04-11"];
+        let out = env.ok(&args("json"));
+        let r: Value = serde_json::from_str(&out).unwrap();
+        let y = &r["yields"];
+        // Reviews closed after 4, 10 and 2 days; the third permit's review is still open.
+        let review = &y["by_cause"]["periodic_review"];
+        assert_eq!(review["closed"], 3, "{out}");
+        assert_eq!(review["no_action"], serde_json::json!({"tasks": 2, "share": 0.6667}));
+        assert_eq!(review["referred"], serde_json::json!({"tasks": 1, "share": 0.3333}));
+        assert_eq!(review["revocation_initiated"], serde_json::json!({"tasks": 0, "share": 0.0}));
+        assert_eq!(review["median_days"], 4.0);
+        // One emigration closed in the period (7 days), the other after it.
+        let emigrated = &y["by_cause"]["emigrated"];
+        assert_eq!((emigrated["closed"].as_u64(), emigrated["median_days"].as_f64()), (Some(1), Some(7.0)));
+        assert_eq!(emigrated["revocation_initiated"]["share"], 1.0);
+        // Employment ended: 2, 10 and 20 days.
+        let ended = &y["by_unit_and_cause"]["work"]["employment_ended"];
+        assert_eq!(ended["closed"], 3);
+        assert_eq!(ended["revocation_initiated"], serde_json::json!({"tasks": 2, "share": 0.6667}));
+        assert_eq!(ended["median_days"], 10.0);
+        assert_eq!(y["by_cause"]["employment_ended"], *ended, "one unit: the same over all units");
+        // A configured cause with nothing closed: zeros, no share, no median.
+        let income = &y["by_cause"]["income_reported"];
+        assert_eq!((income["closed"].as_u64(), &income["no_action"]["share"], &income["median_days"]), (Some(0), &Value::Null, &Value::Null));
+        assert_eq!(y["by_unit_and_cause"]["study"].as_object().unwrap().len(), 2, "periodic_review and emigrated");
+        assert_eq!(y["by_unit_and_cause"]["work"].as_object().unwrap().len(), 1);
+        // What was there keeps its keys.
+        assert_eq!(r["tasks_closed"]["total"], 7);
+        assert_eq!(r["days_to_close"]["by_unit_and_cause"]["work"]["employment_ended"]["median"], 10.0);
+
+        let table = env.ok(&args("table"));
+        let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+        assert!(table.contains("what each cause yielded, of the 7 task(s) closed in the period:"), "{table}");
+        assert!(rows.contains(&vec!["periodic_review", "(all)", "3", "0", "0.0", "2", "66.7", "1", "33.3", "0", "0.0", "4"]), "{table}");
+        assert!(rows.contains(&vec!["employment_ended", "work", "3", "2", "66.7", "0", "0.0", "1", "33.3", "0", "0.0", "10"]), "{table}");
+        assert!(rows.contains(&vec!["income_reported", "(all)", "0", "0", "-", "0", "-", "0", "-", "0", "-", "-"]), "{table}");
+
+        let csv = env.ok(&args("csv"));
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "figure,unit,ground,cause,outcome,kind,state,week,value");
+        for line in [
+            "yield_closed,,,periodic_review,,,,,3",
+            "yield_tasks,study,,emigrated,revocation_initiated,,,,1",
+            "yield_share,work,,employment_ended,referred,,,,0.3333",
+            "yield_median_days,,,periodic_review,,,,,4",
+            "yield_closed,,,income_reported,,,,,0",
+        ] {
+            assert!(lines.contains(&line), "{line} in {csv}");
+        }
+        assert!(!csv.contains("yield_share,,,income_reported"), "{csv}");
+
+        for (language, heading, row) in [
+            ("en", "8. What each indication yields", "<tr><th scope=\"row\">Employment ended</th><td class=\"text\">all units</td><td>3</td><td>2 (66.7%)</td><td>0 (0%)</td><td>1 (33.3%)</td><td>0 (0%)</td><td>10</td></tr>"),
+            ("sv", "8. Vad varje indikation ger", "<tr><th scope=\"row\">Periodisk kontroll</th><td class=\"text\">alla enheter</td><td>3</td><td>0 (0\u{a0}%)</td><td>2 (66,7\u{a0}%)</td><td>1 (33,3\u{a0}%)</td><td>0 (0\u{a0}%)</td><td>4</td></tr>"),
+        ] {
+            let html = env.ok(&[&args("html")[..], &["--language", language]].concat());
+            assert!(html.contains(heading), "{language}: {heading}");
+            assert!(html.contains(row), "{language}: {row} in {html}");
+        }
+    }
+);
