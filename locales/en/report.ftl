@@ -46,3 +46,9 @@ report-all-units = all units
 report-col-median-days = Median days to close
 report-def-yields-term = What each indication yields
 report-def-yields = For each cause — the periodic review, each kind of signal, each expected report that did not come — the tasks it gave that were closed in the period, how many of them ended with each outcome and what share of those closed that is, and the median of their days from creation to closing (as in section 4). Every cause the configuration knows is listed, with zeros and dashes when none of its tasks was closed; a unit is listed under a cause when it had a task of that cause created or closed in the period. A cause whose tasks mostly end with no action costs caseworkers' time and yields little.
+report-yields-chart-title = Tasks closed in the period by outcome, per cause (all units)
+report-yields-note = { $closed } closed, median { $median } { $days ->
+    [one] day
+   *[other] days
+}
+report-yields-none-closed = No task of these causes was closed in the period: { $causes }.

@@ -46,3 +46,12 @@ report-all-units = alla enheter
 report-col-median-days = Median dagar till avslut
 report-def-yields-term = Vad varje indikation ger
 report-def-yields = För varje orsak — den periodiska kontrollen, varje slag av signal, varje förväntad uppgift som uteblev — de ärenden den gav upphov till som avslutats under perioden, hur många av dem som fick varje utfall och hur stor andel av de avslutade det är, och medianen av deras dagar från skapande till avslut (som i avsnitt 4). Varje orsak som konfigurationen känner till visas, med nollor och streck när inget av dess ärenden har avslutats; en enhet visas under en orsak när den har haft ett ärende med den orsaken som skapats eller avslutats under perioden. En orsak vars ärenden oftast avslutas utan åtgärd tar handläggarnas tid och ger lite.
+report-yields-chart-title = Ärenden avslutade under perioden per utfall och orsak (alla enheter)
+report-yields-note = { $closed ->
+    [one] { $closed } avslutat
+   *[other] { $closed } avslutade
+}, median { $median } { $days ->
+    [one] dag
+   *[other] dagar
+}
+report-yields-none-closed = Inget ärende med dessa orsaker avslutades under perioden: { $causes }.

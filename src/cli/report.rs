@@ -258,8 +258,11 @@ struct ReportPage {
     intro: String,
     tables: Vec<Table>,
     weeks: Vec<UnitWeeks>,
-    /// What each cause yielded, after the weeks.
+    /// What each cause yielded, after the weeks: a chart, then the table.
     yields: Table,
+    shares: Option<crate::layout::shares::ShareChart>,
+    /// The causes none of whose tasks was closed, in a sentence (empty when there are none).
+    none_closed: String,
 }
 
 fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>, lang: Language) -> anyhow::Result<String> {
@@ -309,6 +312,8 @@ fn html(r: &Report, policy: &Policy, generated_at: DateTime<Utc>, lang: Language
         tables: tables(r, policy, lang),
         weeks,
         yields: super::yields::html_table(&r.yields, lang, |u| format!("{} ({u})", unit_name(policy, u))),
+        shares: super::yields::chart(&r.yields, lang),
+        none_closed: super::yields::none_closed(&r.yields, lang),
     };
     Ok(page.render()?)
 }

@@ -7,15 +7,16 @@ use super::page::csv_line;
 use crate::domain::task::Outcome;
 use crate::domain::yields::{Yield, Yields};
 use crate::i18n::Language;
+use crate::layout::shares::{Part, ShareChart, Shares};
 use crate::layout::table::{Cell, Column, Table};
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
-/// Every row of the yields in the order they are shown: a cause over all units (unit `None`),
-/// then that cause in each unit.
-fn rows(y: &Yields) -> Vec<(&str, Option<&str>, &Yield)> {
+/// Every row of the yields in the order of `causes`: a cause over all units (unit `None`), then
+/// that cause in each unit.
+fn rows<'a>(y: &'a Yields, causes: &[&'a str]) -> Vec<(&'a str, Option<&'a str>, &'a Yield)> {
     let mut out = Vec::new();
-    for (cause, all) in &y.by_cause {
+    for (cause, all) in causes.iter().filter_map(|c| y.by_cause.get_key_value(*c)) {
         out.push((cause.as_str(), None, all));
         for ((unit, c), one) in &y.by_unit_and_cause {
             if c == cause {
@@ -24,6 +25,20 @@ fn rows(y: &Yields) -> Vec<(&str, Option<&str>, &Yield)> {
         }
     }
     out
+}
+
+/// The causes by their keys, as the table and CSV list them.
+fn by_key(y: &Yields) -> Vec<&str> {
+    y.by_cause.keys().map(String::as_str).collect()
+}
+
+/// The causes as the page lists them: those with the most tasks closed first, the rest (none
+/// closed) after them, each group by the cause's words in `lang`.
+fn by_closed(y: &Yields, lang: Language) -> Vec<&str> {
+    let mut causes: Vec<(std::cmp::Reverse<u64>, String, &str)> =
+        y.by_cause.iter().map(|(c, v)| (std::cmp::Reverse(v.closed), lang.cause(c), c.as_str())).collect();
+    causes.sort();
+    causes.into_iter().map(|(_, _, c)| c).collect()
 }
 
 /// A share as JSON and CSV write it: a fraction rounded to four decimals (`0.1667`).
@@ -56,7 +71,7 @@ pub(super) fn table(y: &Yields) -> String {
     }
     header.push("MEDIAN DAYS");
     let none = || super::output::NONE.to_string();
-    let lines: Vec<Vec<String>> = rows(y)
+    let lines: Vec<Vec<String>> = rows(y, &by_key(y))
         .into_iter()
         .map(|(cause, unit, v)| {
             let mut row = vec![cause.to_string(), unit.unwrap_or("(all)").to_string(), v.closed.to_string()];
@@ -102,7 +117,7 @@ pub(super) fn csv(y: &Yields) -> String {
     let mut row = |figure: &str, unit: &str, cause: &str, outcome: &str, value: String| {
         out += &csv_line(&[figure, unit, "", cause, outcome, "", "", "", value.as_str()]);
     };
-    for (cause, unit, v) in rows(y) {
+    for (cause, unit, v) in rows(y, &by_key(y)) {
         let unit = unit.unwrap_or("");
         row("yield_closed", unit, cause, "", v.closed.to_string());
         for o in Outcome::ALL {
@@ -128,7 +143,7 @@ pub(super) fn html_table(y: &Yields, lang: Language, unit_name: impl Fn(&str) ->
     ];
     columns.extend(Outcome::ALL.iter().map(|o| Column::figures(lang.t(&format!("outcome-{}", o.as_str())))));
     columns.push(Column::figures(lang.t("report-col-median-days")));
-    let rows = rows(y)
+    let rows = rows(y, &by_closed(y, lang))
         .into_iter()
         .map(|(cause, unit, v)| {
             let mut row = vec![
@@ -145,6 +160,58 @@ pub(super) fn html_table(y: &Yields, lang: Language, unit_name: impl Fn(&str) ->
         })
         .collect();
     Table { id: "yields".into(), heading: lang.t("report-yields"), columns, rows }
+}
+
+/// The page's chart: a bar per cause over all units with tasks closed, split by outcome, with
+/// how many were closed and their median days beside it; `None` when none was closed.
+pub(super) fn chart(y: &Yields, lang: Language) -> Option<ShareChart> {
+    let parts: Vec<Part> = Outcome::ALL
+        .iter()
+        .map(|o| Part { name: lang.t(&format!("outcome-{}", o.as_str())), colour: colour(*o) })
+        .collect();
+    let bars: Vec<Shares> = by_closed(y, lang)
+        .into_iter()
+        .filter_map(|cause| y.by_cause.get(cause).map(|v| (cause, v)))
+        // A cause with tasks closed has their median; the others are named under the chart.
+        .filter_map(|(cause, v)| v.median_days.filter(|_| v.closed > 0).map(|median| (cause, v, median)))
+        .map(|(cause, v, median)| Shares {
+            label: lang.cause(cause),
+            counts: Outcome::ALL.iter().map(|o| v.tasks(*o)).collect(),
+            note: lang.tr(
+                "report-yields-note",
+                &[
+                    ("closed", v.closed.into()),
+                    ("median", lang.decimal(median, 1).into()),
+                    ("days", i64::from(median == 1.0).into()),
+                ],
+            ),
+        })
+        .collect();
+    (!bars.is_empty()).then(|| ShareChart::new(lang, lang.t("report-yields-chart-title"), &parts, &bars))
+}
+
+/// The sentence under the chart naming the causes none of whose tasks was closed; empty when
+/// there are none.
+pub(super) fn none_closed(y: &Yields, lang: Language) -> String {
+    let names: Vec<String> = by_closed(y, lang)
+        .into_iter()
+        .filter(|c| y.by_cause.get(*c).is_some_and(|v| v.closed == 0))
+        .map(|c| lang.cause(c))
+        .collect();
+    if names.is_empty() {
+        return String::new();
+    }
+    lang.tr("report-yields-none-closed", &[("causes", names.join(", ").into())])
+}
+
+/// An outcome's colour in the chart (the stylesheet's `.s1` … `.s4`).
+fn colour(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::NoAction => 1,
+        Outcome::RevocationInitiated => 2,
+        Outcome::Referred => 3,
+        Outcome::PermitInactive => 4,
+    }
 }
 
 #[cfg(test)]
@@ -218,8 +285,30 @@ mod tests {
     fn the_page_table_writes_shares_and_medians_as_the_language_does() {
         let t = html_table(&sample(), Language::Sv, |u| format!("Enhet {u}"));
         let row = |i: usize| t.rows[i].iter().map(|c| c.value.as_str()).collect::<Vec<_>>();
-        assert_eq!(row(0)[1], "alla enheter");
-        assert_eq!(row(2)[..4], ["Periodisk kontroll", "Enhet study", "6", "1 (16,7\u{a0}%)"]);
-        assert_eq!(row(0)[7], "–", "no median of nothing");
+        assert_eq!(row(0)[..2], ["Periodisk kontroll", "alla enheter"], "the most closed first");
+        assert_eq!(row(1)[..4], ["Periodisk kontroll", "Enhet study", "6", "1 (16,7\u{a0}%)"]);
+        assert_eq!(row(2)[7], "–", "no median of nothing");
+    }
+
+    #[test]
+    fn the_chart_has_a_bar_per_cause_with_its_closed_tasks_and_median_beside_it() {
+        let c = chart(&sample(), Language::En).unwrap();
+        let rows: Vec<(&str, &str, usize)> =
+            c.rows.iter().map(|r| (r.label.as_str(), r.note.as_str(), r.parts.len())).collect();
+        assert_eq!(
+            rows,
+            [("Periodic review", "6 closed, median 2 days", 3)],
+            "a bar only where tasks were closed"
+        );
+        assert_eq!(c.rows[0].parts[0].tip, "Periodic review: Revocation initiated 1 (16.7%)");
+        assert_eq!(
+            none_closed(&sample(), Language::En),
+            "No task of these causes was closed in the period: Registered as emigrated."
+        );
+        let sv = chart(&sample(), Language::Sv).unwrap();
+        assert_eq!(sv.rows[0].note, "6 avslutade, median 2 dagar");
+        assert_eq!(sv.legend[0].name, "Återkallelse inledd");
+        assert!(chart(&yields(&ReportCounts::default(), &["emigrated".into()]), Language::En).is_none());
+        assert_eq!(none_closed(&yields(&ReportCounts::default(), &[]), Language::En), "");
     }
 }

@@ -9,6 +9,7 @@
 //! forbids inline styles).
 
 pub mod chart;
+pub mod shares;
 pub mod table;
 
 use crate::i18n::Language;
