@@ -19,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 
+import bench_api
+
 DUE_ON = datetime.date(2027, 3, 1)
 CATCH_UP_ON = DUE_ON + datetime.timedelta(days=30)
 DAY = datetime.timedelta(days=1)
@@ -40,8 +42,8 @@ def run_all(b):
     count = b.a.permits
     only = set(filter(None, b.a.only.split(",")))
     want = lambda s: not only or s in only  # noqa: E731
-    # the Navet scenario and the peers need no register
-    on_register = not only or bool(only - {"navet", "peers"})
+    # the Navet scenario and the peers need no register, the task API's has one of its own
+    on_register = not only or bool(only - {"navet", "peers", "api"})
     register = b.register(count) if on_register else None
     feed = b.feed(count) if on_register else None
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=b.root).stdout.strip()
@@ -69,6 +71,8 @@ def run_all(b):
             report(b, engine, base)
         if want("navet"):
             navet(b, engine)
+        if want("api"):
+            bench_api.api(b, engine, DUE_ON, CATCH_UP_ON, raw_tick)
     if want("peers"):
         peers(b)
     if b.a.big:
