@@ -42,6 +42,11 @@ cause-employment_ended = Employment ended
 cause-income_reported = Income reported
 cause-income-below-threshold = Income below the threshold
 cause-income-other-employer = Income from another employer
+cause-income_missing = No income reported
+cause-study_registration_missing_term = Not registered for studies this term
+cause-study_registered = Registered for studies
+cause-personal_number_replaced = Personal number replaced
+cause-deregistered = Deregistered
 
 # Outcomes of closed tasks.
 outcome-no_action = No action

@@ -42,6 +42,11 @@ cause-employment_ended = Anställningen har upphört
 cause-income_reported = Inkomst rapporterad
 cause-income-below-threshold = Inkomst under gränsbeloppet
 cause-income-other-employer = Inkomst från annan arbetsgivare
+cause-income_missing = Ingen inkomst rapporterad
+cause-study_registration_missing_term = Inte registrerad på studier under terminen
+cause-study_registered = Registrerad på studier
+cause-personal_number_replaced = Nytt personnummer
+cause-deregistered = Avregistrerad
 
 # Utfall för avslutade ärenden.
 outcome-no_action = Ingen åtgärd

@@ -58,6 +58,7 @@ task-actions = Det här kan du göra
 task-events = Händelser
 evidence-occasion = Uppföljningstillfälle { $date }
 evidence-signal = { $kind }, signal { $signal }, den { $date }
+evidence-missed = Ingen rapport om { $kind } för { $period } ({ $from }–{ $to })
 
 action-claim = Ta uppgiften
 action-release = Lämna tillbaka uppgiften

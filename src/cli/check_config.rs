@@ -104,7 +104,39 @@ fn policy(p: &Policy) -> String {
     for (kind, r) in p.signals.iter().filter(|(_, r)| r.min_monthly_sek.is_some() || r.check_employer) {
         let _ = writeln!(out, "\n{kind}: {}", income_rule(r.min_monthly_sek.as_ref(), r.check_employer));
     }
-    out
+    for kind in p.signals.iter().filter(|(_, r)| !r.tasks).map(|(kind, _)| kind) {
+        let _ = writeln!(
+            out,
+            "\n{kind}: makes no task of its own (tasks = false); a report expectations look for"
+        );
+    }
+    out + &expectations(p)
+}
+
+/// The expectations' table (docs/REFERENCE.md §13).
+fn expectations(p: &Policy) -> String {
+    if p.expectations.is_empty() {
+        return "\nexpectations: none\n".into();
+    }
+    let rows: Vec<Vec<String>> = p
+        .expectations
+        .iter()
+        .map(|(name, e)| {
+            let grounds: Vec<&str> = e.grounds.iter().map(|g| g.as_str()).collect();
+            vec![
+                name.clone(),
+                e.kind.clone(),
+                grounds.join(","),
+                e.missing_periods.to_string(),
+                e.priority.to_string(),
+                e.due_within.to_string(),
+                e.legal_basis.clone(),
+            ]
+        })
+        .collect();
+    let head = ["EXPECTATION", "KIND", "GROUNDS", "MISSING PERIODS", "PRIORITY", "DUE WITHIN", "LEGAL BASIS"];
+    String::from("\nexpectations (a task when the last covered periods are all missed):\n")
+        + &table(&head, &rows)
 }
 
 fn grounds(p: &Policy) -> String {

@@ -10,6 +10,7 @@ use super::{
     ReportArgs, SignalState, StateFilter, TaskAction, TokenCommand,
 };
 use crate::domain::calendar::today_in;
+use crate::domain::expectation::Cover;
 use crate::domain::ids::{PermitId, TaskId};
 use crate::domain::import::ImportKind;
 use crate::domain::keys::UnitKey;
@@ -121,11 +122,18 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
         Command::CheckConfig(args) => check_config(&settings, args),
         Command::Plan(args) => plan(&settings, (cli.config.as_deref(), cli.database.as_deref()), args),
         Command::Report(args) => report(&settings, args),
-        Command::Import(ImportCommand::Permits(args)) => import(&settings, args, ImportKind::Permits),
-        Command::Import(ImportCommand::Signals(args)) => import(&settings, args, ImportKind::Signals),
+        Command::Import(ImportCommand::Permits(args)) => import(&settings, args, (ImportKind::Permits, &[])),
+        Command::Import(ImportCommand::Signals(args)) => {
+            let covers = args
+                .covers
+                .iter()
+                .map(|c| Cover::parse(c).map_err(|e| UsageError(format!("--covers {c:?}: {e}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            import(&settings, args.common, (ImportKind::Signals, &covers))
+        }
         Command::Import(ImportCommand::Navet(NavetArgs { file, skip_invalid, now })) => {
             let args = ImportArgs { file, format: None, skip_invalid, now };
-            import(&settings, args, ImportKind::Navet)
+            import(&settings, args, (ImportKind::Navet, &[]))
         }
         Command::Signals { state, format } => {
             let state = state.map(|s| match s {
@@ -133,8 +141,12 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
                 SignalState::Processed => signal::SignalState::Processed,
                 SignalState::Unmatched => signal::SignalState::Unmatched,
             });
-            let signals = open_for_reading(&settings)?.read(|tx| storage::signals::list(tx, state))?;
+            let store = open_for_reading(&settings)?;
+            let signals = store.read(|tx| storage::signals::list(tx, state))?;
             print!("{}", output::signals(&signals, format)?);
+            if format == super::OutputFormat::Table {
+                print!("{}", output::covered_line(&store.read(storage::expectations::list)?));
+            }
             Ok(exit::OK)
         }
         Command::Tick(now) => {
@@ -181,6 +193,11 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
             Ok(exit::OK)
         }
         Command::Tokens(command) => tokens(&settings, command),
+        Command::Coverage(f) => {
+            let covered = open_for_reading(&settings)?.read(storage::expectations::list)?;
+            print!("{}", output::coverage(&covered, f.format)?);
+            Ok(exit::OK)
+        }
         Command::Rejects(f) => {
             let rejects = open_for_reading(&settings)?.read(storage::imports::rejects)?;
             print!("{}", output::rejects(&rejects, f.format)?);
@@ -387,7 +404,11 @@ fn notify(settings: &Settings, args: NotifyArgs) -> Result<i32, CliError> {
     }
 }
 
-fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> Result<i32, CliError> {
+fn import(
+    settings: &Settings,
+    args: ImportArgs,
+    (kind, covers): (ImportKind, &[Cover]),
+) -> Result<i32, CliError> {
     let now = parse_now(args.now.as_deref(), settings.schedule.timezone)?;
     let today = today_in(now, settings.schedule.timezone);
     let key = crate::privacy::PnKey::load_or_create(&settings.privacy_key_file)?;
@@ -410,7 +431,22 @@ fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> Result<i32
             permits::import_permits(&store, &settings.policy, &key, &opts, &mut report_error)?
         }
         ImportKind::Signals => {
-            signals::import_signals(&store, &settings.policy, &key, &opts, &mut report_error)?
+            let report = signals::import_signals_covering(
+                &store,
+                &settings.policy,
+                &key,
+                &opts,
+                covers,
+                &mut report_error,
+            );
+            if let (Err(ImportError::Rejected { kept_valid: true, .. }), false) = (&report, covers.is_empty())
+            {
+                eprintln!(
+                    "{}: the periods of --covers were not declared: a feed with rejected records is not complete (import the corrected records with --covers again)",
+                    opts.file
+                );
+            }
+            report?
         }
         ImportKind::Navet => {
             let report = navet::import_navet(&store, &key, &opts, &mut report_error)?;
@@ -419,6 +455,7 @@ fn import(settings: &Settings, args: ImportArgs, kind: ImportKind) -> Result<i32
         }
     };
     println!("{}: {}", opts.file, output::import_summary(kind, &report.counts));
+    print!("{}", output::covers(&report.covers));
     Ok(exit::OK)
 }
 

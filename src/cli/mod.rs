@@ -69,6 +69,8 @@ pub enum Command {
     },
     /// Records rejected by --skip-invalid imports.
     Rejects(FormatArg),
+    /// The periods signal feeds declared complete (`import signals --covers`).
+    Coverage(FormatArg),
     /// The audit trail of one permit.
     History {
         /// The permit.
@@ -203,9 +205,21 @@ pub enum ImportCommand {
     /// The permit register: CSV or JSON lines.
     Permits(ImportArgs),
     /// A signal feed: JSON lines.
-    Signals(ImportArgs),
+    Signals(SignalImportArgs),
     /// A Tax Agency Navet notification file (XML): signals derived from what changed.
     Navet(NavetArgs),
+}
+
+/// Options of `import signals`.
+#[derive(Debug, Args)]
+pub struct SignalImportArgs {
+    /// What every import reads.
+    #[command(flatten)]
+    pub common: ImportArgs,
+    /// The feed holds every report of KIND for the period: KIND:LABEL=FROM..TO, or KIND:YYYY-MM
+    /// for a month; repeat for more (docs/REFERENCE.md §13).
+    #[arg(long = "covers", value_name = "KIND:LABEL[=FROM..TO]")]
+    pub covers: Vec<String>,
 }
 
 /// Options of `import navet`.

@@ -4,12 +4,14 @@
 
 use super::OutputFormat;
 use crate::domain::audit::AuditEvent;
+use crate::domain::expectation::Cover;
 use crate::domain::import::{ImportCounts, ImportKind, Reject};
 use crate::domain::keys::UnitKey;
 use crate::domain::signal::{Signal, Subject};
 use crate::domain::task::Task;
 use crate::jobs::notify::NotifyReport;
 use crate::jobs::tick::TickReport;
+use crate::storage::expectations::{Covered, Declared};
 use std::fmt::Write;
 
 /// An empty cell in the middle of a row, so that the columns still split on spaces.
@@ -69,6 +71,22 @@ pub fn tick(r: &TickReport, took: std::time::Duration) -> String {
     }
     for g in &r.rescheduled_grounds {
         let _ = writeln!(out, "review dates of ground {g} recomputed after a policy change");
+    }
+    for (name, by_unit) in &r.expected.tasks {
+        let units: Vec<String> = by_unit.iter().map(|(u, n)| format!("{u} {n}")).collect();
+        let _ = writeln!(
+            out,
+            "expected reports missed: {name} created {} task(s) ({})",
+            by_unit.values().sum::<u32>(),
+            units.join(", ")
+        );
+    }
+    if r.expected.evidence > 0 {
+        let _ = writeln!(
+            out,
+            "expected reports missed: {} open task(s) gained missed periods as evidence",
+            r.expected.evidence
+        );
     }
     let mut units: Vec<&UnitKey> =
         r.periodic.keys().chain(r.signal_tasks.keys()).chain(r.deferred.keys()).collect();
@@ -171,6 +189,69 @@ pub fn import_summary(kind: ImportKind, c: &ImportCounts) -> String {
             c.inserted, c.updated, c.unchanged, c.duplicates
         ),
     }
+}
+
+/// What an import's `--covers` did, a line each.
+pub fn covers(covers: &[(Cover, Declared)]) -> String {
+    let mut out = String::new();
+    for (c, d) in covers {
+        let what = match d {
+            Declared::New => "now covered".to_string(),
+            Declared::Already(import) => format!("covered already (import {import})"),
+            Declared::Conflict(p) => format!("covered already as {}..{}", p.from, p.to),
+        };
+        let _ = writeln!(out, "covers {c}: {what}");
+    }
+    out
+}
+
+/// Under `signals`: the periods covered, by kind, or nothing when none is.
+pub fn covered_line(covered: &[Covered]) -> String {
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for c in covered {
+        by_kind.entry(&c.kind).or_default().push(c.period.label.as_str());
+    }
+    if by_kind.is_empty() {
+        return String::new();
+    }
+    let kinds: Vec<String> = by_kind.iter().map(|(k, labels)| format!("{k} {}", labels.join(", "))).collect();
+    format!("periods covered: {} (see coverage)\n", kinds.join("; "))
+}
+
+/// `coverage`: the periods feeds declared complete.
+pub fn coverage(covered: &[Covered], format: OutputFormat) -> anyhow::Result<String> {
+    if format == OutputFormat::Json {
+        let items: Vec<serde_json::Value> = covered
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "kind": c.kind,
+                    "label": c.period.label.as_str(),
+                    "from": c.period.from.to_string(),
+                    "to": c.period.to.to_string(),
+                    "import_id": c.import_id,
+                    "file": c.file,
+                    "declared_at": format!("{}Z", c.declared_at.format("%Y-%m-%dT%H:%M:%S")),
+                })
+            })
+            .collect();
+        return Ok(serde_json::to_string_pretty(&items)? + "\n");
+    }
+    let cells: Vec<Vec<String>> = covered
+        .iter()
+        .map(|c| {
+            vec![
+                c.kind.clone(),
+                c.period.label.to_string(),
+                c.period.from.to_string(),
+                c.period.to.to_string(),
+                c.import_id.to_string(),
+                c.file.clone(),
+            ]
+        })
+        .collect();
+    Ok(table(&["KIND", "PERIOD", "FROM", "TO", "IMPORT", "FILE"], &cells)
+        + &format!("{} period(s) covered\n", covered.len()))
 }
 
 /// Where a signal derived from a Navet file came from: the file and the record; empty for a

@@ -148,6 +148,40 @@ impl AuditEvent {
         }
     }
 
+    /// `task` of an expectation was created with the id `id` for the periods `missed`
+    /// (docs/REFERENCE.md §13): the auditor reads which reports were missing.
+    pub fn expectation_task_created(task: &NewTask, id: TaskId, kind: &str, missed: &[String]) -> Self {
+        let detail = format!(
+            "task {id} created: {} for {} covered period(s) without a report of {kind} ({}), unit {}, due {}",
+            task.cause,
+            missed.len(),
+            missed.join(", "),
+            task.unit,
+            task.due_on
+        );
+        AuditEvent {
+            permit_id: task.permit_id.clone(),
+            at: task.created_at,
+            kind: AuditKind::TaskCreated,
+            task_id: Some(id),
+            detail,
+            actor: SYSTEM.into(),
+        }
+    }
+
+    /// Covered periods without a report were added to the open task `task` as evidence.
+    pub fn periods_attached(permit_id: PermitId, at: NaiveDateTime, task: TaskId, missed: &[String]) -> Self {
+        let detail = format!("missed period(s) {} added to open task {task} as evidence", missed.join(", "));
+        AuditEvent {
+            permit_id,
+            at,
+            kind: AuditKind::SignalAttached,
+            task_id: Some(task),
+            detail,
+            actor: SYSTEM.into(),
+        }
+    }
+
     /// The signal `signal` became evidence of the open task `task`.
     pub fn signal_attached(permit_id: PermitId, at: NaiveDateTime, task: TaskId, signal: &str) -> Self {
         let detail = format!("signal {signal} added to open task {task} as evidence");

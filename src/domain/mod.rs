@@ -10,6 +10,7 @@ pub mod capacity;
 pub mod case_url;
 pub mod cron;
 pub mod digest;
+pub mod expectation;
 pub mod forecast;
 pub mod headline;
 pub mod ids;

@@ -130,6 +130,9 @@ pub struct SignalRule {
     pub min_monthly_sek: Option<Threshold>,
     /// `income_reported` only: another employer than the permit's creates a task.
     pub check_employer: bool,
+    /// Whether its signals create tasks; `false` keeps them only as reports that
+    /// expectations look for (`study_registered`, docs/REFERENCE.md §13).
+    pub tasks: bool,
 }
 
 impl SignalRule {
@@ -148,6 +151,8 @@ pub struct Policy {
     pub units: BTreeMap<UnitKey, Unit>,
     /// By signal kind.
     pub signals: BTreeMap<String, SignalRule>,
+    /// Expected reports, by name (the cause of their tasks).
+    pub expectations: BTreeMap<String, super::expectation::Expectation>,
     /// A signal whose person has no permit this long after receipt becomes `unmatched`.
     pub unmatched_after: Span,
     /// What the units' digests show besides their new tasks.

@@ -15,7 +15,9 @@ use std::str::FromStr;
 pub enum Cause {
     /// The permit's periodic review (docs/REFERENCE.md §4).
     PeriodicReview,
-    /// A signal of this kind, a key of the policy's signal rules (docs/REFERENCE.md §5).
+    /// A rule by its name: a signal kind, a key of the policy's signal rules (docs/REFERENCE.md
+    /// §5), or an expectation's name (§13; the configuration keeps the two apart, so the word
+    /// alone tells them).
     Signal(String),
 }
 
@@ -99,6 +101,18 @@ pub enum Evidence {
         reason: String,
         /// The signal's id.
         signal: String,
+    },
+    /// A covered period in which the holder sent no report it was expected to send
+    /// (docs/REFERENCE.md §13).
+    Missed {
+        /// The period's label.
+        missed: String,
+        /// The kind of report expected.
+        kind: String,
+        /// The period's first day.
+        from: NaiveDate,
+        /// The period's last day.
+        to: NaiveDate,
     },
 }
 

@@ -2,6 +2,7 @@
 //! the command line, and says in its doc comment how it stays safe to run twice.
 
 pub mod close_task;
+pub mod expect;
 pub mod import;
 pub mod notify;
 pub mod plan;

@@ -1,5 +1,5 @@
-//! `tick`: one scheduling pass for `today` — pending signals first, then periodic reviews
-//! (docs/REFERENCE.md §4, §5).
+//! `tick`: one scheduling pass for `today` — pending signals first, then expected reports,
+//! then periodic reviews (docs/REFERENCE.md §4, §5, §13).
 //!
 //! The pass commits in pieces, so that it holds back no request for longer than one piece:
 //! first the policy's changed review dates and the signals, then the review tasks
@@ -20,6 +20,7 @@ use crate::domain::policy::Policy;
 use crate::domain::task::NewTask;
 use crate::domain::tick::{plan_periodic, DueReview, ReviewTask};
 use crate::errors::ErrorKind;
+use crate::jobs::expect::{judge_expectations, ExpectationReport};
 use crate::jobs::process_signals::{process_signals, SignalReport};
 use crate::jobs::sync_schedules::sync_ground_schedules;
 use crate::storage::permits::{self, ReviewUpdate};
@@ -42,6 +43,8 @@ pub struct TickReport {
     pub rescheduled_grounds: Vec<GroundKey>,
     /// What became of pending signals.
     pub signals: SignalReport,
+    /// What the expected reports gave (docs/REFERENCE.md §13).
+    pub expected: ExpectationReport,
     /// Due permits skipped because their ground is missing from the configuration.
     pub without_policy: u32,
 }
@@ -49,7 +52,9 @@ pub struct TickReport {
 impl TickReport {
     /// All tasks created.
     pub fn created(&self) -> u32 {
-        self.periodic.values().sum::<u32>() + self.signal_tasks.values().sum::<u32>()
+        self.periodic.values().sum::<u32>()
+            + self.signal_tasks.values().sum::<u32>()
+            + self.expected.tasks.values().flat_map(|by_unit| by_unit.values()).sum::<u32>()
     }
     /// All tasks deferred.
     pub fn deferred_total(&self) -> u32 {
@@ -90,6 +95,9 @@ pub fn tick(
             Ok::<_, TickError>(())
         })?;
         report.signal_tasks = report.signals.tasks.clone();
+        // After the signals (their links and reports count), before the reviews (capacity
+        // counts the expectations' tasks, which are never held back).
+        report.expected = judge_expectations(pass, policy)?;
         let started = std::time::Instant::now();
         let monday = iso_week_bounds(today).0;
         let (week, due) = pass.read(|tx| {

@@ -20,6 +20,8 @@ pub struct RawSettings {
     pub grounds: BTreeMap<String, RawGround>,
     pub units: BTreeMap<String, RawUnit>,
     pub signals: RawSignals,
+    #[serde(default)]
+    pub expectations: BTreeMap<String, RawExpectation>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +171,23 @@ pub struct RawSignalRule {
     pub legal_basis: String,
     pub min_monthly_sek: Option<RawThreshold>,
     pub check_employer: Option<bool>,
+    pub tasks: Option<bool>,
+}
+
+/// `[expectations.E]` (docs/REFERENCE.md §13).
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a table of an expectation's keys (kind, grounds, missing_periods, priority, reason, due_within, legal_basis)"
+)]
+pub struct RawExpectation {
+    pub kind: String,
+    pub grounds: Vec<String>,
+    pub missing_periods: i64,
+    pub priority: String,
+    pub reason: String,
+    pub due_within: String,
+    pub legal_basis: String,
 }
 
 /// `min_monthly_sek`: one amount or a list of `{ from, sek }`.

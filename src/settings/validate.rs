@@ -1,12 +1,13 @@
 //! Raw settings → typed settings. Each check names the key it failed on.
 
 use super::credential;
-use super::raw::{Capacity, RawSettings, RawThreshold};
+use super::raw::{Capacity, RawExpectation, RawSettings, RawThreshold};
 use super::{
     ConfigError, DatabaseSettings, DatabaseTimeouts, LogSettings, MailSettings, MailTransport,
     ScheduleSettings, Secret, Settings, SmtpSettings, SmtpTls,
 };
 use crate::domain::cron::CronSchedule;
+use crate::domain::expectation::Expectation;
 use crate::domain::keys::{GroundKey, UnitKey};
 use crate::domain::policy::{GroundPolicy, Policy, Priority, SignalRule, Threshold, Unit};
 use crate::domain::span::Span;
@@ -221,11 +222,57 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
                 legal_basis: r.legal_basis.clone(),
                 min_monthly_sek: threshold(&format!("{k}.min_monthly_sek"), r.min_monthly_sek.as_ref())?,
                 check_employer: r.check_employer.unwrap_or(false),
+                tasks: r.tasks.unwrap_or(true),
             },
         );
     }
+    for (name, x) in &raw.expectations {
+        let (e, expectation) = (format!("expectations.{name}"), expectation(&policy, name, x)?);
+        if policy.signals.contains_key(name) {
+            return Err(err(
+                &e,
+                "an expectation's name is its tasks' cause: it must not be a signal kind too",
+            ));
+        }
+        policy.expectations.insert(name.clone(), expectation);
+    }
     policy.digest = super::digest::digest_policy(raw)?;
     Ok(policy)
+}
+
+/// One `[expectations.E]`: its kind a signal kind, its grounds configured, at least one period.
+fn expectation(policy: &Policy, name: &str, x: &RawExpectation) -> Result<Expectation, ConfigError> {
+    let k = format!("expectations.{name}");
+    let well_named = (1..=64).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !well_named {
+        return Err(err(&k, "an expectation's name is 1 to 64 of a-z 0-9 _"));
+    }
+    if !policy.signals.contains_key(&x.kind) {
+        return Err(err(&format!("{k}.kind"), format!("unknown kind {:?} (not under [signals])", x.kind)));
+    }
+    if x.grounds.is_empty() {
+        return Err(err(&format!("{k}.grounds"), "a list of one or more grounds"));
+    }
+    let mut grounds = Vec::new();
+    for g in &x.grounds {
+        let Some((key, _)) = policy.grounds.get_key_value(g.as_str()) else {
+            return Err(err(&format!("{k}.grounds"), format!("unknown ground {g:?} (not under [grounds])")));
+        };
+        grounds.push(key.clone());
+    }
+    let missing_periods = u32::try_from(x.missing_periods).ok().filter(|n| *n >= 1).ok_or_else(|| {
+        err(&format!("{k}.missing_periods"), format!("{} is not a count of 1 or more", x.missing_periods))
+    })?;
+    Ok(Expectation {
+        kind: x.kind.clone(),
+        grounds,
+        missing_periods,
+        priority: priority(&format!("{k}.priority"), &x.priority)?,
+        reason: x.reason.clone(),
+        due_within: span(&format!("{k}.due_within"), &x.due_within)?,
+        legal_basis: x.legal_basis.clone(),
+    })
 }
 
 fn threshold(key: &str, raw: Option<&RawThreshold>) -> Result<Option<Threshold>, ConfigError> {

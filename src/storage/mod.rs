@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod digests;
+pub mod expectations;
 pub mod failure;
 pub mod forecast;
 pub mod gauges;

@@ -127,6 +127,7 @@ diesel::table! {
         processed_at -> Nullable<Timestamp>,
         outcome -> Nullable<Text>,
         tried_at_import -> Nullable<BigInt>,
+        period -> Nullable<Text>,
     }
 }
 
@@ -222,7 +223,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coverage (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        label -> Text,
+        from_on -> Date,
+        to_on -> Date,
+        import_id -> BigInt,
+        declared_at -> Timestamp,
+    }
+}
+diesel::table! {
+    expectation_marks (name) {
+        name -> Text,
+        fingerprint -> Text,
+        coverage_seq -> BigInt,
+        permit_import -> BigInt,
+        audit_seq -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    coverage,
+    expectation_marks,
     permits,
     reviews,
     ground_schedules,

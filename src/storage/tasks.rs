@@ -1,7 +1,8 @@
 //! Queries on tasks. `UNIQUE (permit_id, cause, occasion)` makes creation exactly-once: a task
 //! that already exists is skipped (ON CONFLICT DO NOTHING), never duplicated.
 
-use super::rows::{parse_evidence, NewTaskRow, RowReader, TaskRow};
+pub(crate) use super::rows::parse_evidence;
+use super::rows::{NewTaskRow, RowReader, TaskRow};
 use super::schema::tasks::dsl as t;
 use super::{self as storage, AnyConnection, Chunk, Result, Tx};
 use crate::domain::ids::{PermitId, TaskId};

@@ -317,8 +317,9 @@ impl Bench {
                     &mut refuse,
                 ),
                 ImportKind::Navet => {
-                    permit_followup::jobs::import::navet::import_navet(c, &key, &opts, &mut refuse)
-                        .map(|r| permit_followup::jobs::import::ImportReport { counts: r.counts })
+                    permit_followup::jobs::import::navet::import_navet(c, &key, &opts, &mut refuse).map(|r| {
+                        permit_followup::jobs::import::ImportReport { counts: r.counts, ..Default::default() }
+                    })
                 }
             }
             .unwrap();

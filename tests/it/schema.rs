@@ -229,7 +229,9 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         digests,
         web_sessions,
         web_sign_ins,
-        api_tokens
+        api_tokens,
+        coverage,
+        expectation_marks
     );
     tables.insert("week_tasks".into(), declared_with_key::<s::week_tasks::table>(&["unit", "week"]));
     tables.insert("navet_persons".into(), declared::<s::navet_persons::table>());

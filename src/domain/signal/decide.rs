@@ -87,6 +87,8 @@ enum Effect {
     RuleSaysNo,
     NoRule,
     NoUnit,
+    /// The kind makes no task of its own (`tasks = false`): a report for expectations.
+    ReportOnly,
 }
 
 /// Decides every pending signal, in order of receipt (`pending` is in that order).
@@ -172,6 +174,9 @@ impl Batch<'_> {
     /// Creates the task `signal` asks of `permit`, or attaches it to the open one of its cause.
     fn apply(&mut self, signal: &Signal, permit: &Permit) -> Effect {
         let Some(rule) = self.policy.signals.get(&signal.kind) else { return Effect::NoRule };
+        if !rule.tasks {
+            return Effect::ReportOnly;
+        }
         if !rule.concerns(&permit.ground) {
             return Effect::NotConcerned;
         }
@@ -239,6 +244,8 @@ fn outcome(effects: &[Effect]) -> String {
     }
     if effects.is_empty() {
         "no task: the person has no active permit".into()
+    } else if effects.contains(&Effect::ReportOnly) {
+        "no task: a report of a kind that makes none of its own (tasks = false), kept for expectations".into()
     } else if effects.contains(&Effect::NoRule) {
         "no task: no rule for this kind in the configuration".into()
     } else if effects.contains(&Effect::NoUnit) {

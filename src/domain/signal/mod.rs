@@ -180,6 +180,7 @@ pub(crate) mod test_support {
             legal_basis: "UtlL 7 kap. 7 §".into(),
             min_monthly_sek: None,
             check_employer: false,
+            tasks: true,
         }
     }
 

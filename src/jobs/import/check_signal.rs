@@ -4,6 +4,7 @@
 
 use super::read::{self, Fields, RecordError};
 use crate::domain::calendar::parse_date;
+use crate::domain::expectation::Label;
 use crate::domain::ids::{quoted, OrgNo, PersonId, PnHash, SignalId};
 use crate::domain::personal_number::PersonalNumber;
 use crate::domain::policy::Policy;
@@ -129,6 +130,11 @@ fn check_data(
     });
     if kind == INCOME_REPORTED {
         check_income(data, bad);
+    } else if let Some(p) = data.get("period") {
+        // The period an expectation's coverage names (docs/REFERENCE.md §13).
+        if let Err(e) = p.as_str().ok_or_else(|| "must be a string".to_string()).and_then(Label::parse) {
+            bad("data.period", e);
+        }
     }
     let new_number = data.remove("new_personal_number");
     key.redact_object(data, on);

@@ -89,6 +89,17 @@ pub enum ImportError {
         /// Why.
         source: std::io::Error,
     },
+    /// A `--covers` names a kind not under `[signals]`, or a period already covered with other
+    /// dates, or the same period twice with other dates (docs/REFERENCE.md §13).
+    #[error("{file}: --covers {cover}: {why}; nothing was imported")]
+    BadCover {
+        /// The file.
+        file: String,
+        /// The option's value.
+        cover: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The database failed; nothing was imported.
     #[error("import of {file} failed; nothing was imported: {source}")]
     Store {
@@ -104,7 +115,9 @@ impl ImportError {
     /// Its classification (`errors::ErrorKind`).
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ImportError::UnknownFormat { .. } | ImportError::NotJsonLines { .. } => ErrorKind::Usage,
+            ImportError::UnknownFormat { .. }
+            | ImportError::NotJsonLines { .. }
+            | ImportError::BadCover { .. } => ErrorKind::Usage,
             ImportError::Unreadable { .. } | ImportError::TempFiles { .. } => ErrorKind::Unavailable,
             ImportError::Rejected { .. } => ErrorKind::Rejected,
             ImportError::UnknownGround { .. } => ErrorKind::Config,
@@ -160,6 +173,8 @@ impl ImportOptions {
 pub struct ImportReport {
     /// What it counted.
     pub counts: ImportCounts,
+    /// The periods a signal feed declared covered (`--covers`), and what became of each.
+    pub covers: Vec<(crate::domain::expectation::Cover, storage::expectations::Declared)>,
 }
 
 /// The bookkeeping both imports share: invalid records, the rejects to keep, the counts, and
@@ -191,6 +206,11 @@ impl<'a> Intake<'a> {
     pub(crate) fn begin(&mut self, tx: &mut Tx, at: Stamp) -> Result<(), Halt> {
         self.import_id = imports::begin(tx, self.kind, &self.opts.file, at.now)?;
         Ok(())
+    }
+
+    /// Whether every record so far was valid: the feed is whole.
+    pub(crate) fn complete(&self) -> bool {
+        self.rejected == 0
     }
 
     /// Whether valid records are still written (no invalid one yet, or `skip_invalid`).
@@ -257,6 +277,6 @@ impl<'a> Intake<'a> {
         if self.rejected > 0 {
             return Err(self.rejected());
         }
-        Ok(ImportReport { counts: self.counts })
+        Ok(ImportReport { counts: self.counts, covers: Vec::new() })
     }
 }

@@ -9,10 +9,13 @@ use super::check_signal::{SignalChecker, FIELDS};
 use super::read::{Format, RecordError, Records};
 use super::seen::SeenIds;
 use super::{Halt, ImportError, ImportOptions, ImportReport, Intake};
+use crate::domain::expectation::Cover;
+use crate::domain::ids::quoted;
 use crate::domain::import::ImportKind;
 use crate::domain::policy::Policy;
 use crate::domain::signal::NewSignal;
 use crate::privacy::PnKey;
+use crate::storage::expectations::{self, Declared};
 use crate::storage::signals as store;
 use crate::storage::{PassKind, Store, Tx};
 
@@ -27,9 +30,26 @@ pub fn import_signals(
     opts: &ImportOptions,
     on_error: &mut dyn FnMut(&RecordError),
 ) -> Result<ImportReport, ImportError> {
+    import_signals_covering(store, policy, key, opts, &[], on_error)
+}
+
+/// Imports a signal feed that holds every report of each of `covers` (`--covers`,
+/// docs/REFERENCE.md §13): the periods are declared with the feed, in its transaction. A feed
+/// with rejected records is not complete, so with `skip_invalid` its valid signals land and
+/// its periods are not declared (the report says so).
+pub fn import_signals_covering(
+    store: &Store,
+    policy: &Policy,
+    key: &PnKey,
+    opts: &ImportOptions,
+    covers: &[Cover],
+    on_error: &mut dyn FnMut(&RecordError),
+) -> Result<ImportReport, ImportError> {
     if opts.format_or(Format::Jsonl)? != Format::Jsonl {
         return Err(ImportError::NotJsonLines { file: opts.file.clone() });
     }
+    check_covers(policy, &opts.file, covers)?;
+    let mut declared = Vec::new();
     let input = opts.open()?;
     let seen = SeenIds::new(std::env::temp_dir());
     let mut run = Writer { intake: Intake::new(opts, ImportKind::Signals), seen, batch: Vec::new() };
@@ -47,6 +67,9 @@ pub fn import_signals(
             };
             let unreadable = |source| ImportError::Unreadable { file: opts.file.clone(), source };
             let mut records = Records::new(input, Format::Jsonl, &opts.file, FIELDS).map_err(unreadable)?;
+            if !covers.is_empty() {
+                records.allow_empty();
+            }
             while let Some(next) = records.next_record().map_err(unreadable)? {
                 match next.and_then(|f| checker.check(&opts.file, &f).map(|s| (f.line, s))) {
                     Err(errors) => run.intake.fail(errors, on_error),
@@ -56,10 +79,60 @@ pub fn import_signals(
                 run.intake.keep_rejects(tx)?;
             }
             run.flush(tx)?;
+            if run.intake.complete() {
+                declared = declare(tx, &opts.file, run.intake.import_id, covers, at.now)?;
+            }
             run.intake.close(tx)
         })
     });
-    run.intake.outcome(pass)
+    let mut report = run.intake.outcome(pass)?;
+    report.covers = declared;
+    Ok(report)
+}
+
+/// Each cover's kind is a signal kind, and no period is given twice with other dates.
+fn check_covers(policy: &Policy, file: &str, covers: &[Cover]) -> Result<(), ImportError> {
+    for (i, c) in covers.iter().enumerate() {
+        let bad = |why: String| ImportError::BadCover { file: file.to_string(), cover: c.to_string(), why };
+        if !policy.signals.contains_key(&c.kind) {
+            return Err(bad(format!("unknown kind {} (not under [signals])", quoted(&c.kind))));
+        }
+        if let Some(other) = covers[..i].iter().find(|o| o.kind == c.kind && o.period.label == c.period.label)
+        {
+            if other.period != c.period {
+                return Err(bad(format!("{}:{} is given twice, also as {other}", c.kind, c.period.label)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Declares the covers; a period covered before with other dates stops the import.
+fn declare(
+    tx: &mut Tx,
+    file: &str,
+    import_id: i64,
+    covers: &[Cover],
+    at: chrono::NaiveDateTime,
+) -> Result<Vec<(Cover, Declared)>, Halt> {
+    let mut distinct: Vec<Cover> = Vec::new();
+    for c in covers {
+        if !distinct.contains(c) {
+            distinct.push(c.clone());
+        }
+    }
+    let outcome = expectations::declare(tx, import_id, &distinct, at)?;
+    let pairs: Vec<(Cover, Declared)> = distinct.into_iter().zip(outcome).collect();
+    if let Some((c, Declared::Conflict(stored))) =
+        pairs.iter().find(|(_, d)| matches!(d, Declared::Conflict(_)))
+    {
+        let why = format!(
+            "{}:{} is already covered as {}..{}, which a later feed cannot change",
+            c.kind, stored.label, stored.from, stored.to
+        );
+        return Err(ImportError::BadCover { file: file.to_string(), cover: c.to_string(), why }.into());
+    }
+    Ok(pairs)
 }
 
 struct Writer<'a> {

@@ -34,6 +34,8 @@ pub struct NewSignalRow {
     pub received_on: NaiveDate,
     /// pending, processed or unmatched.
     pub state: String,
+    /// The period it reports for (`data.period`), when it names one.
+    pub period: Option<String>,
 }
 
 impl From<&NewSignal> for NewSignalRow {
@@ -54,6 +56,7 @@ impl From<&NewSignal> for NewSignalRow {
             received_at: s.received_at,
             received_on: s.received_on,
             state: SignalState::Pending.as_str().to_string(),
+            period: s.data.get("period").and_then(Value::as_str).map(str::to_string),
         }
     }
 }

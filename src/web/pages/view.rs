@@ -312,6 +312,15 @@ pub fn evidence(lang: Language, e: &Evidence) -> String {
             }
             line
         }
+        Evidence::Missed { missed, kind, from, to } => lang.tr(
+            "evidence-missed",
+            &[
+                ("kind", lang.cause(kind).to_lowercase().into()),
+                ("period", missed.as_str().into()),
+                ("from", lang.date(*from).into()),
+                ("to", lang.date(*to).into()),
+            ],
+        ),
     }
 }
 

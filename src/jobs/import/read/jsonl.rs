@@ -28,6 +28,11 @@ impl JsonLines {
         JsonLines { input, file: file.to_string(), known, line: 0, buf: Vec::new(), any: false }
     }
 
+    /// An empty file is then no error.
+    pub(super) fn allow_empty(&mut self) {
+        self.any = true;
+    }
+
     /// The next record or the errors of an invalid one; `None` at the end.
     pub(super) fn next_record(&mut self) -> std::io::Result<Option<Result<Fields, Vec<RecordError>>>> {
         loop {

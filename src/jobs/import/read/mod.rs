@@ -158,6 +158,14 @@ impl Records {
         std::mem::take(&mut self.header_errors)
     }
 
+    /// Lets a JSON lines file hold no record: a feed that declares a period in which nobody
+    /// reported (`import signals --covers`, docs/REFERENCE.md §13).
+    pub fn allow_empty(&mut self) {
+        if let Inner::Jsonl(lines) = &mut self.inner {
+            lines.allow_empty();
+        }
+    }
+
     /// The file name used in messages.
     pub fn file(&self) -> &str {
         &self.file

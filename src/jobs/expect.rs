@@ -1,0 +1,263 @@
+//! The expectations' step of a tick (docs/REFERENCE.md §13), after the signals and before the
+//! periodic reviews: holders who missed the covered periods they were expected to report in
+//! get a task, or further evidence on their open one.
+//!
+//! Load, judge, write, for the holders whose judgement can have changed since the expectation's
+//! mark: those who missed a period declared since (one anti-join a period), those an import
+//! brought in or changed since, or every holder when the expectation itself changed. Reports
+//! only ever remove misses, so a report or a link that arrived later needs no judging again;
+//! a tick with nothing newer reads three maxima and nothing of the register. Safe to run twice
+//! and to cut off between pieces: the rule never names a period twice, and the mark moves
+//! only after the last piece.
+
+use crate::domain::audit::AuditEvent;
+use crate::domain::expectation::{judge, needed, Expectation, Label, Named, Period, Verdict};
+use crate::domain::ids::{PermitId, PersonId, SignalId, TaskId};
+use crate::domain::keys::UnitKey;
+use crate::domain::policy::Policy;
+use crate::domain::task::{Cause, Evidence, NewTask, Occasion};
+use crate::storage::expectations::{self as store, Holder, Mark};
+use crate::storage::{self, audit, tasks, Pass, Stamp, Tx};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What the expectations' step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ExpectationReport {
+    /// Tasks created, by expectation and then unit.
+    pub tasks: BTreeMap<String, BTreeMap<UnitKey, u32>>,
+    /// Open tasks that gained missed periods as evidence.
+    pub evidence: u32,
+    /// Permits judged.
+    pub judged: u32,
+}
+
+impl ExpectationReport {
+    /// Tasks created, by unit.
+    pub fn by_unit(&self) -> BTreeMap<UnitKey, u32> {
+        let mut out = BTreeMap::new();
+        for (unit, n) in self.tasks.values().flatten() {
+            *out.entry(unit.clone()).or_default() += n;
+        }
+        out
+    }
+}
+
+/// Holders judged in one piece of the pass at most.
+const PIECE: usize = 5_000;
+
+/// Judges every expectation of `policy` whose coverage, permits or configuration changed since
+/// its mark.
+pub fn judge_expectations(pass: &mut Pass, policy: &Policy) -> Result<ExpectationReport, storage::Error> {
+    let mut report = ExpectationReport::default();
+    for (name, e) in &policy.expectations {
+        judge_one(pass, policy, (name, e), &mut report)?;
+    }
+    Ok(report)
+}
+
+fn judge_one(
+    pass: &mut Pass,
+    policy: &Policy,
+    (name, e): (&str, &Expectation),
+    report: &mut ExpectationReport,
+) -> Result<(), storage::Error> {
+    let (mark, latest, periods) = pass.read(|tx| {
+        Ok::<_, storage::Error>((store::mark(tx, name)?, store::latest(tx)?, store::periods_of(tx, &e.kind)?))
+    })?;
+    let (coverage_seq, permit_import, audit_seq) = latest;
+    let now = Mark { fingerprint: e.fingerprint(), coverage_seq, permit_import, audit_seq };
+    let fresh = mark.as_ref().filter(|m| m.fingerprint == now.fingerprint);
+    if fresh == Some(&now) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let holders: Vec<Holder> =
+        if periods.is_empty() { Vec::new() } else { pass.read(|tx| candidates(tx, e, fresh, &periods))? };
+    tracing::debug!(
+        expectation = name,
+        holders = holders.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "holders to judge read"
+    );
+    let periods: Vec<Period> = periods.into_iter().map(|(_, p)| p).collect();
+    let at = pass.at();
+    for piece in holders.chunks(PIECE) {
+        let done = pass.write(|tx| judge_piece(tx, policy, (name, e), &periods, piece, at))?;
+        merge(report, name, done);
+    }
+    pass.write(|tx| store::set_mark(tx, name, &now))?;
+    tracing::debug!(expectation = name, seconds = started.elapsed().as_secs_f64(), "expectation judged");
+    Ok(())
+}
+
+/// The holders whose judgement may have changed since `mark` (every holder without one).
+fn candidates(
+    tx: &mut Tx,
+    e: &Expectation,
+    mark: Option<&Mark>,
+    periods: &[(i64, Period)],
+) -> storage::Result<Vec<Holder>> {
+    let Some(mark) = mark else { return store::holders(tx, &e.grounds, None) };
+    let mut out: Vec<Holder> = Vec::new();
+    for (_, period) in periods.iter().filter(|(seq, _)| *seq > mark.coverage_seq) {
+        out.extend(store::missed(tx, &e.kind, &e.grounds, period)?);
+    }
+    if store::latest(tx)?.1 > mark.permit_import {
+        out.extend(store::changed(tx, &e.grounds, mark.permit_import, mark.audit_seq)?);
+    }
+    out.sort_by(|a, b| a.permit.cmp(&b.permit));
+    out.dedup_by(|a, b| a.permit == b.permit);
+    Ok(out)
+}
+
+/// Reads what the rule needs of `holders`, judges them and writes the tasks and evidence.
+fn judge_piece(
+    tx: &mut Tx,
+    policy: &Policy,
+    (name, e): (&str, &Expectation),
+    periods: &[Period],
+    holders: &[Holder],
+    at: Stamp,
+) -> storage::Result<ExpectationReport> {
+    let mut out = ExpectationReport { judged: holders.len() as u32, ..ExpectationReport::default() };
+    let permits: Vec<&PermitId> = holders.iter().map(|h| &h.permit).collect();
+    let mut named: HashMap<PermitId, (Vec<Label>, Option<TaskId>)> = HashMap::new();
+    for t in store::named(tx, name, &permits)? {
+        let entry = named.entry(t.permit).or_default();
+        entry.0.extend(t.labels);
+        if t.open {
+            entry.1 = Some(t.id);
+        }
+    }
+    let empty = (Vec::new(), None);
+    let view = |h: &Holder| {
+        let (labels, open) = named.get(&h.permit).unwrap_or(&empty);
+        Named { labels, open: *open }
+    };
+    // The periods whose reports the rule will read, for some holder of the piece.
+    let mut wanted: Vec<&Period> = Vec::new();
+    for h in holders {
+        for p in needed(e, periods, h.validity, view(h)) {
+            if !wanted.iter().any(|w| w.label == p.label) {
+                wanted.push(p);
+            }
+        }
+    }
+    let reported = reported(tx, e, holders, &wanted)?;
+    let mut new_tasks: Vec<(NewTask, Vec<Label>)> = Vec::new();
+    let mut evidence: Vec<(PermitId, TaskId, Vec<Label>)> = Vec::new();
+    for h in holders {
+        let verdict = judge(e, periods, h.validity, view(h), |l| reported.contains(&(&h.person, l.clone())));
+        match verdict {
+            Verdict::Nothing => {}
+            Verdict::Task { missed } => {
+                if let Some(task) = new_task(policy, (name, e), h, periods, &missed, at) {
+                    new_tasks.push((task, missed));
+                }
+            }
+            Verdict::Evidence { task, missed } => evidence.push((h.permit.clone(), task, missed)),
+        }
+    }
+    let tasks_only: Vec<NewTask> = new_tasks.iter().map(|(t, _)| t.clone()).collect();
+    let ids = tasks::insert(tx, &tasks_only)?;
+    let mut events = Vec::new();
+    for ((task, missed), id) in new_tasks.iter().zip(ids) {
+        if let Some(id) = id {
+            let labels: Vec<String> = missed.iter().map(Label::to_string).collect();
+            events.push(AuditEvent::expectation_task_created(task, id, &e.kind, &labels));
+            *out.tasks.entry(name.to_string()).or_default().entry(task.unit.clone()).or_default() += 1;
+        }
+    }
+    for (permit, task, missed) in &evidence {
+        let items: Vec<Evidence> = missed.iter().filter_map(|l| missed_evidence(e, periods, l)).collect();
+        tasks::append_evidence(tx, *task, items)?;
+        let labels: Vec<String> = missed.iter().map(Label::to_string).collect();
+        events.push(AuditEvent::periods_attached(permit.clone(), at.now, *task, &labels));
+        out.evidence += 1;
+    }
+    audit::append(tx, events)?;
+    Ok(out)
+}
+
+/// Which (person, period) pairs of `wanted` have a report: by the person's id, or by any
+/// number of the person's.
+fn reported<'h>(
+    tx: &mut Tx,
+    e: &Expectation,
+    holders: &'h [Holder],
+    wanted: &[&Period],
+) -> storage::Result<HashSet<(&'h PersonId, Label)>> {
+    let mut found = HashSet::new();
+    if wanted.is_empty() {
+        return Ok(found);
+    }
+    let mut persons: Vec<&PersonId> = holders.iter().map(|h| &h.person).collect();
+    persons.sort();
+    persons.dedup();
+    let by_id: HashMap<&str, &PersonId> = persons.iter().map(|p| (p.as_str(), *p)).collect();
+    let mut by_number: HashMap<String, Vec<&PersonId>> = HashMap::new();
+    for (person, hash) in store::numbers_of(tx, &persons)? {
+        if let Some(p) = by_id.get(person.as_str()) {
+            by_number.entry(hash.as_str().to_string()).or_default().push(p);
+        }
+    }
+    let ids: Vec<&str> = by_id.keys().copied().collect();
+    let numbers: Vec<&str> = by_number.keys().map(String::as_str).collect();
+    for r in store::reports_of(tx, &e.kind, (&ids, &numbers), wanted)? {
+        let whose: Vec<&PersonId> = match (&r.person, &r.pn_hash) {
+            (Some(person), _) => by_id.get(person.as_str()).copied().into_iter().collect(),
+            (None, Some(hash)) => by_number.get(hash).cloned().unwrap_or_default(),
+            (None, None) => Vec::new(),
+        };
+        for p in wanted.iter().filter(|p| p.reported_by(r.period.as_deref(), r.occurred_on)) {
+            for person in &whose {
+                found.insert((*person, p.label.clone()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The evidence of a missed period.
+fn missed_evidence(e: &Expectation, periods: &[Period], label: &Label) -> Option<Evidence> {
+    let p = periods.iter().find(|p| &p.label == label)?;
+    Some(Evidence::Missed { missed: label.to_string(), kind: e.kind.clone(), from: p.from, to: p.to })
+}
+
+/// The task of a holder who missed `missed`: occasion the last missed label, due today +
+/// `due_within`; `None` when no unit is responsible (its ground left the configuration).
+fn new_task(
+    policy: &Policy,
+    (name, e): (&str, &Expectation),
+    h: &Holder,
+    periods: &[Period],
+    missed: &[Label],
+    at: Stamp,
+) -> Option<NewTask> {
+    let unit = h.unit.clone().or_else(|| policy.grounds.get(&h.ground).map(|g| g.unit.clone()))?;
+    let last = missed.last()?;
+    let due_on = e.due_within.after(at.today).unwrap_or(NaiveDate::MAX);
+    Some(NewTask {
+        permit_id: h.permit.clone(),
+        cause: Cause::Signal(name.to_string()),
+        occasion: Occasion::Signal(SignalId::parse(last.as_str()).ok()?),
+        ground: h.ground.clone(),
+        unit,
+        priority: e.priority,
+        reason: format!("{}: {}", e.reason, missed.iter().map(Label::as_str).collect::<Vec<_>>().join(", ")),
+        legal_basis: e.legal_basis.clone(),
+        evidence: missed.iter().filter_map(|l| missed_evidence(e, periods, l)).collect(),
+        created_on: at.today,
+        created_at: at.now,
+        due_on,
+    })
+}
+
+fn merge(report: &mut ExpectationReport, name: &str, piece: ExpectationReport) {
+    for (unit, n) in piece.tasks.get(name).into_iter().flatten() {
+        *report.tasks.entry(name.to_string()).or_default().entry(unit.clone()).or_default() += n;
+    }
+    report.evidence += piece.evidence;
+    report.judged += piece.judged;
+}
