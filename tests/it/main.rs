@@ -16,6 +16,7 @@ mod crash;
 mod daemon;
 mod digest;
 mod disk_full;
+mod expectations;
 mod fuzz;
 mod hostile;
 mod import;
