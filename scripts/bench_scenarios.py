@@ -25,7 +25,7 @@ DUE_ON = datetime.date(2027, 3, 1)
 CATCH_UP_ON = DUE_ON + datetime.timedelta(days=30)
 DAY = datetime.timedelta(days=1)
 # the register's secondary indexes, dropped and rebuilt by a bulk load (storage::bulk)
-REGISTER_INDEXES = ["reviews_due", "permits_person", "permits_pn_hash"]
+REGISTER_INDEXES = ["reviews_due", "permits_person", "permits_pn_hash", "permits_imported_by"]
 # the register's tables: a permit and its review series
 REGISTER_TABLES = ["permits", "reviews"]
 # first review and interval in months, and the unit, of each ground (config/default.toml)
@@ -73,6 +73,8 @@ def run_all(b):
             navet(b, engine)
         if want("api"):
             bench_api.api(b, engine, DUE_ON, CATCH_UP_ON, raw_tick)
+        if want("expect"):
+            expect(b, engine, base, register)
     if want("peers"):
         peers(b)
     if b.a.big:
@@ -515,3 +517,88 @@ def navet_raw_insert(b, engine):
     subprocess.run(["psql", "-q", b.pg_url("navet"), "-c", f"\\copy navet_persons TO '{dump}' WITH (FORMAT csv)"],
                    check=True, capture_output=True)
     return sql_seconds(b, engine, "navet_raw", ["BEGIN", f"COPY navet_persons FROM '{dump}' WITH (FORMAT csv)", "COMMIT"])
+
+
+# ---- expected reports (docs/REFERENCE.md §13) ------------------------------------------------------
+
+# The two months of income feeds, each declared complete with --covers after its reports were
+# processed, and the day each is received on (nothing periodic falls due on these days).
+INCOME_MONTHS = [("2026-11", datetime.date(2027, 1, 10)), ("2026-12", datetime.date(2027, 1, 11))]
+
+
+def income_feeds(b, register):
+    """An income feed a month for the active work permits of `register`: 80% of the holders
+    report every month, the other 20% half of the months at random (so about 5% miss both; a
+    tenth of the reports name a personal number instead of the person id)."""
+    import random
+    paths = []
+    for month, _ in INCOME_MONTHS:
+        paths.append(os.path.join(b.data, f"income-{month}-for-{b.a.permits}.jsonl"))
+    if all(os.path.exists(p) for p in paths):
+        return paths
+    rng = random.Random(1)
+    holders = []
+    with open(register) as f:
+        for row in csv.DictReader(f):
+            if row["ground"] == "work" and row["status"] in ("", "active"):
+                holders.append((row["person_id"], row["personal_number"], rng.random() < 0.8))
+    for (month, day), path in zip(INCOME_MONTHS, paths):
+        with open(path + ".part", "w") as out:
+            for i, (person, number, steady) in enumerate(holders):
+                if not steady and rng.random() < 0.5:
+                    continue
+                who = f'"personal_number": "{number}"' if number and i % 10 == 0 else f'"person_id": "{person}"'
+                out.write(f'{{"id": "agi-{month}-{i}", "kind": "income_reported", {who}, "occurred_on": "{day}", '
+                          f'"data": {{"amount_sek": 50000, "period": "{month}"}}}}\n')
+        os.rename(path + ".part", path)
+    return paths
+
+
+def expect(b, engine, base, register):
+    """A newly covered month judged by a tick: the first month (no task yet: two are needed),
+    the second (tasks for who missed both), and a tick with nothing newer after it; held
+    against the engine's own anti-join of the second month's expected holders and reports."""
+    feeds = income_feeds(b, register)
+    empty = os.path.join(b.work, "empty.jsonl")
+    open(empty, "w").close()
+    first = b.figure("tick judging a first covered month", engine, "≤ 1.5× raw; ≤ 150 MiB")
+    second = b.figure("tick judging a second covered month (tasks)", engine, "≤ 1.5× raw; ≤ 150 MiB")
+    idle_after = b.figure("tick, nothing new, after a covered month", engine, "as a tick with nothing new")
+    reports = 0
+    for _ in range(b.a.runs):
+        url = b.fresh(engine, "run", base)
+        b.measured(b.cli(url, "tick", "--now", INCOME_MONTHS[0][1]))
+        for (month, day), feed, figure in zip(INCOME_MONTHS, feeds, (first, second)):
+            _, _, out = b.measured(b.cli(url, "import", "signals", feed, "--now", day))
+            reports = int(out.split(": ")[1].split()[0])
+            b.measured(b.cli(url, "tick", "--now", day))
+            b.measured(b.cli(url, "import", "signals", empty, "--format", "jsonl", "--covers", f"income_reported:{month}", "--now", day))
+            _, peak, out = b.measured(b.cli(url, "tick", "--now", day))
+            figure.times.append(b.pass_seconds(out))
+            figure.peaks.append(peak)
+        _, peak, again = b.measured(b.cli(url, "tick", "--now", INCOME_MONTHS[-1][1]))
+        idle_after.times.append(b.pass_seconds(again))
+        idle_after.peaks.append(peak)
+        for month, figure in zip((m for m, _ in INCOME_MONTHS), (first, second)):
+            figure.raw.append(sql_seconds(b, engine, "run", [anti_join(month)]))
+    say(first.line())
+    say(second.line() + f"   ({out.splitlines()[-1] if out else ''}; {reports} reports a month)")
+    say(idle_after.line())
+
+
+def anti_join(month):
+    """The engine's own anti-join: the active work permits valid through `month` whose holder
+    has no income report for it, by person id, by any of the holder's numbers or a linked one."""
+    y, m = map(int, month.split("-"))
+    first = datetime.date(y, m, 1)
+    last = (datetime.date(y + m // 12, m % 12 + 1, 1) - DAY)
+    reports = (f"s.kind = 'income_reported' AND (s.period = '{month}' OR (s.period IS NULL "
+               f"AND s.occurred_on BETWEEN '{first}' AND '{last}'))")
+    return ("SELECT count(*) FROM (SELECT p.permit_id, p.person_id, p.ground, p.unit, p.valid_from, p.valid_until FROM permits p "
+            f"WHERE p.status = 'active' AND p.ground IN ('work') AND p.valid_from <= '{first}' "
+            f"AND (p.valid_until IS NULL OR p.valid_until >= '{last}') "
+            f"AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.person_id = p.person_id AND {reports}) "
+            "AND NOT EXISTS (SELECT 1 FROM permits q JOIN signals s ON s.pn_hash = q.pn_hash "
+            f"WHERE q.person_id = p.person_id AND q.pn_hash IS NOT NULL AND {reports}) "
+            "AND NOT EXISTS (SELECT 1 FROM person_numbers l JOIN signals s ON s.pn_hash = l.pn_hash "
+            f"WHERE l.person_id = p.person_id AND {reports})) AS missed")

@@ -58,7 +58,7 @@ task-actions = What you can do
 task-events = Events
 evidence-occasion = Review occasion { $date }
 evidence-signal = { $kind }, signal { $signal }, on { $date }
-evidence-missed = No report of { $kind } for { $period } ({ $from } to { $to })
+evidence-missed = No report for the period { $period } ({ $from } to { $to }): { $kind }
 
 action-claim = Take the task
 action-release = Release the task

@@ -58,7 +58,7 @@ task-actions = Det här kan du göra
 task-events = Händelser
 evidence-occasion = Uppföljningstillfälle { $date }
 evidence-signal = { $kind }, signal { $signal }, den { $date }
-evidence-missed = Ingen rapport om { $kind } för { $period } ({ $from }–{ $to })
+evidence-missed = Uppgift saknas för perioden { $period } ({ $from }–{ $to }): { $kind }
 
 action-claim = Ta uppgiften
 action-release = Lämna tillbaka uppgiften

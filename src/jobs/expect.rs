@@ -46,12 +46,61 @@ impl ExpectationReport {
 /// Holders judged in one piece of the pass at most.
 const PIECE: usize = 5_000;
 
-/// Judges every expectation of `policy` whose coverage, permits or configuration changed since
-/// its mark.
-pub fn judge_expectations(pass: &mut Pass, policy: &Policy) -> Result<ExpectationReport, storage::Error> {
-    let mut report = ExpectationReport::default();
+/// An expectation with something to judge: the mark it judged up to (`None`: never, or under
+/// another fingerprint: every holder is judged) and the mark it is brought up to.
+#[derive(Debug, Clone)]
+pub struct Due {
+    name: String,
+    fresh: Option<Mark>,
+    now: Mark,
+}
+
+/// Which expectations of `policy` have anything to judge: a period declared or a permit
+/// import since their mark, or a changed expectation. Read inside the tick's first piece, in
+/// one statement when nothing is new; an expectation whose kind has no period declared yet
+/// only has its mark brought up to date.
+pub fn due(tx: &mut Tx, policy: &Policy) -> storage::Result<Vec<Due>> {
+    if policy.expectations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (marks, (coverage_seq, permit_import, audit_seq)) = store::marks(tx)?;
+    let marks: HashMap<String, Mark> = marks.into_iter().collect();
+    let mut due = Vec::new();
     for (name, e) in &policy.expectations {
-        judge_one(pass, policy, (name, e), &mut report)?;
+        let now = Mark { fingerprint: e.fingerprint(), coverage_seq, permit_import, audit_seq };
+        let fresh = marks.get(name).filter(|m| m.fingerprint == now.fingerprint).cloned();
+        if fresh.as_ref().is_some_and(|m| (m.coverage_seq, m.permit_import) == (coverage_seq, permit_import))
+        {
+            continue;
+        }
+        due.push((e, Due { name: name.clone(), fresh, now }));
+    }
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    let covered = store::covered_kinds(tx)?;
+    let mut out = Vec::new();
+    for (e, d) in due {
+        if covered.contains(&e.kind) {
+            out.push(d);
+        } else {
+            store::set_mark(tx, &d.name, &d.now)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Judges the expectations [`due`] found.
+pub fn judge_expectations(
+    pass: &mut Pass,
+    policy: &Policy,
+    due: Vec<Due>,
+) -> Result<ExpectationReport, storage::Error> {
+    let mut report = ExpectationReport::default();
+    for d in due {
+        if let Some(e) = policy.expectations.get(&d.name) {
+            judge_one(pass, policy, (&d, e), &mut report)?;
+        }
     }
     Ok(report)
 }
@@ -59,21 +108,13 @@ pub fn judge_expectations(pass: &mut Pass, policy: &Policy) -> Result<Expectatio
 fn judge_one(
     pass: &mut Pass,
     policy: &Policy,
-    (name, e): (&str, &Expectation),
+    (due, e): (&Due, &Expectation),
     report: &mut ExpectationReport,
 ) -> Result<(), storage::Error> {
-    let (mark, latest, periods) = pass.read(|tx| {
-        Ok::<_, storage::Error>((store::mark(tx, name)?, store::latest(tx)?, store::periods_of(tx, &e.kind)?))
-    })?;
-    let (coverage_seq, permit_import, audit_seq) = latest;
-    let now = Mark { fingerprint: e.fingerprint(), coverage_seq, permit_import, audit_seq };
-    let fresh = mark.as_ref().filter(|m| m.fingerprint == now.fingerprint);
-    if fresh == Some(&now) {
-        return Ok(());
-    }
-    let started = std::time::Instant::now();
+    let (name, started) = (due.name.as_str(), std::time::Instant::now());
+    let periods = pass.read(|tx| store::periods_of(tx, &e.kind))?;
     let holders: Vec<Holder> =
-        if periods.is_empty() { Vec::new() } else { pass.read(|tx| candidates(tx, e, fresh, &periods))? };
+        pass.read(|tx| candidates(tx, e, due.fresh.as_ref(), &periods, due.now.permit_import))?;
     tracing::debug!(
         expectation = name,
         holders = holders.len(),
@@ -86,7 +127,7 @@ fn judge_one(
         let done = pass.write(|tx| judge_piece(tx, policy, (name, e), &periods, piece, at))?;
         merge(report, name, done);
     }
-    pass.write(|tx| store::set_mark(tx, name, &now))?;
+    pass.write(|tx| store::set_mark(tx, name, &due.now))?;
     tracing::debug!(expectation = name, seconds = started.elapsed().as_secs_f64(), "expectation judged");
     Ok(())
 }
@@ -97,13 +138,14 @@ fn candidates(
     e: &Expectation,
     mark: Option<&Mark>,
     periods: &[(i64, Period)],
+    permit_import: i64,
 ) -> storage::Result<Vec<Holder>> {
     let Some(mark) = mark else { return store::holders(tx, &e.grounds, None) };
     let mut out: Vec<Holder> = Vec::new();
     for (_, period) in periods.iter().filter(|(seq, _)| *seq > mark.coverage_seq) {
         out.extend(store::missed(tx, &e.kind, &e.grounds, period)?);
     }
-    if store::latest(tx)?.1 > mark.permit_import {
+    if permit_import > mark.permit_import {
         out.extend(store::changed(tx, &e.grounds, mark.permit_import, mark.audit_seq)?);
     }
     out.sort_by(|a, b| a.permit.cmp(&b.permit));

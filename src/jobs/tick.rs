@@ -20,7 +20,7 @@ use crate::domain::policy::Policy;
 use crate::domain::task::NewTask;
 use crate::domain::tick::{plan_periodic, DueReview, ReviewTask};
 use crate::errors::ErrorKind;
-use crate::jobs::expect::{judge_expectations, ExpectationReport};
+use crate::jobs::expect::{self, ExpectationReport};
 use crate::jobs::process_signals::{process_signals, SignalReport};
 use crate::jobs::sync_schedules::sync_ground_schedules;
 use crate::storage::permits::{self, ReviewUpdate};
@@ -89,15 +89,15 @@ pub fn tick(
     store.pass(PassKind::Tick, Stamp::new(now, today), |pass| {
         let at = pass.at();
         let mut report = TickReport { today, ..TickReport::default() };
-        pass.write(|tx| {
+        let expectations = pass.write(|tx| {
             report.rescheduled_grounds = sync_ground_schedules(tx, policy)?;
             report.signals = process_signals(tx, policy, today, at.now)?;
-            Ok::<_, TickError>(())
+            Ok::<_, TickError>(expect::due(tx, policy)?)
         })?;
         report.signal_tasks = report.signals.tasks.clone();
         // After the signals (their links and reports count), before the reviews (capacity
         // counts the expectations' tasks, which are never held back).
-        report.expected = judge_expectations(pass, policy)?;
+        report.expected = expect::judge_expectations(pass, policy, expectations)?;
         let started = std::time::Instant::now();
         let monday = iso_week_bounds(today).0;
         let (week, due) = pass.read(|tx| {

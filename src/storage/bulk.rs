@@ -62,7 +62,7 @@ pub(crate) fn end_load(conn: &mut AnyConnection, load: Load) {
 
 /// Indexes that an initial load of the register rebuilds instead of maintaining row by row.
 pub const REGISTER_INDEXES: &[&str] =
-    &["reviews_due", "permits_person", "permits_pn_hash", "audit_events_permit"];
+    &["reviews_due", "permits_person", "permits_pn_hash", "permits_imported_by", "audit_events_permit"];
 
 #[derive(QueryableByName)]
 struct Definition {

@@ -16,7 +16,7 @@ use crate::domain::permit::Validity;
 use crate::domain::task::{Evidence, TaskState};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Nullable, Text};
+use diesel::sql_types::{BigInt, Date, Nullable, Text};
 
 /// Keys a query carries at most in one `IN` list.
 const BATCH: usize = 2_000;
@@ -147,20 +147,10 @@ pub struct Mark {
     pub audit_seq: i64,
 }
 
-/// The mark of the expectation `name`, if it ever judged.
-pub fn mark(tx: &mut Tx, name: &str) -> Result<Option<Mark>> {
+/// The kinds that have a declared period.
+pub fn covered_kinds(tx: &mut Tx) -> Result<Vec<String>> {
     let conn = &mut *tx.conn;
-    let row: Option<(String, i64, i64, i64)> = m::expectation_marks
-        .find(name)
-        .select((m::fingerprint, m::coverage_seq, m::permit_import, m::audit_seq))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(fingerprint, coverage_seq, permit_import, audit_seq)| Mark {
-        fingerprint,
-        coverage_seq,
-        permit_import,
-        audit_seq,
-    }))
+    Ok(cv::coverage.select(cv::kind).distinct().load(conn)?)
 }
 
 /// Stores the mark of the expectation `name`.
@@ -182,16 +172,55 @@ pub fn set_mark(tx: &mut Tx, name: &str, mark: &Mark) -> Result<()> {
     Ok(())
 }
 
-/// The newest coverage, permit import and audit event: what a mark is brought up to.
-pub fn latest(tx: &mut Tx) -> Result<(i64, i64, i64)> {
+#[derive(QueryableByName)]
+struct MarkRow {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    coverage: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    import: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    audit: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    fingerprint: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    coverage_seq: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    permit_import: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    audit_seq: Option<i64>,
+}
+
+/// The marks of the expectations that ever judged, by name, and the newest coverage, permit
+/// import and audit event (what a mark is brought up to), in one statement: what every tick
+/// reads to learn that there is nothing to judge.
+pub fn marks(tx: &mut Tx) -> Result<(Vec<(String, Mark)>, (i64, i64, i64))> {
     let conn = &mut *tx.conn;
-    let coverage: Option<i64> = cv::coverage.select(diesel::dsl::max(cv::seq)).first(conn)?;
-    let import: Option<i64> = i::imports
-        .filter(i::kind.eq(crate::domain::import::ImportKind::Permits.as_str()))
-        .select(diesel::dsl::max(i::id))
-        .first(conn)?;
-    let audit: Option<i64> = a::audit_events.select(diesel::dsl::max(a::id)).first(conn)?;
-    Ok((coverage.unwrap_or(0), import.unwrap_or(0), audit.unwrap_or(0)))
+    let sql = "SELECT l.coverage, l.import, l.audit, m.name, m.fingerprint, m.coverage_seq, m.permit_import, m.audit_seq \
+               FROM (SELECT (SELECT max(seq) FROM coverage) AS coverage, \
+                            (SELECT max(id) FROM imports WHERE kind = 'permits') AS import, \
+                            (SELECT max(id) FROM audit_events) AS audit) l \
+               LEFT JOIN expectation_marks m ON 1 = 1";
+    let rows: Vec<MarkRow> = crate::on_engine!(conn, c => diesel::sql_query(sql).load(c))?;
+    let latest = rows
+        .first()
+        .map_or((0, 0, 0), |r| (r.coverage.unwrap_or(0), r.import.unwrap_or(0), r.audit.unwrap_or(0)));
+    let marks = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.name?,
+                Mark {
+                    fingerprint: r.fingerprint?,
+                    coverage_seq: r.coverage_seq?,
+                    permit_import: r.permit_import?,
+                    audit_seq: r.audit_seq?,
+                },
+            ))
+        })
+        .collect();
+    Ok((marks, latest))
 }
 
 /// A permit an expectation judges: what the rule and a new task need of it.

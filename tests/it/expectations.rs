@@ -102,6 +102,18 @@ both_engines!(
         assert!(history.contains("without a report of income_reported (2026-09, 2026-10)"), "{history}");
         assert_eq!(tick(&env, "2026-11-13").lines().find(|l| l.contains("expected")), None, "run twice");
         assert_eq!(of_cause(&env, "income_missing").len(), 1);
+        // report counts it under its cause; plan's history counts it among the tasks that are
+        // not periodic reviews.
+        let report = env.ok(&["report", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json"]);
+        let report: Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(report["tasks_created"]["by_cause"]["income_missing"], 1, "{report:#}");
+        let plan = env.ok(&[
+            "plan", "--from", "2026-11-16", "--to", "2026-11-29", "--signals-from-history", "1", "--now", "2026-11-16",
+            "--format", "json",
+        ]);
+        let plan: Value = serde_json::from_str(&plan).unwrap();
+        let work = &plan["signal_estimate"]["signal_tasks_per_week"]["work"];
+        assert!(work.as_f64().is_some_and(|n| n >= 1.0), "{plan:#}");
     }
 );
 

@@ -437,7 +437,8 @@ both_engines!(
         // the moved reviews' old index entries read (the tick marked them dead).
         let idle = bench.tick(FIRST_DUE);
         check(&mut bench, "the idle tick", &idle);
-        assert!(idle.statements.len() <= 12, "idle tick: {} statements: {:#?}", idle.statements.len(), idle.statements);
+        // (One of them reads the expected reports' marks, docs/REFERENCE.md §13.3.)
+        assert!(idle.statements.len() <= 13, "idle tick: {} statements: {:#?}", idle.statements.len(), idle.statements);
         if !sqlite {
             assert_eq!((idle.rows("tasks").inserted, idle.rows("reviews").updated), (0, 0));
             assert!(idle.rows("reviews").index_read <= 20 || tick.disturbed, "{:?}", idle.rows("reviews"));
@@ -455,7 +456,8 @@ both_engines!(
         }
         let idle = bench.tick("2027-03-31");
         check(&mut bench, "the idle tick after the catch-up", &idle);
-        assert!(idle.statements.len() <= 12, "idle tick: {} statements", idle.statements.len());
+        // (One of them reads the expected reports' marks, docs/REFERENCE.md §13.3.)
+        assert!(idle.statements.len() <= 13, "idle tick: {} statements", idle.statements.len());
         if !sqlite {
             // The catch-up's old entries marked dead: nothing is read but what is due.
             assert!(idle.rows("reviews").index_read <= 20 || tick.disturbed, "{:?}", idle.rows("reviews"));
@@ -485,7 +487,8 @@ both_engines!(
         }
         let idle = bench.tick("2027-03-31");
         check(&mut bench, "the idle tick after the signals", &idle);
-        assert!(idle.statements.len() <= 12, "idle tick: {} statements", idle.statements.len());
+        // (One of them reads the expected reports' marks, docs/REFERENCE.md §13.3.)
+        assert!(idle.statements.len() <= 13, "idle tick: {} statements", idle.statements.len());
         if !sqlite {
             // The processed signals' old entries marked dead: no pending signal is left to read.
             assert!(idle.rows("signals").index_read <= 20 || tick.disturbed, "{:?}", idle.rows("signals"));

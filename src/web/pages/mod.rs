@@ -608,4 +608,27 @@ mod tests {
         assert_eq!(task_id("0"), None);
         assert_eq!(task_id("x"), None);
     }
+
+    #[test]
+    fn a_missed_period_reads_in_either_language() {
+        use crate::domain::task::Evidence;
+        use crate::i18n::Language;
+        let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let e = Evidence::Missed {
+            missed: "2026-10".into(),
+            kind: "income_reported".into(),
+            from: day("2026-10-01"),
+            to: day("2026-10-31"),
+        };
+        let en = view::evidence(Language::En, &e);
+        assert!(
+            en.starts_with("No report for the period 2026-10 (") && en.ends_with("): Income reported"),
+            "{en}"
+        );
+        let sv = view::evidence(Language::Sv, &e);
+        assert!(
+            sv.starts_with("Uppgift saknas för perioden 2026-10 (") && sv.ends_with("): Inkomst rapporterad"),
+            "{sv}"
+        );
+    }
 }

@@ -315,7 +315,7 @@ pub fn evidence(lang: Language, e: &Evidence) -> String {
         Evidence::Missed { missed, kind, from, to } => lang.tr(
             "evidence-missed",
             &[
-                ("kind", lang.cause(kind).to_lowercase().into()),
+                ("kind", lang.cause(kind).into()),
                 ("period", missed.as_str().into()),
                 ("from", lang.date(*from).into()),
                 ("to", lang.date(*to).into()),
