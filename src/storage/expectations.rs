@@ -172,6 +172,9 @@ pub fn set_mark(tx: &mut Tx, name: &str, mark: &Mark) -> Result<()> {
     Ok(())
 }
 
+/// The newest coverage, permit import and audit event.
+pub type Latest = (i64, i64, i64);
+
 #[derive(QueryableByName)]
 struct MarkRow {
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -195,7 +198,7 @@ struct MarkRow {
 /// The marks of the expectations that ever judged, by name, and the newest coverage, permit
 /// import and audit event (what a mark is brought up to), in one statement: what every tick
 /// reads to learn that there is nothing to judge.
-pub fn marks(tx: &mut Tx) -> Result<(Vec<(String, Mark)>, (i64, i64, i64))> {
+pub fn marks(tx: &mut Tx) -> Result<(Vec<(String, Mark)>, Latest)> {
     let conn = &mut *tx.conn;
     let sql = "SELECT l.coverage, l.import, l.audit, m.name, m.fingerprint, m.coverage_seq, m.permit_import, m.audit_seq \
                FROM (SELECT (SELECT max(seq) FROM coverage) AS coverage, \
