@@ -1,7 +1,9 @@
 //! The inbox (docs/REFERENCE.md §11) in a real browser: Debian's headless Chromium, driven by
 //! puppeteer-core through `tests/browser/driver.mjs`, against the real binary (`serve`) on both
 //! engines, with sessions made in the database as sign-in makes them and their cookie handed to
-//! the browser. axe-core finds no WCAG 2.1 A/AA violation on any page in English and Swedish,
+//! the browser, and once through the real OpenID provider's sign-in form (`tests/oidc`): a
+//! caseworker signs in, sees only its units' tasks, takes one and closes it, and the task API
+//! (with the provider's token) and `history` name the caseworker. axe-core finds no WCAG 2.1 A/AA violation on any page in English and Swedish,
 //! light and dark, 1280 and 320 px wide; a caseworker takes and closes a task with the keyboard
 //! alone, seeing where the focus is at every stop; the flows work as a person clicks
 //! them; and the inbox of 100 rows weighs, with its stylesheet, at most 100 KB.
@@ -17,6 +19,9 @@ use crate::api::{self, world, Api};
 use crate::both_engines;
 use crate::helpers::{repo, Env};
 use crate::inbox::{open_ids, post, signed_in, ACCESS};
+use crate::inbox_signin::{serve_signing_in, SECRET};
+use crate::oidc::{OidcProvider, TestClient, TestUser, PASSWORD};
+use crate::process::free_port;
 
 /// One headless Chromium for a test, driven by `tests/browser/driver.mjs` over its stdin and
 /// stdout, one JSON line each way a command. Dropping it ends Node and the browser.
@@ -110,6 +115,12 @@ impl Chrome {
     /// The JSON value of a JavaScript expression evaluated in the page.
     pub fn eval(&mut self, js: &str) -> Value {
         self.send(json!({"op": "eval", "js": js}))["value"].clone()
+    }
+
+    /// Fills the OpenID provider's sign-in form on the page as it is now (`tests/oidc`) and
+    /// submits it; where the browser ends up after the provider's and our redirects.
+    pub fn sign_in(&mut self, login: &str, password: &str) -> (u16, String) {
+        at(&self.send(json!({"op": "signin", "login": login, "password": password})))
     }
 
     /// Submits the form of the element `selector` by clicking it; the page that follows.
@@ -369,5 +380,91 @@ both_engines!(
         let weight = inbox.text.len() + css.text.len();
         assert!(weight <= 100 * 1024, "the inbox weighs {weight} bytes with its stylesheet");
         eprintln!("the inbox of 100 rows: {} bytes, its stylesheet {} bytes", inbox.text.len(), css.text.len());
+    }
+);
+
+both_engines!(
+    fn a_caseworker_signs_in_at_the_provider_takes_and_closes_a_task_and_the_api_and_history_name_them(engine) {
+        let env = Env::new(engine, "").unwrap();
+        world(&env, 3);
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let idp = OidcProvider::start(
+            &[TestUser::new("u-anna", "Anna Caseworker", &["study-cw"])],
+            &[TestClient::new("permit-followup", SECRET, &[&format!("{base}/auth/callback")])],
+        )
+        .unwrap();
+        let daemon = serve_signing_in(&env, port, &idp, ACCESS);
+        let (study, work) = (open_ids(&env, "study"), open_ids(&env, "work"));
+        assert_eq!((study.len(), work.len()), (3, 3));
+        let mut chrome = Chrome::start();
+        chrome.open(port, None, Look { locale: "en-GB", dark: false, width: 1280 }, false);
+
+        // No session: the inbox sends the browser to the provider's sign-in form.
+        let (status, url) = chrome.goto(&format!("{base}/"));
+        assert_eq!(status, 200, "{url}\n{}", daemon.log());
+        assert!(url.starts_with(&format!("{}/interaction/", idp.issuer())), "{url}");
+        // A wrong password is the provider's to refuse; the right one comes back to the inbox.
+        let (status, url) = chrome.sign_in("u-anna", "not the password");
+        assert_eq!(status, 401, "{url}");
+        let (status, url) = chrome.sign_in("u-anna", PASSWORD);
+        assert_eq!((status, url.as_str()), (200, format!("{base}/").as_str()), "{}", daemon.log());
+        assert_eq!(chrome.text("nav.bar .who").as_deref(), Some("Anna Caseworker"));
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM web_sessions WHERE subject = 'u-anna'"), 1);
+
+        // Only the study unit's tasks, every one of them.
+        let listed = chrome.eval(
+            "[...document.querySelectorAll('table.inbox a[href^=\"/tasks/\"]')].map(a => Number(a.getAttribute('href').slice(7)))",
+        );
+        let mut listed: Vec<i64> = listed.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        listed.sort();
+        let mut mine = study.clone();
+        mine.sort();
+        assert_eq!(listed, mine, "the inbox lists the study unit's tasks and no other (work: {work:?})");
+
+        // Opens the first, takes it, closes it with an outcome and a note.
+        let id = study[0];
+        let (status, url) = chrome.click(&format!("table.inbox a[href=\"/tasks/{id}\"]"));
+        assert_eq!((status, url), (200, format!("{base}/tasks/{id}")));
+        let (status, url) = chrome.click(&format!("form[action=\"/tasks/{id}/claim\"] button"));
+        assert_eq!((status, url), (200, format!("{base}/tasks/{id}?done=claimed")));
+        assert_eq!(chrome.text("[role=status]").as_deref(), Some("You have taken the task."));
+        chrome.eval("document.getElementById('outcome').value = 'no_action'");
+        chrome.eval("document.getElementById('close-note').focus()");
+        chrome.type_text("Enrolment confirmed by the university");
+        let (status, url) = chrome.click(&format!("form[action=\"/tasks/{id}/close\"] button"));
+        assert_eq!((status, url), (200, format!("{base}/tasks/{id}?done=closed")));
+        assert_eq!(chrome.text("[role=status]").as_deref(), Some("The task is closed."));
+
+        // The task API, called with the provider's token for the same person, shows the change.
+        let bearer = idp.access_token("u-anna");
+        let api = Api { daemon, port };
+        let seen = api.call("GET", &format!("/api/v1/tasks/{id}"), &bearer, Value::Null);
+        assert_eq!(seen.status, 200, "{}\n{}", seen.text, api.daemon.log());
+        let task = &seen.body;
+        assert_eq!(
+            (task["state"].as_str(), task["outcome"].as_str(), task["closed_by"].as_str(), task["assignee"].as_str()),
+            (Some("closed"), Some("no_action"), Some("u-anna"), Some("u-anna")),
+            "{}",
+            seen.text
+        );
+        assert_eq!(task["note"], "Enrolment confirmed by the university");
+        let permit = task["permit_id"].as_str().unwrap().to_string();
+        let by_anna = |events: &Value, event: &str| {
+            events.as_array().unwrap().iter().any(|e| e["event"] == event && e["actor"] == "u-anna" && e["task_id"] == id)
+        };
+        let trail = api.call("GET", &format!("/api/v1/permits/{permit}/history"), &bearer, Value::Null);
+        assert_eq!(trail.status, 200, "{}", trail.text);
+        for event in ["task_claimed", "task_closed"] {
+            assert!(by_anna(&task["events"], event), "{event} by u-anna in the task's events: {}", seen.text);
+            assert!(by_anna(&trail.body["events"], event), "{event} by u-anna in the history: {}", trail.text);
+        }
+        // And so does the command line's history.
+        let history = env.ok(&["history", &permit]);
+        for event in ["task_claimed", "task_closed"] {
+            assert!(history.lines().any(|l| l.contains(event) && l.contains("u-anna")), "{event} by u-anna:\n{history}");
+        }
+        // The other unit's tasks were not touched.
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM tasks WHERE unit = 'work' AND state = 'open' AND assignee IS NULL"), 3);
     }
 );

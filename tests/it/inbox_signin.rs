@@ -12,15 +12,25 @@ use crate::process::{free_port, Daemon};
 use std::time::{Duration, Instant};
 
 /// The client's secret, as the agency's provider would have registered it.
-const SECRET: &str = "inbox-client-secret";
+pub const SECRET: &str = "inbox-client-secret";
 
 /// `serve` on `port`, signing people in through `idp`.
 fn serve(env: &Env, port: u16, idp: &OidcProvider) -> Daemon {
+    serve_signing_in(
+        env,
+        port,
+        idp,
+        "[web.access.\"study-cw\"]\nrole = \"caseworker\"\nunits = [\"study\"]\n",
+    )
+}
+
+/// `serve` on `port` as the client `permit-followup` of `idp` (its callback
+/// `http://127.0.0.1:{port}/auth/callback`, its secret [`SECRET`]), with the grants `access`.
+pub fn serve_signing_in(env: &Env, port: u16, idp: &OidcProvider, access: &str) -> Daemon {
     let secret = env.file("client-secret", &format!("{SECRET}\n"));
     env.write_config(&format!(
         "[web]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"http://127.0.0.1:{port}\"\n\
-         [web.oidc]\nissuer = \"{}\"\nclient_id = \"permit-followup\"\nclient_secret_file = \"{secret}\"\n\
-         [web.access.\"study-cw\"]\nrole = \"caseworker\"\nunits = [\"study\"]\n",
+         [web.oidc]\nissuer = \"{}\"\nclient_id = \"permit-followup\"\nclient_secret_file = \"{secret}\"\n{access}",
         idp.issuer()
     ));
     let daemon = Daemon::start(env.command(&["serve"]));
