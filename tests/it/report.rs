@@ -227,8 +227,8 @@ both_engines!(
         assert!(!csv.contains("yield_share,,,income_reported"), "{csv}");
 
         for (language, heading, row) in [
-            ("en", "8. What each indication yields", "<tr><th scope=\"row\">Employment ended</th><td class=\"text\">all units</td><td>3</td><td>2\u{a0}(66.7%)</td><td>0\u{a0}(0%)</td><td>1\u{a0}(33.3%)</td><td>0\u{a0}(0%)</td><td>10</td></tr>"),
-            ("sv", "8. Vad varje indikation ger", "<tr><th scope=\"row\">Periodisk kontroll</th><td class=\"text\">alla enheter</td><td>3</td><td>0\u{a0}(0\u{a0}%)</td><td>2\u{a0}(66,7\u{a0}%)</td><td>1\u{a0}(33,3\u{a0}%)</td><td>0\u{a0}(0\u{a0}%)</td><td>4</td></tr>"),
+            ("en", "8. What each indication yields", "<tr><th scope=\"row\">Employment ended</th><td class=\"text\">all units</td><td>3</td><td>2 (66.7%)</td><td>0 (0%)</td><td>1 (33.3%)</td><td>0 (0%)</td><td>10</td></tr>"),
+            ("sv", "8. Vad varje indikation ger", "<tr><th scope=\"row\">Periodisk kontroll</th><td class=\"text\">alla enheter</td><td>3</td><td>0 (0\u{a0}%)</td><td>2 (66,7\u{a0}%)</td><td>1 (33,3\u{a0}%)</td><td>0 (0\u{a0}%)</td><td>4</td></tr>"),
         ] {
             let html = env.ok(&[&args("html")[..], &["--language", language]].concat());
             assert!(html.contains(heading), "{language}: {heading}");
