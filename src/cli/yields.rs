@@ -134,7 +134,7 @@ pub(super) fn csv(y: &Yields) -> String {
 }
 
 /// The page's table: a row per cause over all units, then per unit, each outcome's tasks with
-/// their share.
+/// their share (joined by a space that does not break, so a narrow column keeps them together).
 pub(super) fn html_table(y: &Yields, lang: Language, unit_name: impl Fn(&str) -> String) -> Table {
     let mut columns = vec![
         Column::words(lang.t("col-cause")),
@@ -153,7 +153,7 @@ pub(super) fn html_table(y: &Yields, lang: Language, unit_name: impl Fn(&str) ->
             ];
             row.extend(Outcome::ALL.iter().map(|o| {
                 let n = lang.number(v.tasks(*o));
-                Cell::figure(v.share(*o).map_or(n.clone(), |s| format!("{n} ({})", lang.percent(s))))
+                Cell::figure(v.share(*o).map_or(n.clone(), |s| format!("{n}\u{a0}({})", lang.percent(s))))
             }));
             row.push(Cell::figure(v.median_days.map_or_else(|| "–".to_string(), |d| lang.decimal(d, 1))));
             row
@@ -286,7 +286,7 @@ mod tests {
         let t = html_table(&sample(), Language::Sv, |u| format!("Enhet {u}"));
         let row = |i: usize| t.rows[i].iter().map(|c| c.value.as_str()).collect::<Vec<_>>();
         assert_eq!(row(0)[..2], ["Periodisk kontroll", "alla enheter"], "the most closed first");
-        assert_eq!(row(1)[..4], ["Periodisk kontroll", "Enhet study", "6", "1 (16,7\u{a0}%)"]);
+        assert_eq!(row(1)[..4], ["Periodisk kontroll", "Enhet study", "6", "1\u{a0}(16,7\u{a0}%)"]);
         assert_eq!(row(2)[7], "–", "no median of nothing");
     }
 

@@ -84,10 +84,12 @@ pub fn report(
 }
 
 /// The causes the configuration knows, each of which the report says the yield of, tasks or
-/// none: the periodic review and every signal kind.
+/// none: the periodic review, every signal kind that makes tasks (not a `tasks = false` kind,
+/// whose signals are only reports that expectations look for) and every expectation.
 fn causes(policy: &Policy) -> Vec<String> {
     let mut causes = vec![Cause::PERIODIC_REVIEW.to_string()];
-    causes.extend(policy.signals.keys().cloned());
+    causes.extend(policy.signals.iter().filter(|(_, rule)| rule.tasks).map(|(kind, _)| kind.clone()));
+    causes.extend(policy.expectations.keys().cloned());
     causes
 }
 

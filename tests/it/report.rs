@@ -136,7 +136,8 @@ both_engines!(
 
 /// A month of several causes closed in several ways (the report covers 2027-03-01 to
 /// 2027-03-31): four study permits' periodic reviews, two study holders registered as
-/// emigrated, three work holders whose employment ended.
+/// emigrated, three work holders whose employment ended and who reported no income in the two
+/// months the income feeds covered (the shipped expectation `income_missing`).
 fn yields_history(env: &Env) {
     let mut csv = HEADER.to_string();
     for i in 1..=4 {
@@ -146,6 +147,21 @@ fn yields_history(env: &Env) {
         csv += &format!("W-{i},HW-{i},,work,2027-01-01,,active,,556000-000{i},\n");
     }
     env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2027-02-01"]);
+    for month in ["2027-01", "2027-02"] {
+        let feed = env.file(&format!("income-{month}.jsonl"), "");
+        let covers = format!("income_reported:{month}");
+        env.ok(&[
+            "import",
+            "signals",
+            &feed,
+            "--format",
+            "jsonl",
+            "--covers",
+            &covers,
+            "--now",
+            "2027-02-28",
+        ]);
+    }
     env.ok(&["tick", "--now", "2027-03-01"]);
     let mut feed =
         signal("e-1", "emigrated", "HS-1", "2027-03-02") + &signal("e-2", "emigrated", "HS-2", "2027-03-02");
@@ -165,6 +181,7 @@ fn yields_history(env: &Env) {
         ("W-1", "employment_ended", "revocation_initiated", "2027-03-04"),
         ("W-2", "employment_ended", "revocation_initiated", "2027-03-12"),
         ("W-3", "employment_ended", "referred", "2027-03-22"),
+        ("W-1", "income_missing", "no_action", "2027-03-08"),
     ] {
         let id = task_id(env, permit, cause);
         env.ok(&["tasks", "close", &id, "--outcome", outcome, "--note", "checked", "--now", on]);
@@ -199,15 +216,24 @@ both_engines!(
         // A configured cause with nothing closed: zeros, no share, no median.
         let income = &y["by_cause"]["income_reported"];
         assert_eq!((income["closed"].as_u64(), &income["no_action"]["share"], &income["median_days"]), (Some(0), &Value::Null, &Value::Null));
+        // An expectation is a cause like any other: one of three tasks closed, after 7 days.
+        let missing = &y["by_unit_and_cause"]["work"]["income_missing"];
+        assert_eq!((missing["closed"].as_u64(), missing["median_days"].as_f64()), (Some(1), Some(7.0)), "{out}");
+        assert_eq!(missing["no_action"], serde_json::json!({"tasks": 1, "share": 1.0}));
+        assert_eq!(r["tasks_created"]["by_cause"]["income_missing"], 3);
+        // A configured expectation that gave no task is listed with nothing closed.
+        assert_eq!(y["by_cause"]["study_registration_missing_term"]["closed"], 0);
+        assert!(y["by_cause"].get("study_registered").is_none(), "a kind with tasks = false is no cause");
         assert_eq!(y["by_unit_and_cause"]["study"].as_object().unwrap().len(), 2, "periodic_review and emigrated");
-        assert_eq!(y["by_unit_and_cause"]["work"].as_object().unwrap().len(), 1);
+        assert_eq!(y["by_unit_and_cause"]["work"].as_object().unwrap().len(), 2, "employment_ended and income_missing");
         // What was there keeps its keys.
-        assert_eq!(r["tasks_closed"]["total"], 7);
+        assert_eq!(r["tasks_closed"]["total"], 8);
         assert_eq!(r["days_to_close"]["by_unit_and_cause"]["work"]["employment_ended"]["median"], 10.0);
 
         let table = env.ok(&args("table"));
         let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-        assert!(table.contains("what each cause yielded, of the 7 task(s) closed in the period:"), "{table}");
+        assert!(table.contains("what each cause yielded, of the 8 task(s) closed in the period:"), "{table}");
+        assert!(rows.contains(&vec!["income_missing", "work", "1", "0", "0.0", "1", "100.0", "0", "0.0", "0", "0.0", "7"]), "{table}");
         assert!(rows.contains(&vec!["periodic_review", "(all)", "3", "0", "0.0", "2", "66.7", "1", "33.3", "0", "0.0", "4"]), "{table}");
         assert!(rows.contains(&vec!["employment_ended", "work", "3", "2", "66.7", "0", "0.0", "1", "33.3", "0", "0.0", "10"]), "{table}");
         assert!(rows.contains(&vec!["income_reported", "(all)", "0", "0", "-", "0", "-", "0", "-", "0", "-", "-"]), "{table}");
@@ -221,14 +247,15 @@ both_engines!(
             "yield_share,work,,employment_ended,referred,,,,0.3333",
             "yield_median_days,,,periodic_review,,,,,4",
             "yield_closed,,,income_reported,,,,,0",
+            "yield_tasks,work,,income_missing,no_action,,,,1",
         ] {
             assert!(lines.contains(&line), "{line} in {csv}");
         }
         assert!(!csv.contains("yield_share,,,income_reported"), "{csv}");
 
         for (language, heading, row) in [
-            ("en", "8. What each indication yields", "<tr><th scope=\"row\">Employment ended</th><td class=\"text\">all units</td><td>3</td><td>2 (66.7%)</td><td>0 (0%)</td><td>1 (33.3%)</td><td>0 (0%)</td><td>10</td></tr>"),
-            ("sv", "8. Vad varje indikation ger", "<tr><th scope=\"row\">Periodisk kontroll</th><td class=\"text\">alla enheter</td><td>3</td><td>0 (0\u{a0}%)</td><td>2 (66,7\u{a0}%)</td><td>1 (33,3\u{a0}%)</td><td>0 (0\u{a0}%)</td><td>4</td></tr>"),
+            ("en", "8. What each indication yields", "<tr><th scope=\"row\">Employment ended</th><td class=\"text\">all units</td><td>3</td><td>2\u{a0}(66.7%)</td><td>0\u{a0}(0%)</td><td>1\u{a0}(33.3%)</td><td>0\u{a0}(0%)</td><td>10</td></tr>"),
+            ("sv", "8. Vad varje indikation ger", "<tr><th scope=\"row\">Periodisk kontroll</th><td class=\"text\">alla enheter</td><td>3</td><td>0\u{a0}(0\u{a0}%)</td><td>2\u{a0}(66,7\u{a0}%)</td><td>1\u{a0}(33,3\u{a0}%)</td><td>0\u{a0}(0\u{a0}%)</td><td>4</td></tr>"),
         ] {
             let html = env.ok(&[&args("html")[..], &["--language", language]].concat());
             assert!(html.contains(heading), "{language}: {heading}");
