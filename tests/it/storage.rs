@@ -230,3 +230,43 @@ both_engines!(
         }
     }
 );
+
+both_engines!(
+    fn the_open_and_overdue_counts_by_unit_are_those_of_the_open_tasks_on_any_day(engine) {
+        // One query counts both (gauges, and the inbox's counts by unit): on days before,
+        // between and after the tasks' due dates it must agree with the tasks as listed, and
+        // leave out closed tasks and units without an open one.
+        use chrono::NaiveDate;
+        use permit_followup::storage::gauges::{open_tasks, OpenTasks};
+        use std::collections::BTreeMap;
+        let env = Env::new(engine, "").unwrap();
+        crate::api::world(&env, 4);
+        let tasks = env.tasks();
+        let first = tasks.iter().find(|t| t["unit"] == "work").unwrap()["id"].as_i64().unwrap();
+        env.ok(&["tasks", "close", &first.to_string(), "--outcome", "no_action", "--note", "checked"]);
+        let tasks = env.tasks();
+        let mut dues: Vec<NaiveDate> = tasks.iter().map(|t| t["due_on"].as_str().unwrap().parse().unwrap()).collect();
+        dues.sort();
+        let (earliest, latest) = (dues[0], *dues.last().unwrap());
+        assert_ne!(earliest, latest, "the days below fall between due dates");
+        let store = env.store();
+        for today in [earliest, earliest.succ_opt().unwrap(), latest, latest.succ_opt().unwrap()] {
+            let mut expected: BTreeMap<String, OpenTasks> = BTreeMap::new();
+            for t in tasks.iter().filter(|t| t["state"] == "open") {
+                let due: NaiveDate = t["due_on"].as_str().unwrap().parse().unwrap();
+                let unit = expected.entry(t["unit"].as_str().unwrap().to_string()).or_default();
+                unit.open += 1;
+                unit.overdue += u64::from(due < today);
+            }
+            let counted = store.read(|tx| open_tasks(tx, today)).unwrap();
+            let counted: BTreeMap<String, OpenTasks> =
+                counted.into_iter().map(|(unit, n)| (unit.as_str().to_string(), n)).collect();
+            assert_eq!(counted, expected, "on {today}");
+        }
+        assert_eq!(
+            store.read(|tx| open_tasks(tx, latest.succ_opt().unwrap())).unwrap().values().map(|n| n.open).sum::<u64>(),
+            7,
+            "eight tasks, one closed"
+        );
+    }
+);
