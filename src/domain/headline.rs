@@ -42,8 +42,7 @@ impl Headline {
         let reason = reason.trim();
         let heading = match cause {
             Cause::PeriodicReview => {
-                let own = (!reason.starts_with(PERIODIC_REASON)).then_some(reason);
-                return Headline::beside(PERIODIC_REVIEW.into(), own);
+                return Headline::beside(PERIODIC_REVIEW.into(), shown_reason(cause, reason))
             }
             Cause::Signal(kind) if kind == INCOME_REPORTED => income_heading(reason, policy),
             Cause::Signal(kind) => kind.clone(),
@@ -55,6 +54,16 @@ impl Headline {
         let reason = reason.filter(|r| !r.is_empty()).map(str::to_string);
         Headline { cause, reason }
     }
+}
+
+/// A task's reason as people read it beside its cause, in the digest and the inbox: as stored,
+/// trimmed, but none for a periodic review's built-in reason ("Periodic review, occasion DATE"),
+/// which says no more than the cause and the due date shown beside it, and says it in English
+/// only; none for an empty one.
+pub fn shown_reason<'a>(cause: &Cause, reason: &'a str) -> Option<&'a str> {
+    let reason = reason.trim();
+    let built_in = matches!(cause, Cause::PeriodicReview) && reason.starts_with(PERIODIC_REASON);
+    (!built_in && !reason.is_empty()).then_some(reason)
 }
 
 /// Which of the two income reasons a task has, from what it adds to its rule's `reason` (or, when
@@ -138,6 +147,22 @@ mod tests {
         assert_eq!(
             same,
             Headline { cause: "employment_ended".into(), reason: Some("Employment ended".into()) }
+        );
+    }
+
+    #[test]
+    fn the_shown_reason_leaves_out_the_built_in_review_reason_and_an_empty_one_only() {
+        let review = Cause::PeriodicReview;
+        assert_eq!(shown_reason(&review, "Periodic review, occasion 2026-07-15"), None);
+        assert_eq!(
+            shown_reason(&review, " Review after a court ruling "),
+            Some("Review after a court ruling")
+        );
+        assert_eq!(shown_reason(&signal_cause("emigrated"), "  "), None);
+        assert_eq!(
+            shown_reason(&signal_cause("emigrated"), "Periodic review, occasion 2026-07-15"),
+            Some("Periodic review, occasion 2026-07-15"),
+            "only a periodic review's reason is the built-in one"
         );
     }
 

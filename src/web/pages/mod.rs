@@ -631,4 +631,22 @@ mod tests {
             "{sv}"
         );
     }
+
+    #[test]
+    fn a_signals_data_reads_without_json_quotes() {
+        use crate::domain::task::Evidence;
+        use crate::i18n::Language;
+        let e = Evidence::Signal {
+            data: serde_json::json!({"destination": "DEU", "amount_sek": 24350}).as_object().unwrap().clone(),
+            kind: "emigrated".into(),
+            occurred_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
+            reason: "Holder registered as emigrated".into(),
+            signal: "s-1".into(),
+        };
+        let en = view::evidence(Language::En, &e);
+        assert!(
+            en.ends_with(" — Holder registered as emigrated (amount_sek: 24350, destination: DEU)"),
+            "{en}"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::domain::access::{decide, Action, Caller, Decision};
 use crate::domain::audit::AuditEvent;
+use crate::domain::headline::shown_reason;
 use crate::domain::policy::Priority;
 use crate::domain::task::{Evidence, Outcome, Task, TaskState};
 use crate::i18n::Language;
@@ -237,7 +238,7 @@ pub fn row(lang: Language, task: &Task, case: Option<String>, today: NaiveDate) 
         permit: task.permit_id.as_str().to_string(),
         case,
         cause: lang.cause(task.cause.as_str()),
-        reason: task.reason.clone(),
+        reason: shown_reason(&task.cause, &task.reason).unwrap_or_default().to_string(),
         due: task.due_on.to_string(),
         overdue_days: overdue_days(task.due_on, today),
         priority: priority(lang, task.priority),
@@ -258,12 +259,16 @@ pub fn facts(lang: Language, task: &Task, case: Option<String>, today: NaiveDate
         fact("task-permit", task.permit_id.as_str().to_string()),
         fact("col-unit", task.unit.as_str().to_string()),
         fact("col-cause", lang.cause(task.cause.as_str())),
-        fact("task-reason", task.reason.clone()),
+    ];
+    if let Some(reason) = shown_reason(&task.cause, &task.reason) {
+        out.push(fact("task-reason", reason.to_string()));
+    }
+    out.extend([
         fact("task-legal-basis", task.legal_basis.clone()),
         fact("task-priority", priority(lang, task.priority)),
         fact("task-created", lang.date(task.created_on)),
         fact("task-due", lang.date(task.due_on)),
-    ];
+    ]);
     if let Some(days) = overdue_days(task.due_on, today).filter(|_| task.state == TaskState::Open) {
         out.push(fact("task-overdue", lang.tr("inbox-days", &[("days", days.into())])));
     }
@@ -295,7 +300,7 @@ pub fn evidence(lang: Language, e: &Evidence) -> String {
             lang.tr("evidence-occasion", &[("date", lang.date(*occasion).into())])
         }
         Evidence::Signal { data, kind, occurred_on, reason, signal } => {
-            let data: Vec<String> = data.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let data: Vec<String> = data.iter().map(|(k, v)| format!("{k}: {}", plain(v))).collect();
             let mut line = lang.tr(
                 "evidence-signal",
                 &[
@@ -321,6 +326,14 @@ pub fn evidence(lang: Language, e: &Evidence) -> String {
                 ("to", lang.date(*to).into()),
             ],
         ),
+    }
+}
+
+/// A value of a signal's data as a person reads it: a string without JSON's quotes.
+fn plain(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -28,6 +28,7 @@ use check::{check_header, check_record, country_of, observe, Checked, FileHeader
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufReader;
+use std::sync::mpsc::{Receiver, SyncSender};
 use xml::{Item, NavetReader, Problem};
 
 /// Records compared per batch: their kept records are read in one query.
@@ -64,35 +65,15 @@ pub fn import_navet(
             let mut reader = NavetReader::new(BufReader::with_capacity(READ_BUFFER, input));
             let header = run.header(&mut reader, on_error)?;
             let repeat = kept_store::file_read_by(tx, &header.key)?.is_some();
-            let mut batch = Vec::new();
-            loop {
-                match reader.next_item() {
-                    Ok(Some(Item::Record(raw))) => {
-                        run.report.records += 1;
-                        if repeat {
-                            run.intake.counts.duplicates += 1;
-                            continue;
-                        }
-                        match check_record(&opts.file, &raw, key, opts.today) {
-                            Err(errors) => run.intake.fail(errors, on_error),
-                            Ok(record) if run.intake.writing() => batch.push(record),
-                            Ok(_) => {}
-                        }
-                        if batch.len() >= BATCH {
-                            run.compare(tx, &header, std::mem::take(&mut batch), on_error)?;
-                        }
-                        run.intake.keep_rejects(tx)?;
-                    }
-                    Ok(Some(Item::End(n))) if n != header.count => {
-                        let why = format!("says {} record(s), the file holds {n}", header.count);
-                        return Err(run.refuse(header.count_line, "AntalPoster", why, on_error));
-                    }
-                    Ok(Some(_)) => {}
-                    Ok(None) => break,
-                    Err(p) => return Err(run.refuse(p.line, &p.field, p.reason, on_error)),
-                }
-            }
-            run.compare(tx, &header, batch, on_error)?;
+            // One thread reads, checks and hashes the records while this one compares and
+            // writes them: on two cores the XML and the hashing cost next to nothing beside
+            // the database's work (and on PostgreSQL the server's).
+            std::thread::scope(|scope| {
+                let (send, received) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+                let what = Reading { file: &opts.file, key, today: opts.today, repeat };
+                scope.spawn(move || what.read(reader, send));
+                run.take_all(tx, &header, received, on_error)
+            })?;
             if !repeat && run.intake.writing() {
                 kept_store::file_read(tx, &header.key, run.intake.import_id, run.report.records)?;
                 kept_store::add_tallies(tx, &run.report.signals)?;
@@ -103,6 +84,61 @@ pub fn import_navet(
     let mut report = std::mem::take(&mut run.report);
     report.counts = run.intake.outcome(pass)?.counts;
     Ok(report)
+}
+
+/// Chunks of records in flight between the reading thread and the writing one.
+const IN_FLIGHT: usize = 8;
+/// Records a chunk.
+const CHUNK: usize = 256;
+
+/// What the reading thread found, in the file's order.
+enum Found {
+    /// A record, checked: what to compare, or its errors.
+    Record(Box<Result<Checked, Vec<RecordError>>>),
+    /// A record of a file read before: counted, not checked.
+    Again,
+    /// The end, with the number of records read.
+    End(u64),
+    /// The file cannot be read as a whole from here on.
+    Problem(Problem),
+}
+
+/// The reading thread's part: the records of one file, checked with `key`.
+struct Reading<'a> {
+    file: &'a str,
+    key: &'a PnKey,
+    today: chrono::NaiveDate,
+    repeat: bool,
+}
+
+impl Reading<'_> {
+    /// Reads to the end or to the first problem, a chunk at a time; stops when the writing
+    /// side has stopped listening.
+    fn read<R: std::io::BufRead>(self, mut reader: NavetReader<R>, send: SyncSender<Vec<Found>>) {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        loop {
+            let found = match reader.next_item() {
+                Ok(Some(Item::Record(_))) if self.repeat => Found::Again,
+                Ok(Some(Item::Record(raw))) => {
+                    Found::Record(Box::new(check_record(self.file, &raw, self.key, self.today)))
+                }
+                Ok(Some(Item::End(n))) => Found::End(n),
+                Ok(Some(_)) => continue,
+                Ok(None) => break,
+                Err(p) => {
+                    chunk.push(Found::Problem(p));
+                    break;
+                }
+            };
+            chunk.push(found);
+            if chunk.len() >= CHUNK
+                && send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_err()
+            {
+                return;
+            }
+        }
+        let _ = send.send(chunk);
+    }
 }
 
 struct Run<'a> {
@@ -149,6 +185,45 @@ impl Run<'_> {
             kept_valid: false,
             counts: ImportCounts::default(),
         })
+    }
+
+    /// Takes what the reading thread found, in order: counts, reports and compares the
+    /// records a batch at a time; a problem of the file refuses it whole.
+    fn take_all(
+        &mut self,
+        tx: &mut Tx,
+        header: &FileHeader,
+        received: Receiver<Vec<Found>>,
+        on_error: &mut dyn FnMut(&RecordError),
+    ) -> Result<(), Halt> {
+        let mut batch = Vec::new();
+        for found in received.iter().flatten() {
+            match found {
+                Found::Again => {
+                    self.report.records += 1;
+                    self.intake.counts.duplicates += 1;
+                }
+                Found::Record(checked) => {
+                    self.report.records += 1;
+                    match *checked {
+                        Err(errors) => self.intake.fail(errors, on_error),
+                        Ok(record) if self.intake.writing() => batch.push(record),
+                        Ok(_) => {}
+                    }
+                    if batch.len() >= BATCH {
+                        self.compare(tx, header, std::mem::take(&mut batch), on_error)?;
+                    }
+                    self.intake.keep_rejects(tx)?;
+                }
+                Found::End(n) if n != header.count => {
+                    let why = format!("says {} record(s), the file holds {n}", header.count);
+                    return Err(self.refuse(header.count_line, "AntalPoster", why, on_error));
+                }
+                Found::End(_) => {}
+                Found::Problem(p) => return Err(self.refuse(p.line, &p.field, p.reason, on_error)),
+            }
+        }
+        self.compare(tx, header, batch, on_error)
     }
 
     /// Compares a batch of records with what was kept, in the file's order; stores what to
