@@ -11,7 +11,7 @@ use super::{
 };
 use crate::domain::calendar::today_in;
 use crate::domain::expectation::Cover;
-use crate::domain::ids::{PermitId, TaskId};
+use crate::domain::ids::{quoted, PermitId, TaskId};
 use crate::domain::import::ImportKind;
 use crate::domain::keys::UnitKey;
 use crate::domain::signal;
@@ -127,7 +127,7 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
             let covers = args
                 .covers
                 .iter()
-                .map(|c| Cover::parse(c).map_err(|e| UsageError(format!("--covers {c:?}: {e}"))))
+                .map(|c| Cover::parse(c).map_err(|e| UsageError(format!("--covers {}: {e}", quoted(c)))))
                 .collect::<Result<Vec<_>, _>>()?;
             import(&settings, args.common, (ImportKind::Signals, &covers))
         }

@@ -100,6 +100,14 @@ impl Cover {
         if kind.is_empty() {
             return Err(format!("no kind: {shape}"));
         }
+        // A kind is a key of [signals]: never a personal number, which is not repeated.
+        let well_formed = kind.len() <= 64 && kind.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !well_formed || super::personal_number::holds_personal_number(kind) {
+            return Err(format!(
+                "the kind {} is not a signal kind's name (a-z 0-9 _)",
+                super::ids::quoted(kind)
+            ));
+        }
         let (label, dates) = match rest.split_once('=') {
             Some((label, dates)) => (Label::parse(label)?, Some(dates)),
             None => (Label::parse(rest)?, None),

@@ -4,9 +4,11 @@
 //!
 //! Load, judge, write, for the holders whose judgement can have changed since the expectation's
 //! mark: those who missed a period declared since (one anti-join a period), those an import
-//! brought in or changed since, or every holder when the expectation itself changed. Reports
-//! only ever remove misses, so a report or a link that arrived later needs no judging again;
-//! a tick with nothing newer reads three maxima and nothing of the register. Safe to run twice
+//! brought in or changed since, or every holder when the expectation itself changed. A report
+//! or a link that arrived later only removes misses, so it needs no judging again (a number
+//! moved from one person to another can add misses to a holder no import touched: those are
+//! judged with the next period covered, docs/REFERENCE.md §13.3); a tick with nothing newer
+//! reads one statement and nothing of the register. Safe to run twice
 //! and to cut off between pieces: the rule never names a period twice, and the mark moves
 //! only after the last piece.
 
@@ -193,11 +195,12 @@ fn judge_piece(
         let verdict = judge(e, periods, h.validity, view(h), |l| reported.contains(&(&h.person, l.clone())));
         match verdict {
             Verdict::Nothing => {}
-            Verdict::Task { missed } => {
-                if let Some(task) = new_task(policy, (name, e), h, periods, &missed, at) {
-                    new_tasks.push((task, missed));
+            Verdict::Task { missed } => match new_task(policy, (name, e), h, periods, &missed, at) {
+                Some(task) => new_tasks.push((task, missed)),
+                None => {
+                    tracing::warn!(permit = %h.permit, expectation = name, "no task: the permit's ground is missing from the configuration (add it under [grounds])")
                 }
-            }
+            },
             Verdict::Evidence { task, missed } => evidence.push((h.permit.clone(), task, missed)),
         }
     }
@@ -213,10 +216,12 @@ fn judge_piece(
     }
     for (permit, task, missed) in &evidence {
         let items: Vec<Evidence> = missed.iter().filter_map(|l| missed_evidence(e, periods, l)).collect();
-        tasks::append_evidence(tx, *task, items)?;
-        let labels: Vec<String> = missed.iter().map(Label::to_string).collect();
-        events.push(AuditEvent::periods_attached(permit.clone(), at.now, *task, &labels));
-        out.evidence += 1;
+        // A task closed since it was read keeps what it had; the periods count for a new one.
+        if store::add_evidence(tx, *task, items)? {
+            let labels: Vec<String> = missed.iter().map(Label::to_string).collect();
+            events.push(AuditEvent::periods_attached(permit.clone(), at.now, *task, &labels));
+            out.evidence += 1;
+        }
     }
     audit::append(tx, events)?;
     Ok(out)

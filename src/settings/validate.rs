@@ -11,6 +11,7 @@ use crate::domain::expectation::Expectation;
 use crate::domain::keys::{GroundKey, UnitKey};
 use crate::domain::policy::{GroundPolicy, Policy, Priority, SignalRule, Threshold, Unit};
 use crate::domain::span::Span;
+use crate::domain::task::Cause;
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -228,10 +229,10 @@ fn policy(raw: &RawSettings) -> Result<Policy, ConfigError> {
     }
     for (name, x) in &raw.expectations {
         let (e, expectation) = (format!("expectations.{name}"), expectation(&policy, name, x)?);
-        if policy.signals.contains_key(name) {
+        if policy.signals.contains_key(name) || name == Cause::PERIODIC_REVIEW {
             return Err(err(
                 &e,
-                "an expectation's name is its tasks' cause: it must not be a signal kind too",
+                "an expectation's name is its tasks' cause: it must not be a signal kind or periodic_review",
             ));
         }
         policy.expectations.insert(name.clone(), expectation);

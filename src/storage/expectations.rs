@@ -477,10 +477,12 @@ pub fn named(tx: &mut Tx, cause: &str, permits: &[&PermitId]) -> Result<Vec<Name
             .load(conn)?;
         for (id, permit, state, occasion, evidence) in rows {
             let r = RowReader::new("tasks", &id);
-            let mut labels = vec![r.read("occasion", Label::parse(&occasion))?];
+            // A task of the cause made before the expectation had the name (a signal kind's
+            // task, its occasion a signal id) names no period.
+            let mut labels: Vec<Label> = Label::parse(&occasion).into_iter().collect();
             for e in super::tasks::parse_evidence(&r, &evidence)? {
                 if let Evidence::Missed { missed, .. } = e {
-                    labels.push(r.read("evidence", Label::parse(&missed))?);
+                    labels.extend(Label::parse(&missed));
                 }
             }
             out.push(Named {
@@ -494,10 +496,24 @@ pub fn named(tx: &mut Tx, cause: &str, permits: &[&PermitId]) -> Result<Vec<Name
     Ok(out)
 }
 
-/// Adds missed periods to open tasks' evidence, each task's in one statement.
-pub fn add_evidence(tx: &mut Tx, items: &[(TaskId, Vec<Evidence>)]) -> Result<()> {
-    for (id, evidence) in items {
-        super::tasks::append_evidence(tx, *id, evidence.clone())?;
-    }
-    Ok(())
+/// Adds missed periods to the evidence of the task `id` if it is still open (a request may
+/// have closed it since it was read: PostgreSQL's requests do not wait for the pass); whether it was.
+pub fn add_evidence(tx: &mut Tx, id: TaskId, items: Vec<Evidence>) -> Result<bool> {
+    let conn = &mut *tx.conn;
+    let open = TaskState::Open.as_str();
+    let row = t::tasks.filter(t::id.eq(id.0)).filter(t::state.eq(open)).select(t::evidence);
+    let current: Option<String> = match conn {
+        // A close waits for this transaction, and this one for a close under way.
+        AnyConnection::Postgresql(c) => row.for_update().first(c).optional()?,
+        // SQLite's pass holds the database's write lock already.
+        AnyConnection::Sqlite(c) => row.first(c).optional()?,
+    };
+    let Some(current) = current else { return Ok(false) };
+    let mut list = super::tasks::parse_evidence(&RowReader::new("tasks", &id), &current)?;
+    list.extend(items);
+    let text = super::rows::evidence_json(&list)?;
+    let changed = diesel::update(t::tasks.filter(t::id.eq(id.0)).filter(t::state.eq(open)))
+        .set(t::evidence.eq(text))
+        .execute(conn)?;
+    Ok(changed == 1)
 }

@@ -262,6 +262,41 @@ both_engines!(
     }
 );
 
+both_engines!(
+    fn permits_imported_or_changed_after_a_period_was_judged_and_a_changed_expectation_are_judged_at_the_next_tick(engine) {
+        let env = Env::new(engine, "").unwrap();
+        register(&env);
+        tick(&env, "2026-09-02");
+        income(&env, "2026-09", &["P-1", "P-2", "P-3"], "2026-10-12");
+        income(&env, "2026-10", &["P-1", "P-2", "P-3"], "2026-11-12");
+        tick(&env, "2026-11-13");
+        assert_eq!(permits_of(&of_cause(&env, "income_missing")), ["W-4"]);
+        // A permit the register brings after both months were judged, and one whose validity
+        // the register moves back: no new coverage, yet the next tick judges both.
+        let csv = format!(
+            "{HEADER}W-5,P-8,,work,2025-06-01,,active,,,\n\
+             W-3,P-3,19821011-9767,work,2026-09-01,2028-09-15,active,,,\n\
+             W-6,P-9,,work,2026-08-01,2028-08-01,active,,,\n"
+        );
+        env.ok(&["import", "permits", &env.file("more.csv", &csv), "--now", "2026-11-14"]);
+        let out = tick(&env, "2026-11-14");
+        assert!(out.contains("income_missing created 2 task(s)"), "{out}");
+        assert_eq!(permits_of(&of_cause(&env, "income_missing")), ["W-4", "W-5", "W-6"]);
+        assert_eq!(tick(&env, "2026-11-14").lines().find(|l| l.contains("expected")), None, "run twice");
+        // One missed month now suffices: every holder is judged again, and W-3 (which reported
+        // in both months) still has nothing, nor is any month named twice.
+        env.write_config("[expectations.income_missing]\nmissing_periods = 1\n");
+        let out = tick(&env, "2026-11-15");
+        assert!(!out.contains("income_missing created"), "{out}");
+        let csv = format!("{HEADER}W-7,P-10,,work,2025-06-01,,active,,,\n");
+        env.ok(&["import", "permits", &env.file("one.csv", &csv), "--now", "2026-11-16"]);
+        income(&env, "2026-11", &["P-1", "P-2", "P-10"], "2026-12-12");
+        let out = tick(&env, "2026-12-13");
+        assert!(out.contains("income_missing created 1 task(s)"), "W-3 misses November alone: {out}");
+        assert!(out.contains("3 open task(s) gained missed periods as evidence"), "{out}");
+    }
+);
+
 #[test]
 fn bad_covers_name_the_option_and_import_nothing() {
     let env = Env::new(Engine::Sqlite, "").unwrap();
@@ -273,10 +308,13 @@ fn bad_covers_name_the_option_and_import_nothing() {
         ("income_reported:2026-13", "is not a month"),
         ("salary:2026-09", "unknown kind \"salary\" (not under [signals])"),
         ("income_reported:2026-09=2026-09-30..2026-09-01", "ends (2026-09-01) before it begins (2026-09-30)"),
+        ("income_reported:19900101-1239", "label"),
+        ("19900101-1239:2026-10", "is not a signal kind's name"),
     ] {
         let run = env.run(&["import", "signals", &empty, "--covers", cover]);
         assert_eq!(run.code(), 2, "{cover}: {}", run.stderr());
         assert!(run.stderr().contains(says), "{cover}: {}", run.stderr());
+        assert!(!run.stderr().contains("19900101"), "a personal number is never repeated: {}", run.stderr());
     }
     let run = env.run(&[
         "import",
@@ -303,7 +341,8 @@ fn check_config_names_the_key_of_a_bad_expectation() {
             "expectations.x.missing_periods: 0 is not a count of 1 or more",
         ),
         ("[expectations.x]\npriority = \"asap\"", "expectations.x.priority"),
-        ("[expectations.income_reported]\n", "must not be a signal kind too"),
+        ("[expectations.income_reported]\n", "must not be a signal kind or periodic_review"),
+        ("[expectations.periodic_review]\n", "must not be a signal kind or periodic_review"),
     ] {
         let whole = "kind = \"income_reported\"\ngrounds = [\"work\"]\nmissing_periods = 2\npriority = \"high\"\nreason = \"r\"\ndue_within = \"30 days\"\nlegal_basis = \"l\"\n";
         // The test's keys win over the whole table's, key by key.
