@@ -62,8 +62,8 @@ async fn tasks(State(state): State<WebState>, Authed(caller): Authed, RawQuery(q
         .blocking(move |s| list_tasks(s, &caller, &query))
         .await
         .map_err(|e| Problem::of(e.kind(), e.to_string()))?;
-    let tasks: Vec<_> = page.tasks.iter().map(|t| json::task(t, state.links(t))).collect();
-    Ok(answer(StatusCode::OK, &serde_json::json!({ "tasks": tasks, "next_cursor": page.next_cursor }), None))
+    let body = json::page(&page.tasks, state.linker(), page.next_cursor.as_deref());
+    Ok(answer(StatusCode::OK, &body, None))
 }
 
 async fn task(State(state): State<WebState>, Authed(caller): Authed, Path(id): Path<String>) -> Answer {
@@ -71,8 +71,7 @@ async fn task(State(state): State<WebState>, Authed(caller): Authed, Path(id): P
     let at = state.stamp();
     let (task, events) =
         state.store().blocking(move |s| view_task(s, &caller, id, at)).await.map_err(task_problem)?;
-    let mut body = json::task(&task, state.links(&task));
-    body["events"] = events.iter().map(json::event).collect();
+    let body = json::task_with_events(&task, state.links(&task), &events);
     Ok(answer(StatusCode::OK, &body, Some(task.version)))
 }
 
@@ -210,8 +209,7 @@ async fn history(
             p
         }
     })?;
-    let events: Vec<_> = events.iter().map(json::event).collect();
-    Ok(answer(StatusCode::OK, &serde_json::json!({ "permit_id": permit.as_str(), "events": events }), None))
+    Ok(answer(StatusCode::OK, &json::history(permit.as_str(), &events), None))
 }
 
 /// A task's problem: another unit's task counted as refused, worded as a missing one.

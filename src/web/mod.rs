@@ -185,8 +185,17 @@ impl WebState {
 
     /// A task's links: itself, and its case in the case system when its unit has a link.
     fn links(&self, t: &Task) -> (String, Option<String>) {
+        self.linker()(t)
+    }
+
+    /// [`WebState::links`] for many tasks, reading the policy in force once.
+    fn linker(&self) -> impl Fn(&Task) -> (String, Option<String>) + '_ {
         let base = self.inner.base_url.as_deref().unwrap_or("");
-        (format!("{base}/api/v1/tasks/{}", t.id), self.case_link(t))
+        let policy = self.policy();
+        move |t| {
+            let case = policy.digest.case_urls.get(&t.unit).map(|c| c.link(t.permit_id.as_str()));
+            (format!("{base}/api/v1/tasks/{}", t.id), case)
+        }
     }
 
     /// The caller a presented token stands for: an API token's, or a person's JWT's; or why
