@@ -284,6 +284,7 @@ fn placeholder(conn: &AnyConnection, n: usize) -> String {
 /// The active permits of `grounds` valid through all of `period` whose holder has no report of
 /// `kind` for it — by person id, by the number of any of the holder's permits, or by a number
 /// linked to the holder: one anti-join, the cost of which is the cost of a newly covered period.
+/// In no order: the caller sorts and deduplicates the holders of every period together.
 pub fn missed(tx: &mut Tx, kind: &str, grounds: &[GroundKey], period: &Period) -> Result<Vec<Holder>> {
     let conn = &mut *tx.conn;
     let ph = |k: usize| placeholder(conn, k);
@@ -300,8 +301,7 @@ pub fn missed(tx: &mut Tx, kind: &str, grounds: &[GroundKey], period: &Period) -
            AND NOT EXISTS (SELECT 1 FROM permits q JOIN signals s ON s.pn_hash = q.pn_hash \
                            WHERE q.person_id = p.person_id AND q.pn_hash IS NOT NULL AND {reports}) \
            AND NOT EXISTS (SELECT 1 FROM person_numbers l JOIN signals s ON s.pn_hash = l.pn_hash \
-                           WHERE l.person_id = p.person_id AND {reports}) \
-         ORDER BY p.permit_id",
+                           WHERE l.person_id = p.person_id AND {reports})",
         grounds = ground_ps.join(", "),
     );
     let rows: Vec<HolderRow> = crate::on_engine!(conn, c => {

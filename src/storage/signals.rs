@@ -30,6 +30,7 @@ pub fn insert(tx: &mut Tx, signals: &[NewSignal]) -> Result<()> {
             }
         }
     }
+    tx.done.signals_received += signals.len() as u64;
     Ok(())
 }
 
@@ -129,6 +130,29 @@ pub(crate) fn after_processing(conn: &mut AnyConnection) -> QueryResult<()> {
                 .bind::<diesel::sql_types::Text, _>(SignalState::Pending.as_str())
                 .execute(c)
         })?;
+    }
+    Ok(())
+}
+
+/// Past this many signals received by a pass, PostgreSQL's statistics of `signals` are
+/// refreshed right after it.
+const ANALYZE_AFTER: u64 = 10_000;
+
+/// The columns of `signals` that reports are read by (an expectation's anti-join,
+/// docs/REFERENCE.md §13). `state` is left out: a feed arrives pending and the next tick
+/// processes it, so statistics taken in between would tell the planner that half the table is
+/// pending, and every later tick would count the pending signals by reading the table whole.
+const REPORT_COLUMNS: &str = "kind, person_id, pn_hash, period, occurred_on";
+
+/// After a committed pass received `received` signals: on PostgreSQL, past [`ANALYZE_AFTER`],
+/// refreshes the planner's statistics of the [`REPORT_COLUMNS`]. Until autovacuum comes round,
+/// the planner would count a month's income feed of 180,000 reports as a handful of rows, and
+/// the next tick's anti-join of an expectation ran on that plan.
+pub(crate) fn after_receiving(conn: &mut AnyConnection, received: u64) -> QueryResult<()> {
+    if let AnyConnection::Postgresql(c) = conn {
+        if received > ANALYZE_AFTER {
+            diesel::sql_query(format!("ANALYZE signals ({REPORT_COLUMNS})")).execute(c)?;
+        }
     }
     Ok(())
 }

@@ -364,3 +364,28 @@ fn check_config_names_the_key_of_a_bad_expectation() {
     assert!(out.contains("income_missing                   income_reported   work     2"), "{out}");
     assert!(out.contains("study_registered: makes no task of its own (tasks = false)"), "{out}");
 }
+
+both_engines!(
+    /// A month's income feed is large and the next tick's anti-join reads it at once: on
+    /// PostgreSQL the import leaves the planner's statistics of `signals` fresh, not waiting for
+    /// autovacuum; a small feed leaves them to it.
+    fn a_large_feed_leaves_the_statistics_of_signals_fresh(engine) {
+        let env = Env::new(engine, "").unwrap();
+        register(&env);
+        let analyzed = "SELECT COUNT(*) AS n FROM pg_stats WHERE tablename = 'signals' AND schemaname = current_schema()";
+        income(&env, "2026-09", &["P-1", "P-2"], "2026-10-05");
+        if engine == Engine::Postgres {
+            assert_eq!(env.count(analyzed), 0, "two reports are left to autovacuum");
+        }
+        let many: Vec<String> = (0..10_001).map(|i| format!("P-{}", 100 + i)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let out = income(&env, "2026-10", &many, "2026-11-05");
+        assert!(out.contains("10001 received"), "{out}");
+        if engine == Engine::Postgres {
+            assert!(env.count(analyzed) > 0, "the statistics of signals were refreshed");
+        }
+        // The tick judges on them: only W-4's holder missed both months it was expected in.
+        tick(&env, "2026-11-05");
+        assert_eq!(permits_of(&of_cause(&env, "income_missing")), ["W-4"]);
+    }
+);

@@ -90,6 +90,8 @@ impl Stamp {
 pub(crate) struct Done {
     /// Next reviews moved (their old `reviews_due` entries are dead).
     pub reviews_moved: u64,
+    /// Signals received (inserted).
+    pub signals_received: u64,
     /// Signals moved out of `pending`.
     pub signals_settled: u64,
     /// Tasks created.
@@ -101,6 +103,7 @@ pub(crate) struct Done {
 impl Done {
     fn add(&mut self, other: Done) {
         self.reviews_moved += other.reviews_moved;
+        self.signals_received += other.signals_received;
         self.signals_settled += other.signals_settled;
         self.tasks_created += other.tasks_created;
         self.permits_written += other.permits_written;

@@ -265,6 +265,11 @@ fn upkeep(conn: &mut AnyConnection, done: Done, today: NaiveDate) {
             tracing::warn!(error = %e, "the moved reviews' old index entries stay until autovacuum");
         }
     }
+    if done.signals_received > 0 {
+        if let Err(e) = crate::storage::signals::after_receiving(conn, done.signals_received) {
+            tracing::warn!(error = %e, "the statistics of signals were not refreshed; autovacuum will later");
+        }
+    }
     if done.signals_settled > 0 {
         if let Err(e) = crate::storage::signals::after_processing(conn) {
             tracing::warn!(error = %e, "the processed signals' old index entries stay until autovacuum");
