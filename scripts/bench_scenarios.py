@@ -576,11 +576,12 @@ def expect(b, engine, base, register):
             _, peak, out = b.measured(b.cli(url, "tick", "--now", day))
             figure.times.append(b.pass_seconds(out))
             figure.peaks.append(peak)
+            # The raw anti-join on the tables as the tick found them: the month's reports in,
+            # later ones not, their old versions from being processed not yet vacuumed.
+            figure.raw.append(sql_seconds(b, engine, "run", [anti_join(month)]))
         _, peak, again = b.measured(b.cli(url, "tick", "--now", INCOME_MONTHS[-1][1]))
         idle_after.times.append(b.pass_seconds(again))
         idle_after.peaks.append(peak)
-        for month, figure in zip((m for m, _ in INCOME_MONTHS), (first, second)):
-            figure.raw.append(sql_seconds(b, engine, "run", [anti_join(month)]))
     say(first.line())
     say(second.line() + f"   ({out.splitlines()[-1] if out else ''}; {reports} reports a month)")
     say(idle_after.line())
