@@ -151,8 +151,11 @@ fn open_blocking(
     timeouts: DatabaseTimeouts,
     migrate: bool,
 ) -> Result<Store, storage::Error> {
-    let store =
-        Store::open_with(engine, timeouts, Options { connections: Some(CONNECTIONS), ..Options::default() })?;
+    let store = Store::open_with(
+        engine,
+        timeouts,
+        Options { connections: Some(CONNECTIONS), checkpoint_in_background: true, ..Options::default() },
+    )?;
     let applied = store.ensure_schema(migrate)?;
     if !applied.is_empty() {
         tracing::info!(migrations = applied.len(), "schema migrated");

@@ -113,7 +113,11 @@ fn dispatch(cli: Cli, settings: Settings) -> Result<i32, CliError> {
             let store = Store::open_with(
                 &settings.database.engine,
                 settings.database.timeouts,
-                Options { connections: Some(crate::web::CONNECTIONS), ..Options::default() },
+                Options {
+                    connections: Some(crate::web::CONNECTIONS),
+                    checkpoint_in_background: true,
+                    ..Options::default()
+                },
             )?;
             store.ensure_schema(settings.database.migrate_on_start)?;
             Ok(crate::app::serve_blocking(settings, source, store)?)

@@ -23,6 +23,7 @@
 //! The API is blocking; async callers use [`Store::blocking`]. `pass.rs` holds passes, their
 //! lock, pieces and upkeep; `pool.rs` the pool's connections and their session settings.
 
+mod checkpoint;
 mod pass;
 mod pool;
 
@@ -49,6 +50,10 @@ pub struct Options {
     /// Called with every new connection, after its session settings: a test that counts the
     /// statements of a pass sets its instrumentation here.
     pub on_connect: Option<OnConnect>,
+    /// SQLite only: copy the write-ahead log back into the database file on a thread of the
+    /// store's own (`checkpoint.rs`), never in a commit: for a store that answers requests
+    /// (`serve`, `run`), so that no request waits for a checkpoint.
+    pub checkpoint_in_background: bool,
 }
 
 /// A hook called with every new connection ([`Options::on_connect`]).
@@ -66,6 +71,8 @@ struct Shared {
     pool: Pool<Manager>,
     /// SQLite: the pass lock file and the file of waiting requests.
     sidecars: Option<(PathBuf, PathBuf)>,
+    /// SQLite with [`Options::checkpoint_in_background`]: the thread that checkpoints.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 /// The instant of a pass or request as stored: truncated to microseconds, the precision both
@@ -133,7 +140,9 @@ impl Store {
     /// As [`Store::open`], with `options`.
     pub fn open_with(engine: &Engine, timeouts: DatabaseTimeouts, options: Options) -> Result<Store> {
         let read_only = options.read_only;
+        let background = options.checkpoint_in_background && !read_only;
         let pool = pool::build(engine, timeouts, options)?;
+        let checkpointer = if background { checkpoint::Checkpointer::start(engine, timeouts) } else { None };
         let sidecars = match engine {
             Engine::Sqlite(path) if !read_only => {
                 let beside = |suffix: &str| {
@@ -145,7 +154,15 @@ impl Store {
             }
             _ => None,
         };
-        Ok(Store { shared: Arc::new(Shared { engine: engine.clone(), timeouts, pool, sidecars }) })
+        Ok(Store {
+            shared: Arc::new(Shared {
+                engine: engine.clone(),
+                timeouts,
+                pool,
+                sidecars,
+                _checkpointer: checkpointer,
+            }),
+        })
     }
 
     /// Which database this is.

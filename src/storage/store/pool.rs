@@ -16,7 +16,12 @@ const CONNECTIONS: u32 = 4;
 pub(super) fn build(engine: &Engine, timeouts: DatabaseTimeouts, options: Options) -> Result<Pool<Manager>> {
     let manager =
         Manager { engine: engine.clone(), timeouts, read_only: options.read_only, first: Mutex::new(None) };
-    let customizer = Session { timeouts, read_only: options.read_only, on_connect: options.on_connect };
+    let customizer = Session {
+        timeouts,
+        read_only: options.read_only,
+        no_autocheckpoint: options.checkpoint_in_background && !options.read_only,
+        on_connect: options.on_connect,
+    };
     let mut first = manager.connect()?;
     customizer.on_acquire(&mut first)?;
     *lock(&manager.first) = Some(first);
@@ -85,6 +90,8 @@ impl ManageConnection for Manager {
 struct Session {
     timeouts: DatabaseTimeouts,
     read_only: bool,
+    /// SQLite: commits do not checkpoint (a thread of the store does, `checkpoint.rs`).
+    no_autocheckpoint: bool,
     on_connect: Option<OnConnect>,
 }
 
@@ -100,6 +107,10 @@ impl CustomizeConnection<Pooled, Error> for Session {
             return Ok(()); // the first connection, set up by `Store::open`
         }
         session(&mut c.conn, &self.timeouts, self.read_only)?;
+        if let (true, AnyConnection::Sqlite(conn)) = (self.no_autocheckpoint, &mut c.conn) {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
+        }
         c.set_up = true;
         if let Some(hook) = &self.on_connect {
             hook(&mut c.conn);
