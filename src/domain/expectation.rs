@@ -233,6 +233,41 @@ pub fn needed<'p>(
     }
 }
 
+/// Which holders a tick must judge for one newly covered period `new` (docs/REFERENCE.md
+/// §13.3): the others' verdicts are [`Verdict::Nothing`], so they need not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search<'p> {
+    /// Fewer than `missing_periods` periods are covered: no holder can be due a task, so only
+    /// those with an open task who missed `new` (it is their evidence).
+    OpenTasks,
+    /// `new` is the latest period and the last `missing_periods` periods, ending with it, do
+    /// not overlap: the holders expected in all of them who missed all of them (a task is due
+    /// unless their tasks named one of them), and those with an open task who missed `new`.
+    /// A holder who missed `new` but reported in the window, without an open task, is owed
+    /// nothing; one not expected in all of the window is expected in fewer than
+    /// `missing_periods` periods, as validity is one span.
+    Window(&'p [Period]),
+    /// Otherwise: every holder expected in `new` who missed it.
+    Missed,
+}
+
+/// How to find the holders [`Search`] says a tick must judge for the newly covered `new`;
+/// `periods` are the covered periods of the kind (`new` among them) in order of their first day.
+pub fn search<'p>(e: &Expectation, periods: &'p [Period], new: &Period) -> Search<'p> {
+    let n = e.missing_periods as usize;
+    if periods.len() < n {
+        return Search::OpenTasks;
+    }
+    let window = &periods[periods.len() - n..];
+    let latest = window.last().is_some_and(|last| last == new);
+    let apart = window.windows(2).all(|w| w[0].to < w[1].from);
+    if n > 0 && latest && apart {
+        Search::Window(window)
+    } else {
+        Search::Missed
+    }
+}
+
 /// The rule of docs/REFERENCE.md §13 for one permit: `reported(label)` says whether a report
 /// of its holder came for the period. With an open task of the cause, each period missed after
 /// the last one named becomes evidence; without, a task is due when the last `missing_periods`

@@ -168,6 +168,19 @@ fn needed_is_what_judge_reads_and_nothing_when_no_task_can_be_due() {
 // tasks closed now and then, give the same tasks as a plain model of docs/REFERENCE.md §13
 // that walks the permit's expected periods by index; and a tick run twice adds nothing.
 
+#[test]
+fn a_new_latest_period_is_searched_by_its_window_and_any_other_by_who_missed_it() {
+    let e = income(2);
+    let all = months(4);
+    assert_eq!(search(&e, &all[..1], &all[0]), Search::OpenTasks, "one month of two");
+    assert_eq!(search(&e, &all[..3], &all[2]), Search::Window(&all[1..3]));
+    assert_eq!(search(&e, &all[..3], &all[1]), Search::Missed, "declared after a later one");
+    let mut overlapping = all[..3].to_vec();
+    overlapping[1].to = overlapping[2].from;
+    assert_eq!(search(&e, &overlapping, &overlapping[2]), Search::Missed, "the window's periods overlap");
+    assert_eq!(search(&income(1), &all[..1], &all[0]), Search::Window(&all[..1]));
+}
+
 /// A task of the simulation: its labels in order (the last is its occasion) and whether it is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SimTask {
@@ -220,6 +233,25 @@ fn apply(tasks: &mut Vec<SimTask>, verdict: Verdict) {
         Verdict::Nothing => {}
         Verdict::Task { missed } => tasks.push(SimTask { labels: missed, open: true }),
         Verdict::Evidence { task, missed } => tasks[task.0 as usize].labels.extend(missed),
+    }
+}
+
+/// Whether [`search`] for the newly covered `new` finds a holder of `validity` who reported in
+/// `reported` and has an open task or not.
+fn searched(
+    e: &Expectation,
+    in_order: &[Period],
+    new: &Period,
+    validity: Validity,
+    open: bool,
+    reported: &BTreeSet<Label>,
+) -> bool {
+    let missed = |p: &Period| expected_in(validity, p) && !reported.contains(&p.label);
+    let open_missed = open && missed(new);
+    match search(e, in_order, new) {
+        Search::OpenTasks => open_missed,
+        Search::Window(window) => open_missed || window.iter().all(missed),
+        Search::Missed => missed(new),
     }
 }
 
@@ -284,6 +316,13 @@ proptest! {
                 let open = by_rule.iter().position(|t| t.open).map(|i| TaskId(i as i64));
                 let verdict = judge(&e, &in_order, s.validity, Named { labels: &named, open }, |l| reported.contains(l));
                 prop_assert!(!twice || verdict == Verdict::Nothing, "a tick run twice added {:?}", verdict);
+                if let ([month], false) = (batch.as_slice(), twice) {
+                    let new = &all[*month as usize - 1];
+                    prop_assert!(
+                        verdict == Verdict::Nothing || searched(&e, &in_order, new, s.validity, open.is_some(), &reported),
+                        "the search for {} passed over a holder owed {:?}", new.label, verdict
+                    );
+                }
                 apply(&mut by_rule, verdict);
                 let verdict = model(s.n as usize, &covered, s.validity, &by_model, &reported);
                 apply(&mut by_model, verdict);

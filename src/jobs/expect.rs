@@ -3,8 +3,11 @@
 //! get a task, or further evidence on their open one.
 //!
 //! Load, judge, write, for the holders whose judgement can have changed since the expectation's
-//! mark: those who missed a period declared since (one anti-join a period), those an import
-//! brought in or changed since, or every holder when the expectation itself changed. A report
+//! mark: those who missed a period declared since (one anti-join a period; for the one new
+//! latest period of a month's feed, one anti-join of the last `missing_periods` periods and the
+//! open tasks' holders, `domain::expectation::search`), those an import brought in or changed
+//! since, or every holder when the expectation itself changed. What the anti-joins found
+//! missed is not read again: only the other periods the rule looks at are. A report
 //! or a link that arrived later only removes misses, so it needs no judging again (a number
 //! moved from one person to another can add misses to a holder no import touched: those are
 //! judged with the next period covered, docs/REFERENCE.md §13.3); a tick with nothing newer
@@ -13,12 +16,12 @@
 //! only after the last piece.
 
 use crate::domain::audit::AuditEvent;
-use crate::domain::expectation::{judge, needed, Expectation, Label, Named, Period, Verdict};
+use crate::domain::expectation::{judge, needed, search, Expectation, Label, Named, Period, Search, Verdict};
 use crate::domain::ids::{PermitId, PersonId, SignalId, TaskId};
 use crate::domain::keys::UnitKey;
 use crate::domain::policy::Policy;
 use crate::domain::task::{Cause, Evidence, NewTask, Occasion};
-use crate::storage::expectations::{self as store, Holder, Mark};
+use crate::storage::expectations::{self as store, Among, Holder, Mark};
 use crate::storage::{self, audit, tasks, Pass, Stamp, Tx};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -115,8 +118,8 @@ fn judge_one(
 ) -> Result<(), storage::Error> {
     let (name, started) = (due.name.as_str(), std::time::Instant::now());
     let periods = pass.read(|tx| store::periods_of(tx, &e.kind))?;
-    let holders: Vec<Holder> =
-        pass.read(|tx| candidates(tx, e, due.fresh.as_ref(), &periods, due.now.permit_import))?;
+    let holders: Vec<Candidate> =
+        pass.read(|tx| candidates(tx, (name, e), due.fresh.as_ref(), &periods, due.now.permit_import))?;
     tracing::debug!(
         expectation = name,
         holders = holders.len(),
@@ -134,25 +137,69 @@ fn judge_one(
     Ok(())
 }
 
+/// A holder to judge, with the periods it is known to have missed (found by an anti-join).
+#[derive(Debug, Clone)]
+struct Candidate {
+    holder: Holder,
+    missed: Vec<Label>,
+}
+
 /// The holders whose judgement may have changed since `mark` (every holder without one).
 fn candidates(
     tx: &mut Tx,
-    e: &Expectation,
+    (name, e): (&str, &Expectation),
     mark: Option<&Mark>,
     periods: &[(i64, Period)],
     permit_import: i64,
-) -> storage::Result<Vec<Holder>> {
-    let Some(mark) = mark else { return store::holders(tx, &e.grounds, None) };
-    let mut out: Vec<Holder> = Vec::new();
-    for (_, period) in periods.iter().filter(|(seq, _)| *seq > mark.coverage_seq) {
-        out.extend(store::missed(tx, &e.kind, &e.grounds, period)?);
+) -> storage::Result<Vec<Candidate>> {
+    let unknown = |holder| Candidate { holder, missed: Vec::new() };
+    let Some(mark) = mark else {
+        return Ok(store::holders(tx, &e.grounds, None)?.into_iter().map(unknown).collect());
+    };
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut found = |holders: Vec<Holder>, window: &[Period]| {
+        let labels: Vec<Label> = window.iter().map(|p| p.label.clone()).collect();
+        out.extend(holders.into_iter().map(|holder| Candidate { holder, missed: labels.clone() }));
+    };
+    let in_order: Vec<Period> = periods.iter().map(|(_, p)| p.clone()).collect();
+    let new: Vec<&Period> =
+        periods.iter().filter(|(seq, _)| *seq > mark.coverage_seq).map(|(_, p)| p).collect();
+    let (kind, grounds) = (e.kind.as_str(), e.grounds.as_slice());
+    for period in &new {
+        let this = std::slice::from_ref(*period);
+        match search(e, &in_order, period) {
+            // Several new periods at once: each holder who missed one is judged.
+            _ if new.len() > 1 => found(store::missed(tx, kind, grounds, this, Among::Everyone)?, this),
+            Search::Missed => found(store::missed(tx, kind, grounds, this, Among::Everyone)?, this),
+            Search::OpenTasks => {
+                found(store::missed(tx, kind, grounds, this, Among::OpenTasksOf(name))?, this)
+            }
+            Search::Window(window) => {
+                found(store::missed(tx, kind, grounds, window, Among::Everyone)?, window);
+                found(store::missed(tx, kind, grounds, this, Among::OpenTasksOf(name))?, this);
+            }
+        }
     }
     if permit_import > mark.permit_import {
-        out.extend(store::changed(tx, &e.grounds, mark.permit_import, mark.audit_seq)?);
+        let changed = store::changed(tx, &e.grounds, mark.permit_import, mark.audit_seq)?;
+        out.extend(changed.into_iter().map(unknown));
     }
-    out.sort_by(|a, b| a.permit.cmp(&b.permit));
-    out.dedup_by(|a, b| a.permit == b.permit);
-    Ok(out)
+    out.sort_by(|a, b| a.holder.permit.cmp(&b.holder.permit));
+    // One candidate a permit, knowing every period any of its finds missed.
+    let mut merged: Vec<Candidate> = Vec::with_capacity(out.len());
+    for c in out {
+        match merged.last_mut() {
+            Some(last) if last.holder.permit == c.holder.permit => {
+                for l in c.missed {
+                    if !last.missed.contains(&l) {
+                        last.missed.push(l);
+                    }
+                }
+            }
+            _ => merged.push(c),
+        }
+    }
+    Ok(merged)
 }
 
 /// Reads what the rule needs of `holders`, judges them and writes the tasks and evidence.
@@ -161,11 +208,11 @@ fn judge_piece(
     policy: &Policy,
     (name, e): (&str, &Expectation),
     periods: &[Period],
-    holders: &[Holder],
+    candidates: &[Candidate],
     at: Stamp,
 ) -> storage::Result<ExpectationReport> {
-    let mut out = ExpectationReport { judged: holders.len() as u32, ..ExpectationReport::default() };
-    let permits: Vec<&PermitId> = holders.iter().map(|h| &h.permit).collect();
+    let mut out = ExpectationReport { judged: candidates.len() as u32, ..ExpectationReport::default() };
+    let permits: Vec<&PermitId> = candidates.iter().map(|c| &c.holder.permit).collect();
     let mut named: HashMap<PermitId, (Vec<Label>, Option<TaskId>)> = HashMap::new();
     for t in store::named(tx, name, &permits)? {
         let entry = named.entry(t.permit).or_default();
@@ -179,20 +226,33 @@ fn judge_piece(
         let (labels, open) = named.get(&h.permit).unwrap_or(&empty);
         Named { labels, open: *open }
     };
-    // The periods whose reports the rule will read, for some holder of the piece.
+    // The periods whose reports the rule will read and the anti-joins did not find missed,
+    // and the holders it will read them for.
     let mut wanted: Vec<&Period> = Vec::new();
-    for h in holders {
-        for p in needed(e, periods, h.validity, view(h)) {
+    let mut unknown: Vec<Holder> = Vec::new();
+    for c in candidates {
+        let mut asks = false;
+        for p in needed(e, periods, c.holder.validity, view(&c.holder)) {
+            if c.missed.contains(&p.label) {
+                continue;
+            }
+            asks = true;
             if !wanted.iter().any(|w| w.label == p.label) {
                 wanted.push(p);
             }
         }
+        if asks {
+            unknown.push(c.holder.clone());
+        }
     }
-    let reported = reported(tx, e, holders, &wanted)?;
+    let reported = reported(tx, e, &unknown, &wanted)?;
+    let holders = candidates.iter().map(|c| &c.holder);
     let mut new_tasks: Vec<(NewTask, Vec<Label>)> = Vec::new();
     let mut evidence: Vec<(PermitId, TaskId, Vec<Label>)> = Vec::new();
-    for h in holders {
-        let verdict = judge(e, periods, h.validity, view(h), |l| reported.contains(&(&h.person, l.clone())));
+    for (h, c) in holders.zip(candidates) {
+        let verdict = judge(e, periods, h.validity, view(h), |l| {
+            !c.missed.contains(l) && reported.contains(&(&h.person, l.clone()))
+        });
         match verdict {
             Verdict::Nothing => {}
             Verdict::Task { missed } => match new_task(policy, (name, e), h, periods, &missed, at) {

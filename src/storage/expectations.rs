@@ -281,20 +281,57 @@ fn placeholder(conn: &AnyConnection, n: usize) -> String {
     }
 }
 
-/// The active permits of `grounds` valid through all of `period` whose holder has no report of
-/// `kind` for it — by person id, by the number of any of the holder's permits, or by a number
-/// linked to the holder: one anti-join, the cost of which is the cost of a newly covered period.
-/// In no order: the caller sorts and deduplicates the holders of every period together.
-pub fn missed(tx: &mut Tx, kind: &str, grounds: &[GroundKey], period: &Period) -> Result<Vec<Holder>> {
+/// Whose misses [`missed`] reads: every holder's, or only those of the holders with an open
+/// task of the cause given (read from that cause's open tasks, not from the register).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Among<'a> {
+    /// Every active permit of the grounds.
+    Everyone,
+    /// The permits with an open task of this cause.
+    OpenTasksOf(&'a str),
+}
+
+/// The active permits of `grounds` valid through every period of `window` whose holder has no
+/// report of `kind` for any of them — by person id, by the number of any of the holder's
+/// permits, or by a number linked to the holder: one anti-join, the cost of which is the cost
+/// of a newly covered period (a window of several periods costs about what one does: each
+/// holder's reports are read once either way). In no order: the caller sorts and deduplicates
+/// the holders of every period together.
+pub fn missed(
+    tx: &mut Tx,
+    kind: &str,
+    grounds: &[GroundKey],
+    window: &[Period],
+    among: Among<'_>,
+) -> Result<Vec<Holder>> {
+    let (Some(from), Some(to)) = (window.iter().map(|p| p.from).min(), window.iter().map(|p| p.to).max())
+    else {
+        return Ok(Vec::new());
+    };
     let conn = &mut *tx.conn;
     let ph = |k: usize| placeholder(conn, k);
-    let (kind_p, label_p, from_p, to_p) = (ph(1), ph(2), ph(3), ph(4));
-    let ground_ps: Vec<String> = (0..grounds.len()).map(|k| ph(5 + k)).collect();
+    // $1 kind, $2 and $3 the window's first and last day, $4 the cause, then each period's
+    // label, first and last day, then the grounds.
+    let (kind_p, from_p, to_p, cause_p) = (ph(1), ph(2), ph(3), ph(4));
+    let labels: Vec<String> = (0..window.len()).map(|k| ph(5 + 3 * k)).collect();
+    let days: Vec<String> = (0..window.len())
+        .map(|k| format!("s.occurred_on BETWEEN {} AND {}", ph(6 + 3 * k), ph(7 + 3 * k)))
+        .collect();
+    let ground_ps: Vec<String> = (0..grounds.len()).map(|k| ph(5 + 3 * window.len() + k)).collect();
     let reports = format!(
-        "s.kind = {kind_p} AND (s.period = {label_p} OR (s.period IS NULL AND s.occurred_on BETWEEN {from_p} AND {to_p}))"
+        "s.kind = {kind_p} AND (s.period IN ({labels}) OR (s.period IS NULL AND ({days})))",
+        labels = labels.join(", "),
+        days = days.join(" OR "),
     );
+    let source = match among {
+        Among::Everyone => "permits p".to_string(),
+        Among::OpenTasksOf(_) => format!(
+            "(SELECT DISTINCT permit_id FROM tasks WHERE cause = {cause_p} AND state = 'open') t \
+             JOIN permits p ON p.permit_id = t.permit_id"
+        ),
+    };
     let sql = format!(
-        "SELECT {HOLDER} FROM permits p \
+        "SELECT {HOLDER} FROM {source} \
          WHERE p.status = 'active' AND p.ground IN ({grounds}) \
            AND p.valid_from <= {from_p} AND (p.valid_until IS NULL OR p.valid_until >= {to_p}) \
            AND NOT EXISTS (SELECT 1 FROM signals s WHERE s.person_id = p.person_id AND {reports}) \
@@ -304,13 +341,20 @@ pub fn missed(tx: &mut Tx, kind: &str, grounds: &[GroundKey], period: &Period) -
                            WHERE l.person_id = p.person_id AND {reports})",
         grounds = ground_ps.join(", "),
     );
+    let cause = match among {
+        Among::Everyone => "",
+        Among::OpenTasksOf(cause) => cause,
+    };
     let rows: Vec<HolderRow> = crate::on_engine!(conn, c => {
         let mut q = diesel::sql_query(&sql)
             .bind::<Text, _>(kind)
-            .bind::<Text, _>(period.label.as_str())
-            .bind::<Date, _>(period.from)
-            .bind::<Date, _>(period.to)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .bind::<Text, _>(cause)
             .into_boxed();
+        for p in window {
+            q = q.bind::<Text, _>(p.label.as_str()).bind::<Date, _>(p.from).bind::<Date, _>(p.to);
+        }
         for g in grounds {
             q = q.bind::<Text, _>(g.as_str());
         }

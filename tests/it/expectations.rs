@@ -220,6 +220,37 @@ both_engines!(
 );
 
 both_engines!(
+    fn a_month_declared_after_a_later_one_is_judged_as_the_rule_says(engine) {
+        let env = Env::new(engine, "").unwrap();
+        register(&env);
+        income(&env, "2026-09", &["P-1", "P-3"], "2026-10-12");
+        tick(&env, "2026-10-13");
+        assert!(of_cause(&env, "income_missing").is_empty(), "one month is not two");
+        // November before October: W-4 missed both of its last two months; W-2 missed
+        // September but reported in November, its last month.
+        income(&env, "2026-11", &["P-1", "P-2", "P-3"], "2026-12-12");
+        tick(&env, "2026-12-13");
+        let tasks = of_cause(&env, "income_missing");
+        assert_eq!(permits_of(&tasks), ["W-4"], "{tasks:#?}");
+        assert_eq!(missed(&tasks[0]), ["2026-09", "2026-11"].map(String::from));
+        // October comes late, and W-2 missed it: its last two months are now October and
+        // November, and it reported in November; W-4's task named November already.
+        income(&env, "2026-10", &["P-1", "P-3"], "2026-12-14");
+        let out = tick(&env, "2026-12-15");
+        assert!(!out.contains("income_missing created"), "{out}");
+        assert_eq!(permits_of(&of_cause(&env, "income_missing")), ["W-4"]);
+        // December, missed by W-2 and W-4: W-2's last two months are November (reported) and
+        // December; W-4's open task gains December.
+        income(&env, "2026-12", &["P-1", "P-3"], "2027-01-12");
+        let out = tick(&env, "2027-01-13");
+        assert!(out.contains("1 open task(s) gained missed periods as evidence"), "{out}");
+        let tasks = of_cause(&env, "income_missing");
+        assert_eq!(permits_of(&tasks), ["W-4"], "{tasks:#?}");
+        assert_eq!(missed(&tasks[0]), ["2026-09", "2026-11", "2026-12"].map(String::from));
+    }
+);
+
+both_engines!(
     fn a_term_without_registration_makes_a_task_and_registrations_make_none_of_their_own(engine) {
         let env = Env::new(engine, "").unwrap();
         register(&env);
@@ -296,6 +327,39 @@ both_engines!(
         assert!(out.contains("3 open task(s) gained missed periods as evidence"), "{out}");
     }
 );
+
+/// A month's feed processed leaves `signals` vacuumed on PostgreSQL, so that the ticks after
+/// it do not walk the index entries of the old pending versions (docs/REFERENCE.md §13.3).
+#[test]
+#[cfg_attr(not(pg_tests), ignore = "no PostgreSQL: set PERMIT_FOLLOWUP_TEST_PG=postgres://... to run")]
+fn a_processed_feed_of_a_month_leaves_signals_vacuumed_on_postgresql() {
+    crate::helpers::require_pg_server();
+    let env = Env::new(Engine::Postgres, "").unwrap();
+    let holders = 50_001;
+    let rows: String =
+        (0..holders).map(|i| format!("W-{i},P-{i},,work,2025-01-01,2028-01-01,active,,,\n")).collect();
+    env.ok(&[
+        "import",
+        "permits",
+        &env.file("permits.csv", &format!("{HEADER}{rows}")),
+        "--now",
+        "2026-09-01",
+    ]);
+    let who: Vec<String> = (0..holders).map(|i| format!("P-{i}")).collect();
+    let who: Vec<&str> = who.iter().map(String::as_str).collect();
+    income(&env, "2026-09", &who, "2026-10-05");
+    let vacuumed = "SELECT vacuum_count AS n FROM pg_stat_user_tables WHERE relname = 'signals' AND schemaname = current_schema()";
+    assert_eq!(env.count(vacuumed), 0);
+    let out = tick(&env, "2026-10-05");
+    assert!(out.contains("signals: 50001 processed"), "{out}");
+    assert_eq!(env.count(vacuumed), 1, "the pass that processed them vacuumed signals");
+    let dead = "SELECT n_dead_tup AS n FROM pg_stat_user_tables WHERE relname = 'signals' AND schemaname = current_schema()";
+    assert_eq!(env.count(dead), 0);
+    // Fewer are left to autovacuum.
+    income(&env, "2026-10", &who[..10], "2026-11-05");
+    tick(&env, "2026-11-05");
+    assert_eq!(env.count(vacuumed), 1);
+}
 
 #[test]
 fn bad_covers_name_the_option_and_import_nothing() {

@@ -271,7 +271,7 @@ fn upkeep(conn: &mut AnyConnection, done: Done, today: NaiveDate) {
         }
     }
     if done.signals_settled > 0 {
-        if let Err(e) = crate::storage::signals::after_processing(conn) {
+        if let Err(e) = crate::storage::signals::after_processing(conn, done.signals_settled) {
             tracing::warn!(error = %e, "the processed signals' old index entries stay until autovacuum");
         }
     }
