@@ -120,3 +120,36 @@ signin-not-set-up = Signing in is not set up on this server. Tell the administra
 signin-failed = Signing in did not succeed. Try again; if it fails again, tell the administrator of permit-followup.
 signin-expired = This sign-in has already been used or took too long. Sign in again.
 signin-try-again = Sign in again
+
+# An event's sentence on a task's page, said again from its recorded parts.
+said-created = { $cause } { $from }, unit { $unit }, due { $due }
+said-occasion = for the review occasion { $occasion }
+said-signal = from signal { $signal }
+said-signal-navet = from signal { $signal } (Navet file { $file }, record { $record })
+said-missed = for the covered periods without a report “{ $kind }”: { $periods }
+said-attached = Evidence added { $from }
+said-closed = Closed with the outcome “{ $outcome }”
+said-closed-note = Closed with the outcome “{ $outcome }”. Note: { $note }
+said-claimed = Took the task
+said-assigned = Gave the task to { $to }
+said-released = Gave the task back
+said-released-from = Took the task back from { $from }
+said-opened = Opened the task
+said-sent = In the digest to { $unit } (message { $message })
+
+# A signal's data, field by field.
+data-employer_org_no = Employer's organisation number
+data-amount_sek = Amount
+data-kronor = { $name }: SEK { $amount }
+data-period = Period
+data-new_citizenship = New citizenship
+data-destination = Country emigrated to
+data-institution = Institution
+data-term = Term
+data-new_personal_number = New personal number
+data-navet_file = Navet file
+data-navet_record = Record
+data-protected_identity = Protected identity
+data-yes = yes
+data-no = no
+data-linked = linked to the permits

@@ -120,3 +120,36 @@ signin-not-set-up = Inloggning är inte konfigurerad på den här servern. Konta
 signin-failed = Inloggningen lyckades inte. Försök igen. Om det inte fungerar, kontakta den som administrerar permit-followup.
 signin-expired = Den här inloggningen har redan använts eller tog för lång tid. Logga in igen.
 signin-try-again = Logga in igen
+
+# En händelses mening på en uppgifts sida, återgiven från de delar som registrerades.
+said-created = { $cause } { $from }, enhet { $unit }, ska vara klar { $due }
+said-occasion = för uppföljningstillfället { $occasion }
+said-signal = utifrån signal { $signal }
+said-signal-navet = utifrån signal { $signal } (Navet-fil { $file }, post { $record })
+said-missed = för täckta perioder utan rapport om ”{ $kind }”: { $periods }
+said-attached = Underlag tillagt { $from }
+said-closed = Avslutad med utfallet ”{ $outcome }”
+said-closed-note = Avslutad med utfallet ”{ $outcome }”. Anteckning: { $note }
+said-claimed = Tog uppgiften
+said-assigned = Tilldelade uppgiften till { $to }
+said-released = Lämnade tillbaka uppgiften
+said-released-from = Tog tillbaka uppgiften från { $from }
+said-opened = Öppnade uppgiften
+said-sent = I sammanställningen till { $unit } (meddelande { $message })
+
+# En signals uppgifter, fält för fält.
+data-employer_org_no = Arbetsgivarens organisationsnummer
+data-amount_sek = Belopp
+data-kronor = { $name }: { $amount } kr
+data-period = Period
+data-new_citizenship = Nytt medborgarskap
+data-destination = Utflyttningsland
+data-institution = Lärosäte
+data-term = Termin
+data-new_personal_number = Nytt personnummer
+data-navet_file = Navet-fil
+data-navet_record = Post
+data-protected_identity = Skyddad identitet
+data-yes = ja
+data-no = nej
+data-linked = kopplat till tillstånden

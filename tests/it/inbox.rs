@@ -232,3 +232,60 @@ both_engines!(
         assert!(task_sv.text.contains("Ta uppgiften"), "{}", task_sv.text);
     }
 );
+
+both_engines!(
+    fn a_swedish_page_says_every_event_and_every_figure_in_swedish_and_names_the_unit(engine) {
+        let env = Env::new(engine, "").unwrap();
+        world(&env, 1);
+        let feed = "{\"id\":\"agi-1\",\"kind\":\"income_reported\",\"person_id\":\"W0\",\"occurred_on\":\"2026-08-12\",\
+                    \"data\":{\"amount_sek\":12345,\"period\":\"2026-07\"}}\n";
+        env.ok(&["import", "signals", &env.file("s.jsonl", feed), "--now", "2026-09-01"]);
+        env.ok(&["tick", "--now", "2026-09-02"]);
+        let units = "[units.study]\nname = \"Enheten för studier\"\n[units.work]\nname = \"Enheten för arbete\"\n";
+        let api = Api::serve(&env, &format!("{ACCESS}{units}"));
+        let (anna, token) = signed_in(&env, "cw-anna", "study-cw", Utc::now());
+        let sv = [("accept-language", "sv")];
+
+        // Taken, noted, given back, taken again and closed: every event said in Swedish.
+        let id = open_ids(&env, "study")[0];
+        for (action, form) in [
+            ("claim", vec![]),
+            ("notes", vec![("note", "Ringde lärosätet")]),
+            ("release", vec![]),
+            ("claim", vec![]),
+            ("close", vec![("outcome", "no_action"), ("note", "Studierna bekräftade")]),
+        ] {
+            let mut form = form;
+            form.push(("form_token", token.as_str()));
+            let done = post(&api, &format!("/tasks/{id}/{action}"), &anna, &form);
+            assert_eq!(done.status, 303, "{action}: {}", done.text);
+        }
+        let shown = page(&api, "GET", &format!("/tasks/{id}"), &anna, "", &sv);
+        assert_eq!(shown.status, 200, "{}", shown.text);
+        for said in [
+            "Enheten för studier",
+            "Periodisk kontroll för uppföljningstillfället",
+            "Tog uppgiften",
+            "Ringde lärosätet",
+            "Lämnade tillbaka uppgiften",
+            "Avslutad med utfallet ”Ingen åtgärd”. Anteckning: Studierna bekräftade",
+        ] {
+            assert!(shown.text.contains(said), "{said:?} on the Swedish page:\n{}", shown.text);
+        }
+        for english in ["created:", "claimed by", "released", "closed:", "note on task", " lang=\"en\""] {
+            assert!(!shown.text.contains(english), "{english:?} on the Swedish page:\n{}", shown.text);
+        }
+
+        // A signal's data: its fields named in Swedish, the amount with Swedish separators.
+        let (walter, _) = signed_in(&env, "cw-walter", "work-cw", Utc::now());
+        let income = open_ids(&env, "work").into_iter().find(|&id| {
+            page(&api, "GET", &format!("/tasks/{id}"), &walter, "", &sv).text.contains("agi-1")
+        });
+        let shown = page(&api, "GET", &format!("/tasks/{}", income.expect("a task of the income signal")), &walter, "", &sv);
+        for said in ["Belopp: 12\u{a0}345 kr", "Period: 2026-07", "Enheten för arbete", "utifrån signal agi-1"] {
+            assert!(shown.text.contains(said), "{said:?} on the Swedish page:\n{}", shown.text);
+        }
+        let en = page(&api, "GET", &format!("/tasks/{}", income.unwrap()), &walter, "", &[("accept-language", "en")]);
+        assert!(en.text.contains("Amount: SEK 12,345") && en.text.contains("from signal agi-1"), "{}", en.text);
+    }
+);

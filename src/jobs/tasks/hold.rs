@@ -4,7 +4,7 @@
 
 use super::{reread, task_for, TaskError};
 use crate::domain::access::{decide, Action, Caller, Decision};
-use crate::domain::audit::{AuditEvent, AuditKind};
+use crate::domain::audit::AuditEvent;
 use crate::domain::ids::TaskId;
 use crate::domain::task::{Task, TaskState};
 use crate::storage::{audit, tasks, Stamp, Store, Tx};
@@ -96,13 +96,13 @@ fn hand_over(
         open(&now)?;
         return Err(TaskError::Held { id, holder: now.assignee.unwrap_or_else(|| "nobody".into()) });
     }
-    let (kind, detail) = match (from, to) {
-        (_, Some(to)) if to == actor => (AuditKind::TaskClaimed, format!("task {id} claimed by {to}")),
-        (_, Some(to)) => (AuditKind::TaskAssigned, format!("task {id} assigned to {to}")),
-        (Some(from), None) => (AuditKind::TaskReleased, format!("task {id} released from {from}")),
-        (None, None) => (AuditKind::TaskReleased, format!("task {id} released")),
+    let key = (task.permit_id.clone(), id);
+    let event = match (from, to) {
+        (_, Some(to)) if to == actor => AuditEvent::claimed(key, at.now, actor),
+        (_, Some(to)) => AuditEvent::assigned(key, at.now, actor, to),
+        (from, None) => AuditEvent::released(key, at.now, actor, from),
     };
-    let event = AuditEvent::task_changed((task.permit_id.clone(), id), at.now, kind, actor, detail);
+    let kind = event.kind;
     audit::append(tx, vec![event])?;
     tracing::info!(task_id = %id, event = kind.as_str(), actor, "task changed hands");
     reread(tx, id)

@@ -5,7 +5,7 @@
 
 use super::{task_for, TaskError};
 use crate::domain::access::{Action, Caller};
-use crate::domain::audit::{AuditEvent, AuditKind};
+use crate::domain::audit::AuditEvent;
 use crate::domain::ids::TaskId;
 use crate::jobs::close_task::{Note, MAX_NOTE};
 use crate::storage::{audit, tasks, Stamp, Store};
@@ -26,14 +26,7 @@ pub fn add_note(
     store.request(|tx| {
         let task = task_for(tx, caller, id, (Action::Note, "adding a note"))?;
         tasks::touch(tx, id)?;
-        let detail = format!("note on task {id}: {text}");
-        let event = AuditEvent::task_changed(
-            (task.permit_id, id),
-            at.now,
-            AuditKind::NoteAdded,
-            &caller.subject,
-            detail,
-        );
+        let event = AuditEvent::noted((task.permit_id, id), at.now, &caller.subject, &text);
         audit::append(tx, vec![event.clone()])?;
         tracing::info!(task_id = %id, actor = caller.subject, "note added");
         Ok(event)

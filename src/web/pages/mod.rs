@@ -300,6 +300,8 @@ async fn show_task(
         Err(e) => return unavailable(lang, e),
     };
     let case = state.case_link(&task);
+    let policy = state.policy();
+    let unit_name = |key: &str| policy.units.get(key).map_or_else(|| key.to_string(), |u| u.name.clone());
     let page = TaskPage {
         frame: view::frame(
             lang,
@@ -310,9 +312,9 @@ async fn show_task(
         bar: bar(visitor),
         id: id.0,
         notice,
-        facts: view::facts(lang, &task, case, at.today),
+        facts: view::facts(lang, &task, (unit_name(task.unit.as_str()), case), at.today),
         evidence: task.evidence.iter().map(|e| view::evidence(lang, e)).collect(),
-        events: events.iter().map(|e| view::event(lang, e)).collect(),
+        events: events.iter().map(|e| view::event(lang, e, &unit_name)).collect(),
         actions: Actions::of(&visitor.caller, &task),
         outcomes: view::outcomes(lang, &typed.outcome),
         typed,

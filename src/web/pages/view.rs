@@ -4,7 +4,7 @@
 //! a person may do is the one rule's answer, asked per action.
 
 use crate::domain::access::{decide, Action, Caller, Decision};
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEvent, Said, Source};
 use crate::domain::headline::shown_reason;
 use crate::domain::policy::Priority;
 use crate::domain::task::{Evidence, Outcome, Task, TaskState};
@@ -120,8 +120,11 @@ pub struct EventLine {
     pub what: String,
     /// Who.
     pub actor: String,
-    /// The event's sentence.
+    /// The event's sentence in the page's language.
     pub detail: String,
+    /// The language of `detail` when it is not the page's: a sentence of a shape the page
+    /// cannot read back is shown as it was recorded, in English, and marked so.
+    pub detail_lang: Option<&'static str>,
 }
 
 /// What a page says happened, or why not.
@@ -253,11 +256,16 @@ pub fn priority(lang: Language, p: Priority) -> String {
 }
 
 /// The facts of `task` on its page.
-pub fn facts(lang: Language, task: &Task, case: Option<String>, today: NaiveDate) -> Vec<Fact> {
+pub fn facts(
+    lang: Language,
+    task: &Task,
+    (unit, case): (String, Option<String>),
+    today: NaiveDate,
+) -> Vec<Fact> {
     let fact = |id: &str, value: String| Fact { label: lang.t(id), value };
     let mut out = vec![
         fact("task-permit", task.permit_id.as_str().to_string()),
-        fact("col-unit", task.unit.as_str().to_string()),
+        fact("col-unit", unit),
         fact("col-cause", lang.cause(task.cause.as_str())),
     ];
     if let Some(reason) = shown_reason(&task.cause, &task.reason) {
@@ -300,7 +308,7 @@ pub fn evidence(lang: Language, e: &Evidence) -> String {
             lang.tr("evidence-occasion", &[("date", lang.date(*occasion).into())])
         }
         Evidence::Signal { data, kind, occurred_on, reason, signal } => {
-            let data: Vec<String> = data.iter().map(|(k, v)| format!("{k}: {}", plain(v))).collect();
+            let data: Vec<String> = data.iter().map(|(k, v)| datum(lang, k, v)).collect();
             let mut line = lang.tr(
                 "evidence-signal",
                 &[
@@ -329,24 +337,95 @@ pub fn evidence(lang: Language, e: &Evidence) -> String {
     }
 }
 
-/// A value of a signal's data as a person reads it: a string without JSON's quotes.
-fn plain(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
+/// A field of a signal's data as a person reads it: the field's name in the page's language
+/// where the program knows the field (a feed's own fields are shown by their key), numbers with
+/// the language's separators, amounts in kronor, strings without JSON's quotes.
+fn datum(lang: Language, key: &str, value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let name = lang.try_t(&format!("data-{key}")).unwrap_or_else(|| key.to_string());
+    let value = match value {
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(whole), _) => lang.number(whole),
+            (None, Some(x)) => lang.decimal(x, 2),
+            (None, None) => n.to_string(),
+        },
+        Value::Bool(yes) => lang.t(if *yes { "data-yes" } else { "data-no" }),
+        Value::String(s) if s == "[linked]" => lang.t("data-linked"),
+        Value::String(s) => s.clone(),
         other => other.to_string(),
+    };
+    match key {
+        "amount_sek" => lang.tr("data-kronor", &[("name", name.into()), ("amount", value.into())]),
+        _ => format!("{name}: {value}"),
     }
 }
 
-/// An event on a task's page.
-pub fn event(lang: Language, e: &AuditEvent) -> EventLine {
+/// An event on a task's page, its sentence said in the page's language; `unit_name` names a
+/// unit by its key.
+pub fn event(lang: Language, e: &AuditEvent, unit_name: &dyn Fn(&str) -> String) -> EventLine {
+    let (detail, detail_lang) = match said(lang, e, unit_name) {
+        Some(text) => (text, None),
+        None => (e.detail.clone(), (lang != Language::En).then_some(Language::En.code())),
+    };
     EventLine {
         at: e.at.format("%Y-%m-%d %H:%M").to_string(),
         what: lang
             .try_t(&format!("event-{}", e.kind.as_str()))
             .unwrap_or_else(|| e.kind.as_str().to_string()),
         actor: e.actor.clone(),
-        detail: e.detail.clone(),
+        detail,
+        detail_lang,
     }
+}
+
+/// What the sentence of `e` says, in `lang`; `None` for a sentence shown as it was recorded.
+fn said(lang: Language, e: &AuditEvent, unit_name: &dyn Fn(&str) -> String) -> Option<String> {
+    let day = |iso: &str| iso.parse().map_or_else(|_| iso.to_string(), |d| lang.date(d));
+    let source = |from: &Source| match from {
+        Source::Occasion(occasion) => lang.tr("said-occasion", &[("occasion", day(occasion).into())]),
+        Source::Signal { id, navet: None } => lang.tr("said-signal", &[("signal", (*id).into())]),
+        Source::Signal { id, navet: Some(navet) } => {
+            let (file, record) = navet.split_once(", record ").unwrap_or((navet, ""));
+            let args = [("signal", (*id).into()), ("file", file.into()), ("record", record.into())];
+            lang.tr("said-signal-navet", &args)
+        }
+        Source::Missed { kind, periods } => {
+            let kind = kind.map_or_else(String::new, |k| lang.cause(k));
+            lang.tr("said-missed", &[("kind", kind.into()), ("periods", (*periods).into())])
+        }
+    };
+    Some(match e.said() {
+        Said::Created { cause, from, unit, due } => lang.tr(
+            "said-created",
+            &[
+                ("cause", lang.cause(cause).into()),
+                ("from", source(&from).into()),
+                ("unit", unit_name(unit).into()),
+                ("due", day(due).into()),
+            ],
+        ),
+        Said::Attached(from) => lang.tr("said-attached", &[("from", source(&from).into())]),
+        Said::Closed { outcome, note } => {
+            let outcome = lang.try_t(&format!("outcome-{outcome}")).unwrap_or_else(|| outcome.to_string());
+            match note {
+                Some(note) => {
+                    lang.tr("said-closed-note", &[("outcome", outcome.into()), ("note", note.into())])
+                }
+                None => lang.tr("said-closed", &[("outcome", outcome.into())]),
+            }
+        }
+        Said::Claimed => lang.t("said-claimed"),
+        Said::Assigned { to } => lang.tr("said-assigned", &[("to", to.into())]),
+        Said::Released { from: None } => lang.t("said-released"),
+        Said::Released { from: Some(from) } if from == e.actor => lang.t("said-released"),
+        Said::Released { from: Some(from) } => lang.tr("said-released-from", &[("from", from.into())]),
+        Said::Noted { text } => text.to_string(),
+        Said::Opened => lang.t("said-opened"),
+        Said::Sent { unit, message_id } => {
+            lang.tr("said-sent", &[("unit", unit_name(unit).into()), ("message", message_id.into())])
+        }
+        Said::Recorded(_) => return None,
+    })
 }
 
 /// The outcomes a close may give, `chosen` selected.
