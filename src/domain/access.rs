@@ -5,7 +5,8 @@
 //! never re-derives it.
 
 use super::keys::UnitKey;
-use std::collections::BTreeSet;
+use super::session::Person;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// What a grant lets its holder do.
@@ -126,6 +127,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// A person signed in through the provider, with the grants `access` (`[web.access]`)
+    /// gives its groups now.
+    pub fn person(person: &Person, access: &BTreeMap<String, Grant>) -> Caller {
+        Caller {
+            subject: person.subject.clone(),
+            name: person.name.clone(),
+            grants: person.groups.iter().filter_map(|g| access.get(g)).cloned().collect(),
+        }
+    }
+
     /// The command line on the server, run by the operating-system user `user`: a manager of
     /// every unit (whoever can run it can change the database anyway).
     pub fn cli(user: &str) -> Caller {

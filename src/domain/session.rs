@@ -57,6 +57,9 @@ pub const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(1);
 /// A sign-in under way ends unfinished after this long.
 pub const SIGN_IN_WITHIN: TimeDelta = TimeDelta::minutes(10);
 
+/// A person who has not signed in for this long is no longer offered when a task is assigned.
+pub const PEOPLE_KEPT: TimeDelta = TimeDelta::days(180);
+
 /// What a session is at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Liveness {

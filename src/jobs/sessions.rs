@@ -11,11 +11,16 @@
 //! Safe to run twice: taking a sign-in deletes it (a `state` is used once), ending a session that
 //! is gone already ends nothing, and a purge removes only what has ended.
 
-use crate::domain::session::{Liveness, PendingSignIn, Person, Session, SessionLimits, SIGN_IN_WITHIN};
+use crate::domain::access::{decide, Action, Caller, Decision, Grant};
+use crate::domain::keys::UnitKey;
+use crate::domain::session::{
+    Liveness, PendingSignIn, Person, Session, SessionLimits, PEOPLE_KEPT, SIGN_IN_WITHIN,
+};
 use crate::errors::ErrorKind;
 use crate::storage::{self, sessions, Store};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Why a session or a sign-in could not be had.
@@ -135,11 +140,29 @@ pub fn open_session(
     let key = SessionKey(random_hex()?);
     let session = Session { person, form_token: random_hex()?, started_at: now, seen_at: now };
     store.request(|tx| {
-        sessions::purge(tx, now - limits.max, now - limits.idle, now - SIGN_IN_WITHIN)?;
+        sessions::purge(tx, (now - limits.max, now - limits.idle), now - SIGN_IN_WITHIN, now - PEOPLE_KEPT)?;
         sessions::insert(tx, &key.hash(), &session)?;
+        sessions::remember(tx, &session.person, now)?;
         Ok::<_, SessionError>(())
     })?;
     Ok((key, session))
+}
+
+/// The people a manager may hand a task of `unit` to: those who signed in within
+/// [`PEOPLE_KEPT`] of `now` and whose groups `access` lets take such a task now, by the one
+/// rule every request is decided by; by name.
+pub fn people_for(
+    store: &Store,
+    unit: &UnitKey,
+    access: &BTreeMap<String, Grant>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Person>, SessionError> {
+    let since = stored(now) - PEOPLE_KEPT;
+    let people = store.read(|tx| Ok::<_, SessionError>(sessions::people(tx, since)?))?;
+    Ok(people
+        .into_iter()
+        .filter(|p| decide(&Caller::person(p, access), unit, Action::Claim) == Decision::Allowed)
+        .collect())
 }
 
 /// The session of the cookie `key` at `now`, its use written down (at most once a minute). An

@@ -160,6 +160,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_people (subject) {
+        subject -> Text,
+        name -> Text,
+        groups -> Text,
+        signed_in_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     web_sessions (id_hash) {
         id_hash -> Text,
         subject -> Text,
@@ -245,6 +254,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    web_people,
     coverage,
     expectation_marks,
     permits,

@@ -3,7 +3,7 @@
 //! `state`); neither value itself is stored.
 
 use super::rows::RowReader;
-use super::schema::{web_sessions::dsl as s, web_sign_ins::dsl as w};
+use super::schema::{web_people::dsl as p, web_sessions::dsl as s, web_sign_ins::dsl as w};
 use super::{Result, Tx};
 use crate::domain::session::{PendingSignIn, Person, Session};
 use chrono::NaiveDateTime;
@@ -25,6 +25,43 @@ pub fn insert(tx: &mut Tx, id_hash: &str, session: &Session) -> Result<()> {
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// Writes down that `person` signed in at `at`: its name and groups as the provider gave them.
+pub fn remember(tx: &mut Tx, person: &Person, at: NaiveDateTime) -> Result<()> {
+    let conn = &mut *tx.conn;
+    let groups = serde_json::to_string(&person.groups)?;
+    let row = (
+        p::subject.eq(&person.subject),
+        p::name.eq(&person.name),
+        p::groups.eq(&groups),
+        p::signed_in_at.eq(at),
+    );
+    let now = (p::name.eq(&person.name), p::groups.eq(&groups), p::signed_in_at.eq(at));
+    crate::on_engine!(conn, c => diesel::insert_into(p::web_people)
+        .values(row)
+        .on_conflict(p::subject)
+        .do_update()
+        .set(now)
+        .execute(c))?;
+    Ok(())
+}
+
+/// The people who signed in at `since` or later, by name.
+pub fn people(tx: &mut Tx, since: NaiveDateTime) -> Result<Vec<Person>> {
+    let conn = &mut *tx.conn;
+    let rows: Vec<(String, String, String)> = p::web_people
+        .filter(p::signed_in_at.ge(since))
+        .order((p::name, p::subject))
+        .select((p::subject, p::name, p::groups))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(subject, name, groups)| {
+            let groups =
+                RowReader::new("web_people", &subject).read("groups", serde_json::from_str(&groups))?;
+            Ok(Person { subject, name, groups })
+        })
+        .collect()
 }
 
 /// The session kept under `id_hash`, if any.
@@ -58,12 +95,13 @@ pub fn delete(tx: &mut Tx, id_hash: &str) -> Result<bool> {
 }
 
 /// Removes the sessions that ended: begun before `started_before` or last used before
-/// `seen_before`; and the sign-ins begun before `sign_in_before`. Returns the sessions removed.
+/// `seen_before`; the sign-ins begun before `sign_in_before`; and the people last signed in
+/// before `people_before`. Returns the sessions removed.
 pub fn purge(
     tx: &mut Tx,
-    started_before: NaiveDateTime,
-    seen_before: NaiveDateTime,
+    (started_before, seen_before): (NaiveDateTime, NaiveDateTime),
     sign_in_before: NaiveDateTime,
+    people_before: NaiveDateTime,
 ) -> Result<usize> {
     let conn = &mut *tx.conn;
     let ended = diesel::delete(
@@ -71,6 +109,7 @@ pub fn purge(
     )
     .execute(conn)?;
     diesel::delete(w::web_sign_ins.filter(w::started_at.lt(sign_in_before))).execute(conn)?;
+    diesel::delete(p::web_people.filter(p::signed_in_at.lt(people_before))).execute(conn)?;
     Ok(ended)
 }
 

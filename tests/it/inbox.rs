@@ -289,3 +289,31 @@ both_engines!(
         assert!(en.text.contains("Amount: SEK 12,345") && en.text.contains("from signal agi-1"), "{}", en.text);
     }
 );
+
+both_engines!(
+    fn the_assign_form_offers_by_name_the_people_who_may_take_the_task(engine) {
+        let env = Env::new(engine, "").unwrap();
+        world(&env, 1);
+        let api = Api::serve(&env, ACCESS);
+        // Signed in once: long ago (not offered, and forgotten), on another unit, on this one.
+        signed_in(&env, "cw-gone", "study-cw", Utc::now() - TimeDelta::days(181));
+        signed_in(&env, "cw-walter", "work-cw", Utc::now());
+        signed_in(&env, "cw-anna", "study-cw", Utc::now());
+        let (maria, token) = signed_in(&env, "mgr-maria", "study-mgr", Utc::now());
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM web_people WHERE subject = 'cw-gone'"), 0);
+
+        let id = open_ids(&env, "study")[0];
+        let shown = get(&api, &format!("/tasks/{id}"), &maria);
+        let list = shown.text.split("<datalist id=\"people\">").nth(1).and_then(|l| l.split("</datalist>").next());
+        let list = list.unwrap_or_else(|| panic!("a list of people:\n{}", shown.text));
+        assert_eq!(
+            list,
+            "<option value=\"cw-anna\">cw-anna name</option><option value=\"mgr-maria\">mgr-maria name</option>",
+            "the study unit's people, by name"
+        );
+        assert!(shown.text.contains("list=\"people\""));
+        let assigned = post(&api, &format!("/tasks/{id}/assign"), &maria, &[("form_token", &token), ("assignee", "cw-anna")]);
+        assert_eq!(assigned.status, 303, "{}", assigned.text);
+        assert!(held_by(&env, id, Some("cw-anna")));
+    }
+);

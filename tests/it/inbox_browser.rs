@@ -468,3 +468,103 @@ both_engines!(
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM tasks WHERE unit = 'work' AND state = 'open' AND assignee IS NULL"), 3);
     }
 );
+
+both_engines!(
+    fn a_manager_new_to_the_program_follows_the_morning_mail_hands_out_three_tasks_and_a_caseworker_closes_one(engine) {
+        let env = Env::new(engine, "").unwrap();
+        world(&env, 4);
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let idp = OidcProvider::start(
+            &[
+                TestUser::new("u-anna", "Anna Caseworker", &["study-cw"]),
+                TestUser::new("u-maria", "Maria Manager", &["study-mgr"]),
+            ],
+            &[TestClient::new("permit-followup", SECRET, &[&format!("{base}/auth/callback")])],
+        )
+        .unwrap();
+        let daemon = serve_signing_in(&env, port, &idp, ACCESS);
+        let look = Look { locale: "en-GB", dark: false, width: 1280 };
+
+        // The caseworker has signed in once before, as everyone does on their first day.
+        let mut anna = Chrome::start();
+        anna.open(port, None, look, false);
+        anna.goto(&format!("{base}/"));
+        assert_eq!(anna.sign_in("u-anna", PASSWORD), (200, format!("{base}/")), "{}", daemon.log());
+
+        // The morning mail of the study unit links each task to its page.
+        assert!(env.ok(&["notify", "--now", "2026-09-01"]).contains("sent"));
+        let mails: Vec<crate::mime::Mail> = std::fs::read_dir(env.path("outbox"))
+            .unwrap()
+            .map(|e| crate::mime::Mail::parse(&std::fs::read(e.unwrap().path()).unwrap()))
+            .collect();
+        let study = mails.iter().find(|m| m.header("Subject").unwrap().contains("Study permits unit")).unwrap();
+        let text = study.body("text/plain");
+        let link = text
+            .split_whitespace()
+            .find(|w| w.starts_with(&format!("{base}/tasks/")))
+            .unwrap_or_else(|| panic!("a link to a task's page in the mail:\n{text}"))
+            .to_string();
+        assert!(!text.contains("permit-followup tasks"), "no shell command:\n{text}");
+
+        // The manager follows it, signs in at the provider and lands on that task's page.
+        let mut maria = Chrome::start();
+        maria.open(port, None, look, false);
+        let (status, url) = maria.goto(&link);
+        assert!(status == 200 && url.starts_with(&format!("{}/interaction/", idp.issuer())), "{status} {url}");
+        assert_eq!(maria.sign_in("u-maria", PASSWORD), (200, link.clone()), "{}", daemon.log());
+
+        // Hands it to the caseworker, offered by name, then two more from the inbox.
+        let mut handed = vec![];
+        for round in 0..3 {
+            let url = maria.eval("location.href").as_str().unwrap().to_string();
+            let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+            let offered = maria.eval("[...document.querySelectorAll('#people option')].map(o => o.value + ' ' + o.textContent)");
+            assert_eq!(offered, json!(["u-anna Anna Caseworker", "u-maria Maria Manager"]), "round {round}");
+            maria.eval("document.getElementById('assignee').focus()");
+            maria.type_text("u-anna");
+            let (status, url) = maria.click(&format!("form[action=\"/tasks/{id}/assign\"] button"));
+            assert_eq!((status, url), (200, format!("{base}/tasks/{id}?done=assigned")));
+            assert_eq!(maria.text("[role=status]").as_deref(), Some("The task is assigned."));
+            handed.push(id);
+            if round < 2 {
+                assert_eq!(maria.click("main a[href=\"/\"]"), (200, format!("{base}/")));
+                let next = maria.eval(
+                    "[...document.querySelectorAll('table.inbox tbody tr')].filter(r => !r.textContent.includes('u-anna'))\
+                     .map(r => r.querySelector('a[href^=\"/tasks/\"]').getAttribute('href'))[0]",
+                );
+                let next = next.as_str().unwrap_or_else(|| panic!("an unassigned task in the inbox")).to_string();
+                assert_eq!(maria.click(&format!("table.inbox a[href=\"{next}\"]")), (200, format!("{base}{next}")));
+            }
+        }
+        let mut mine = handed.clone();
+        mine.sort();
+
+        // The caseworker finds the three under "mine" and closes one with an outcome and a note.
+        let (status, _) = anna.goto(&format!("{base}/?assigned=mine"));
+        assert_eq!(status, 200);
+        let listed = anna.eval(
+            "[...document.querySelectorAll('table.inbox a[href^=\"/tasks/\"]')].map(a => Number(a.getAttribute('href').slice(7)))",
+        );
+        let mut listed: Vec<i64> = listed.as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        listed.sort();
+        assert_eq!(listed, mine, "the caseworker's own tasks");
+        let id = handed[1];
+        assert_eq!(anna.click(&format!("table.inbox a[href=\"/tasks/{id}\"]")), (200, format!("{base}/tasks/{id}")));
+        anna.eval("document.getElementById('outcome').value = 'referred'");
+        anna.eval("document.getElementById('close-note').focus()");
+        anna.type_text("Referred to the unit for work permits");
+        let (status, url) = anna.click(&format!("form[action=\"/tasks/{id}/close\"] button"));
+        assert_eq!((status, url), (200, format!("{base}/tasks/{id}?done=closed")));
+
+        // What the database and the audit trail say: three handed out by the manager, one closed.
+        let held = format!("SELECT COUNT(*) AS n FROM tasks WHERE assignee = 'u-anna' AND id IN ({}, {}, {})", mine[0], mine[1], mine[2]);
+        assert_eq!(env.count(&held), 3);
+        assert_eq!(env.count(&format!("SELECT COUNT(*) AS n FROM tasks WHERE id = {id} AND closed_by = 'u-anna' AND outcome = 'referred'")), 1);
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM tasks WHERE state = 'closed'"), 1);
+        let permit = env.tasks().into_iter().find(|t| t["id"] == id).unwrap()["permit_id"].as_str().unwrap().to_string();
+        let history = env.ok(&["history", &permit]);
+        assert!(history.lines().any(|l| l.contains("task_assigned") && l.contains("u-maria")), "{history}");
+        assert!(history.lines().any(|l| l.contains("task_closed") && l.contains("u-anna")), "{history}");
+    }
+);

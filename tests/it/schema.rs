@@ -229,6 +229,7 @@ fn schema_rs() -> BTreeMap<String, DeclaredTable> {
         digests,
         web_sessions,
         web_sign_ins,
+        web_people,
         api_tokens,
         coverage,
         expectation_marks

@@ -300,6 +300,8 @@ async fn show_task(
         Err(e) => return unavailable(lang, e),
     };
     let case = state.case_link(&task);
+    let actions = Actions::of(&visitor.caller, &task);
+    let people = if actions.assign { people(state, &task.unit).await } else { vec![] };
     let policy = state.policy();
     let unit_name = |key: &str| policy.units.get(key).map_or_else(|| key.to_string(), |u| u.name.clone());
     let page = TaskPage {
@@ -315,11 +317,27 @@ async fn show_task(
         facts: view::facts(lang, &task, (unit_name(task.unit.as_str()), case), at.today),
         evidence: task.evidence.iter().map(|e| view::evidence(lang, e)).collect(),
         events: events.iter().map(|e| view::event(lang, e, &unit_name)).collect(),
-        actions: Actions::of(&visitor.caller, &task),
+        actions,
+        people,
         outcomes: view::outcomes(lang, &typed.outcome),
         typed,
     };
     html(status, &page)
+}
+
+/// Whom a task of `unit` may be handed to, offered by name in the assign form; none when they
+/// cannot be read (the form still takes a subject typed by hand).
+async fn people(state: &WebState, unit: &UnitKey) -> Vec<Choice> {
+    let (unit, access, now) = (unit.clone(), state.access(), chrono::Utc::now());
+    match state.store().blocking(move |s| sessions::people_for(s, &unit, &access, now)).await {
+        Ok(people) => {
+            people.into_iter().map(|p| Choice { value: p.subject, label: p.name, selected: false }).collect()
+        }
+        Err(e) => {
+            tracing::warn!("the people to assign a task to could not be read: {e}");
+            vec![]
+        }
+    }
 }
 
 /// A form's fields.

@@ -208,6 +208,8 @@ pub struct TaskPage {
     pub events: Vec<EventLine>,
     /// What the person may do.
     pub actions: Actions,
+    /// Whom the task may be handed to, offered in the assign form.
+    pub people: Vec<Choice>,
     /// The outcomes to close with.
     pub outcomes: Vec<Choice>,
     /// What was typed, given back.

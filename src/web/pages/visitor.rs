@@ -91,10 +91,7 @@ impl FromRequestParts<WebState> for Visitor {
             Err(SessionError::NoSession | SessionError::Ended) => return Err(NotSignedIn::SignIn(back)),
             Err(e) => return Err(NotSignedIn::Failed(e)),
         };
-        let access = state.access();
-        let grants = session.person.groups.iter().filter_map(|g| access.get(g)).cloned().collect();
-        let caller =
-            Caller { subject: session.person.subject.clone(), name: session.person.name.clone(), grants };
+        let caller = Caller::person(&session.person, &state.access());
         Ok(Visitor { caller, session, lang: language(&parts.headers, state) })
     }
 }
