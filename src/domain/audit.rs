@@ -459,12 +459,10 @@ mod tests {
     use super::*;
     use crate::domain::policy::Priority;
 
-    #[test]
-    fn every_event_says_what_happened_in_one_sentence() {
-        let at = "2026-07-01T10:00:00".parse().unwrap();
-        let permit = PermitId::parse("UT-1").unwrap();
-        let task = NewTask {
-            permit_id: permit.clone(),
+    /// A periodic review of the study permit UT-1, created at `at`, due 2026-07-15.
+    fn review(at: NaiveDateTime) -> NewTask {
+        NewTask {
+            permit_id: PermitId::parse("UT-1").unwrap(),
             cause: Cause::PeriodicReview,
             occasion: Occasion::Date("2026-07-15".parse().unwrap()),
             ground: "study".into(),
@@ -476,7 +474,14 @@ mod tests {
             created_on: "2026-07-01".parse().unwrap(),
             created_at: at,
             due_on: "2026-07-15".parse().unwrap(),
-        };
+        }
+    }
+
+    #[test]
+    fn every_event_says_what_happened_in_one_sentence() {
+        let at = "2026-07-01T10:00:00".parse().unwrap();
+        let permit = PermitId::parse("UT-1").unwrap();
+        let task = review(at);
         let created = AuditEvent::task_created(&task, TaskId(4));
         assert_eq!(
             created.detail,
@@ -508,20 +513,7 @@ mod tests {
         let at = "2026-07-01T10:00:00".parse().unwrap();
         let permit = PermitId::parse("UT-1").unwrap();
         let key = (permit.clone(), TaskId(4));
-        let mut task = NewTask {
-            permit_id: permit.clone(),
-            cause: Cause::PeriodicReview,
-            occasion: Occasion::Date("2026-07-15".parse().unwrap()),
-            ground: "study".into(),
-            unit: "study".into(),
-            priority: Priority::Normal,
-            reason: String::new(),
-            legal_basis: String::new(),
-            evidence: vec![],
-            created_on: "2026-07-01".parse().unwrap(),
-            created_at: at,
-            due_on: "2026-07-15".parse().unwrap(),
-        };
+        let mut task = review(at);
         let created = |cause, from| Said::Created { cause, from, unit: "study", due: "2026-07-15" };
         let event = AuditEvent::task_created(&task, TaskId(4));
         let said = event.said();
