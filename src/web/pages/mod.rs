@@ -653,20 +653,29 @@ mod tests {
     }
 
     #[test]
-    fn a_signals_data_reads_without_json_quotes() {
+    fn a_signals_data_reads_in_the_pages_language_without_json_quotes() {
         use crate::domain::task::Evidence;
         use crate::i18n::Language;
         let e = Evidence::Signal {
-            data: serde_json::json!({"destination": "DEU", "amount_sek": 24350}).as_object().unwrap().clone(),
+            data: serde_json::json!({"destination": "DEU", "amount_sek": 24350, "feed_ref": "X-9"})
+                .as_object()
+                .unwrap()
+                .clone(),
             kind: "emigrated".into(),
             occurred_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
             reason: "Holder registered as emigrated".into(),
             signal: "s-1".into(),
         };
+        // Known fields named in the language, amounts in kronor with its separators; a feed's
+        // own field by its key.
         let en = view::evidence(Language::En, &e);
         assert!(
-            en.ends_with(" — Holder registered as emigrated (amount_sek: 24350, destination: DEU)"),
+            en.ends_with(
+                " — Holder registered as emigrated (Amount: SEK 24,350, Country emigrated to: DEU, feed_ref: X-9)"
+            ),
             "{en}"
         );
+        let sv = view::evidence(Language::Sv, &e);
+        assert!(sv.ends_with("(Belopp: 24\u{a0}350 kr, Utflyttningsland: DEU, feed_ref: X-9)"), "{sv}");
     }
 }
