@@ -68,6 +68,7 @@ struct Inner {
     sessions: SessionLimits,
     jwt: Option<jwt::JwtVerifier>,
     signin: Option<Arc<signin::SignIn>>,
+    counts: pages::counts::RecentCounts,
 }
 
 /// What a [`WebState`] is made of.
@@ -116,6 +117,7 @@ impl WebState {
                 sessions: parts.sessions,
                 jwt,
                 signin: parts.signin.map(Arc::new),
+                counts: pages::counts::RecentCounts::default(),
             }),
         })
     }
@@ -162,6 +164,11 @@ impl WebState {
     /// Whether people reach the service over HTTPS, so that its cookies are `Secure`.
     fn secure_cookies(&self) -> bool {
         self.inner.base_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The inbox's counts of open tasks by unit, as last read.
+    fn recent_counts(&self) -> &pages::counts::RecentCounts {
+        &self.inner.counts
     }
 
     fn session_limits(&self) -> SessionLimits {

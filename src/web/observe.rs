@@ -1,6 +1,7 @@
 //! Every request's figures — requests by route and status, refusals by reason, duration — and
 //! a log line for each refused one naming the subject (when a token was accepted) and the
-//! client's address, never the token.
+//! client's address, never the token. A request that may change a task (any but GET and HEAD)
+//! also tells the inbox to count its tasks again.
 
 use super::auth::Seen;
 use super::problem::Refusal;
@@ -19,7 +20,12 @@ pub async fn observe(State(state): State<WebState>, mut request: Request, next: 
     let addr = request.extensions().get::<ConnectInfo<super::ClientAddr>>().map(|c| c.0 .0.ip());
     let seen = Seen::default();
     request.extensions_mut().insert(seen.clone());
+    let writes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
     let response = next.run(request).await;
+    if writes {
+        // Whatever it did, a task may have changed: the inbox counts again.
+        state.recent_counts().changed();
+    }
     let status = response.status().as_u16().to_string();
     let refusal = response.extensions().get::<Refusal>().copied();
     state.metrics().record(|| {

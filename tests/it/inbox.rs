@@ -54,6 +54,13 @@ pub fn open_ids(env: &Env, unit: &str) -> Vec<i64> {
     ids
 }
 
+/// The open tasks an inbox page counts for `unit`, as written.
+fn open_count(page: &str, unit: &str) -> String {
+    let row = &page[page.find(&format!("href=\"/?unit={unit}\"")).expect("the unit's row")..];
+    let cell = &row[row.find("<td>").unwrap() + 4..];
+    cell[..cell.find('<').unwrap()].to_string()
+}
+
 fn task(env: &Env, id: i64) -> serde_json::Value {
     env.tasks().into_iter().find(|t| t["id"] == id).unwrap()
 }
@@ -120,6 +127,9 @@ both_engines!(
         let t = task(&env, id);
         assert_eq!((t["state"].as_str(), t["outcome"].as_str()), (Some("closed"), Some("no_action")));
         assert_eq!(env.count(&format!("SELECT COUNT(*) AS n FROM tasks WHERE id = {id} AND closed_by = 'cw-anna'")), 1);
+        // The inbox counts it at once, though its counts of a moment ago were still fresh.
+        assert_eq!(open_count(&inbox.text, "study"), study.len().to_string());
+        assert_eq!(open_count(&get(&api, "/", &cookie).text, "study"), (study.len() - 1).to_string());
         let history = env.ok(&["history", t["permit_id"].as_str().unwrap()]);
         for event in ["task_claimed", "task_closed", "viewed"] {
             assert!(history.lines().any(|l| l.contains(event) && l.contains("cw-anna")), "{event} by cw-anna:\n{history}");

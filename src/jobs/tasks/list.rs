@@ -9,8 +9,10 @@ use crate::domain::keys::UnitKey;
 use crate::domain::policy::Priority;
 use crate::domain::task::{Cause, Task, TaskState};
 use crate::errors::ErrorKind;
+use crate::storage::gauges::OpenTasks;
 use crate::storage::{self, tasks, Store};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 /// The most tasks a page holds.
 pub const MAX_LIMIT: u32 = 500;
@@ -138,14 +140,17 @@ fn read_cursor(text: &str) -> Result<(NaiveDate, TaskId), ListError> {
     Ok((due, TaskId(id)))
 }
 
-/// The open tasks, and of them the overdue ones on `today`, of each unit `caller` may list.
-pub fn open_counts(
-    store: &Store,
-    caller: &Caller,
-    today: NaiveDate,
-) -> Result<Vec<(UnitKey, storage::gauges::OpenTasks)>, ListError> {
-    let all = store.read(|tx| Ok::<_, ListError>(storage::gauges::open_tasks(tx, today)?))?;
-    Ok(all.into_iter().filter(|(unit, _)| decide(caller, unit, Action::List) == Decision::Allowed).collect())
+/// The open tasks, and of them the overdue ones on `today`, of every unit that has any.
+pub fn all_open_counts(store: &Store, today: NaiveDate) -> Result<BTreeMap<UnitKey, OpenTasks>, ListError> {
+    store.read(|tx| Ok::<_, ListError>(storage::gauges::open_tasks(tx, today)?))
+}
+
+/// Of `all` counts, those of the units `caller` may list.
+pub fn visible_counts(caller: &Caller, all: &BTreeMap<UnitKey, OpenTasks>) -> Vec<(UnitKey, OpenTasks)> {
+    all.iter()
+        .filter(|(unit, _)| decide(caller, unit, Action::List) == Decision::Allowed)
+        .map(|(u, n)| (u.clone(), *n))
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! `jobs::close_task` ask the one rule, and another unit's task is answered exactly as one that
 //! does not exist.
 
+pub mod counts;
 pub mod view;
 pub mod visitor;
 
@@ -22,7 +23,7 @@ use crate::domain::task::{Cause, Outcome, TaskState};
 use crate::i18n::Language;
 use crate::jobs::close_task::{close_task, CloseError, Note};
 use crate::jobs::sessions::{self, SessionError, SessionKey};
-use crate::jobs::tasks::list::{list_tasks, open_counts, Assignee, TaskQuery};
+use crate::jobs::tasks::list::{all_open_counts, list_tasks, visible_counts, Assignee, TaskQuery};
 use crate::jobs::tasks::view::view_task;
 use crate::jobs::tasks::{hold, note, TaskError};
 use crate::layout::{STYLESHEET, STYLESHEET_PATH};
@@ -34,6 +35,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use std::sync::Arc;
 use view::{Actions, Bar, Choice, InboxPage, Notice, NoticePage, TaskPage, Typed, UnitCount};
 use visitor::{cookie, language, Visitor, COOKIE};
 
@@ -177,17 +179,24 @@ async fn inbox(State(state): State<WebState>, visitor: Visitor, RawQuery(query):
         cursor: f.cursor.clone(),
     };
     let caller = visitor.caller.clone();
+    let recent = state.recent_counts().get(today, std::time::Instant::now());
     let found = state
         .store()
         .blocking(move |s| {
-            Ok::<_, crate::jobs::tasks::list::ListError>((
-                list_tasks(s, &caller, &q)?,
-                open_counts(s, &caller, today)?,
-            ))
+            let counts = match recent {
+                counts::Recent::Fresh(all) => (all, None),
+                counts::Recent::Stale(ticket) => (Arc::new(all_open_counts(s, today)?), Some(ticket)),
+            };
+            Ok::<_, crate::jobs::tasks::list::ListError>((list_tasks(s, &caller, &q)?, counts))
         })
         .await;
     let (page, counts) = match found {
-        Ok(found) => found,
+        Ok((page, (all, read))) => {
+            if let Some(ticket) = read {
+                state.recent_counts().keep(ticket, all.clone());
+            }
+            (page, visible_counts(&visitor.caller, &all))
+        }
         // A cursor that is not one a page gave: the first page.
         Err(crate::jobs::tasks::list::ListError::Cursor(_)) => return Redirect::to("/").into_response(),
         Err(e) => return unavailable(lang, e),
