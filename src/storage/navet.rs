@@ -49,24 +49,65 @@ pub fn insert(tx: &mut Tx, new: &[(&PnHash, &Kept)], import_id: i64) -> Result<(
     Ok(())
 }
 
-/// Replaces kept records.
+/// Replaces kept records: on PostgreSQL in one statement a [`LOOKUP`] of them (a day's file
+/// changes thousands, and a statement a record cost a round trip each); on SQLite, where a
+/// statement is a function call, one prepared statement a record.
 pub fn update(tx: &mut Tx, changed: &[(&PnHash, &Kept)], import_id: i64) -> Result<()> {
     let conn = &mut *tx.conn;
-    for (hash, kept) in changed {
-        let row = NavetPersonRow::new(hash.as_str(), kept, import_id);
-        diesel::update(p::navet_persons.find(hash.as_str()))
-            .set((
-                p::salt.eq(row.salt),
-                p::name_hash.eq(row.name_hash),
-                p::birth_date_hash.eq(row.birth_date_hash),
-                p::citizenships.eq(row.citizenships),
-                p::deregistration_hash.eq(row.deregistration_hash),
-                p::emigration_hash.eq(row.emigration_hash),
-                p::import_id.eq(import_id),
-            ))
-            .execute(conn)?;
+    let rows: Vec<NavetPersonRow> =
+        changed.iter().map(|(h, k)| NavetPersonRow::new(h.as_str(), k, import_id)).collect();
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            for chunk in rows.chunks(LOOKUP) {
+                update_columns(c, chunk)?;
+            }
+        }
+        AnyConnection::Sqlite(c) => {
+            for row in rows {
+                diesel::update(p::navet_persons.find(&row.pn_hash))
+                    .set((
+                        p::salt.eq(row.salt),
+                        p::name_hash.eq(row.name_hash),
+                        p::birth_date_hash.eq(row.birth_date_hash),
+                        p::citizenships.eq(row.citizenships),
+                        p::deregistration_hash.eq(row.deregistration_hash),
+                        p::emigration_hash.eq(row.emigration_hash),
+                        p::import_id.eq(row.import_id),
+                    ))
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// PostgreSQL: `rows` replaced in one `UPDATE … FROM unnest(…)`, a column an array.
+fn update_columns(c: &mut diesel::PgConnection, rows: &[NavetPersonRow]) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    const SQL: &str = "UPDATE navet_persons AS p SET salt = u.salt, name_hash = u.name_hash, \
+        birth_date_hash = u.birth_date_hash, citizenships = u.citizenships, \
+        deregistration_hash = u.deregistration_hash, emigration_hash = u.emigration_hash, import_id = u.import_id \
+        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) \
+        AS u(pn_hash, salt, name_hash, birth_date_hash, citizenships, deregistration_hash, emigration_hash, import_id) \
+        WHERE p.pn_hash = u.pn_hash";
+    let column = |f: fn(&NavetPersonRow) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
+    diesel::sql_query(SQL)
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.pn_hash.as_str()).collect::<Vec<_>>())
+        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.salt).collect::<Vec<_>>())
+        .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.name_hash))
+        .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.birth_date_hash))
+        .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.citizenships.as_deref()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.deregistration_hash))
+        .bind::<Array<Nullable<BigInt>>, _>(column(|r| r.emigration_hash))
+        .bind::<Array<BigInt>, _>(rows.iter().map(|r| r.import_id).collect::<Vec<_>>())
+        .execute(c)
+}
+
+/// Whether no person is kept yet (before a first file).
+pub fn none_kept(tx: &mut Tx) -> Result<bool> {
+    let conn = &mut *tx.conn;
+    let any: Option<String> = p::navet_persons.select(p::pn_hash).first(conn).optional()?;
+    Ok(any.is_none())
 }
 
 /// The import that read the file `key` before, if one did.

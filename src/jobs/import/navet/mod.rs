@@ -10,6 +10,7 @@
 //! signal's id is made of the same and the record's place, so that none is stored twice.
 
 pub mod check;
+mod first;
 #[cfg(test)]
 mod model_tests;
 pub mod xml;
@@ -57,7 +58,12 @@ pub fn import_navet(
     on_error: &mut dyn FnMut(&RecordError),
 ) -> Result<NavetReport, ImportError> {
     let input = opts.open()?;
-    let mut run = Run { intake: Intake::new(opts, ImportKind::Navet), key, report: NavetReport::default() };
+    let mut run = Run {
+        intake: Intake::new(opts, ImportKind::Navet),
+        key,
+        report: NavetReport::default(),
+        first: None,
+    };
     let pass = store.pass(PassKind::ImportNavet, run.intake.stamp(), |pass| {
         let at = pass.at();
         pass.write(|tx| {
@@ -65,6 +71,7 @@ pub fn import_navet(
             let mut reader = NavetReader::new(BufReader::with_capacity(READ_BUFFER, input));
             let header = run.header(&mut reader, on_error)?;
             let repeat = kept_store::file_read_by(tx, &header.key)?.is_some();
+            run.first = kept_store::none_kept(tx)?.then(first::Stored::new);
             // One thread reads, checks and hashes the records while this one compares and
             // writes them: on two cores the XML and the hashing cost next to nothing beside
             // the database's work (and on PostgreSQL the server's).
@@ -145,6 +152,8 @@ struct Run<'a> {
     intake: Intake<'a>,
     key: &'a PnKey,
     report: NavetReport,
+    /// When nobody was kept before this import: the numbers it stored (`first`).
+    first: Option<first::Stored>,
 }
 
 impl Run<'_> {
@@ -243,6 +252,7 @@ impl Run<'_> {
             .flat_map(|r| {
                 std::iter::once(&r.person).chain(r.deregistration.as_ref().and_then(|d| d.2.as_ref()))
             })
+            .filter(|number| self.first.as_ref().is_none_or(|f| f.may_have(number)))
             .collect();
         let stored = kept_store::kept(tx, &numbers)?;
         let mut state: HashMap<PnHash, Kept> = HashMap::new();
@@ -274,6 +284,9 @@ impl Run<'_> {
         }
         let (old, new): (Vec<_>, Vec<_>) = state.iter().partition(|(hash, _)| stored.contains_key(*hash));
         kept_store::insert(tx, &new, self.intake.import_id)?;
+        if let Some(first) = &mut self.first {
+            new.iter().for_each(|(number, _)| first.stored(number));
+        }
         kept_store::update(tx, &old, self.intake.import_id)?;
         self.store(tx, signals)
     }
