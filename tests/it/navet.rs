@@ -256,3 +256,31 @@ both_engines!(
         assert!(has("UT-2023-113229", "deregistered"));
     }
 );
+
+both_engines!(
+    fn a_first_file_compares_a_person_named_again_batches_later_and_a_replaced_number_with_its_old_one(engine) {
+        // A first file is read without looking kept records up (nothing was kept before it),
+        // so what the file itself stored must still be found: person 0 again at the end,
+        // renamed, and person 7's replacing number, named more than a batch (1,000 records) on.
+        let env = Env::new(engine, "").unwrap();
+        let mut persons: Vec<Person> = (0..1_200).map(person).collect();
+        persons[7].deregistration = Some(("GN".into(), "20261020".into(), Some(number(5_000))));
+        let mut renamed = persons[0].clone();
+        renamed.last = "Lindqvist".into();
+        let mut successor = person(7);
+        successor.number = number(5_000);
+        successor.birth = successor.number[..8].to_string();
+        persons.extend([renamed, successor]);
+        let file = env.file("first.xml", &navet_file(&FileInfo::day(1, "20261102"), &persons));
+        let out = env.ok(&["import", "navet", &file, "--now", "2026-11-02"]);
+        assert!(out.contains("1202 record(s) read: 1200 new person(s), 2 changed"), "{out}");
+        let derived = kinds(&signals(&env));
+        let expected: BTreeMap<String, usize> =
+            [("name_changed", 1), ("personal_number_replaced", 1), ("birth_date_changed", 1)]
+                .into_iter()
+                .map(|(k, n)| (k.to_string(), n))
+                .collect();
+        assert_eq!(derived, expected);
+        assert_eq!(env.count("SELECT COUNT(*) AS n FROM navet_persons"), 1_201);
+    }
+);
