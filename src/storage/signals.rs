@@ -62,15 +62,22 @@ pub fn latest_permit_import(tx: &mut Tx) -> Result<i64> {
 
 /// The pending signals a tick must look at, in order of receipt: those never tried, those
 /// last tried before the permit import `latest`, and those received on or before
-/// `received_by` (which may be given up on).
-pub fn pending_to_try(tx: &mut Tx, latest: i64, received_by: NaiveDate) -> Result<Vec<Signal>> {
+/// `received_by` (which may be given up on); `limit` of them at most, after the signal `after`.
+pub fn pending_to_try(
+    tx: &mut Tx,
+    latest: i64,
+    received_by: NaiveDate,
+    (after, limit): (i64, usize),
+) -> Result<Vec<Signal>> {
     let conn = &mut *tx.conn;
     let rows: Vec<SignalRow> = s::signals
         .filter(s::state.eq(SignalState::Pending.as_str()))
+        .filter(s::seq.gt(after))
         .filter(
             s::tried_at_import.is_null().or(s::tried_at_import.lt(latest)).or(s::received_on.le(received_by)),
         )
         .order(s::seq.asc())
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
         .select(SignalRow::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(Signal::try_from).collect::<Result<_, _>>()?)

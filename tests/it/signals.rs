@@ -321,3 +321,35 @@ both_engines!(
         assert!(find(&tasks, "W-1", "emigrated").is_some() && find(&tasks, "W-1", "citizenship_changed").is_some());
     }
 );
+
+both_engines!(
+    fn a_feed_longer_than_a_batch_is_decided_as_one_feed(engine) {
+        // A tick decides pending signals 10,000 at a time, in order of receipt. What one batch
+        // wrote, the next sees: the task of an income report that a later report, in the next
+        // batch, joins as evidence; a number linked at the end of one batch that a signal early
+        // in the next reaches its person by.
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!(
+            "{HEADER}UT-60,P-60,,work,2025-01-01,2027-01-01,,,5560000001,\nUT-70,P-70,198503124565,work,2025-01-01,2027-01-01,,,,\n"
+        );
+        env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-11-01"]);
+        let income = |id: &str, month: &str| format!("{{\"id\": \"{id}\", \"kind\": \"income_reported\", \"person_id\": \"P-60\", \"occurred_on\": \"{month}-28\", \"data\": {{\"employer_org_no\": \"5560000001\", \"amount_sek\": 12000, \"period\": \"{month}\"}}}}\n");
+        let mut feed = income("agi-1", "2026-09");
+        for i in 0..9_998 {
+            feed.push_str(&format!("{{\"id\": \"wait-{i}\", \"kind\": \"name_changed\", \"person_id\": \"NOBODY-{i}\", \"occurred_on\": \"2026-10-01\"}}\n"));
+        }
+        feed.push_str("{\"id\": \"link\", \"kind\": \"birth_date_changed\", \"personal_number\": \"19850312-4565\", \"occurred_on\": \"2026-10-02\", \"data\": {\"new_personal_number\": \"19900101-1239\"}}\n");
+        feed.push_str(&income("agi-2", "2026-10"));
+        feed.push_str("{\"id\": \"away\", \"kind\": \"emigrated\", \"personal_number\": \"19900101-1239\", \"occurred_on\": \"2026-10-03\"}\n");
+        env.ok(&["import", "signals", &env.file("s.jsonl", &feed), "--now", "2026-11-02"]);
+        let out = env.ok(&["tick", "--now", "2026-11-02"]);
+        assert!(out.contains("signals: 4 processed (1 added to open tasks as evidence), 9998 still pending"), "{out}");
+        let tasks = signal_tasks(&env);
+        let income = find(&tasks, "UT-60", "income_reported").expect("the income task");
+        let evidence: Vec<&str> =
+            income["evidence"].as_array().unwrap().iter().map(|e| e["signal"].as_str().unwrap()).collect();
+        assert_eq!(evidence, ["agi-1", "agi-2"]);
+        assert!(find(&tasks, "UT-70", "emigrated").is_some(), "reached by the number linked a batch before");
+        assert_eq!(tasks.len(), 3, "{tasks:#?}");
+    }
+);
