@@ -12,7 +12,10 @@
 //! handful of round trips on PostgreSQL as on SQLite, and a month's feed of 700,000 the memory
 //! of one batch (it took 1.7 GB when read whole). A batch sees what the batches before it
 //! wrote — their tasks, which a later signal of the same cause adds evidence to, and the
-//! numbers they linked — so batches decide as one batch of all would. Safe to run twice: a
+//! numbers they linked — so batches decide as one batch of all would, with one exception: a
+//! number is stored linked to one person, so where a linking signal reached two persons (one
+//! holder under two person ids), a signal with that number in a later batch, as in a later
+//! tick, reaches the person linked last. Safe to run twice: a
 //! processed signal is never pending again, and its tasks are keyed by (permit, kind, signal id).
 
 use crate::domain::audit::{AuditEvent, AuditKind};
@@ -58,6 +61,7 @@ pub fn process_signals(
     }
     let (latest, received_by) = (store::latest_permit_import(tx)?, unmatched_if_received_by(policy, today));
     let (mut report, mut tried, mut after) = (SignalReport::default(), 0_u64, 0_i64);
+    let mut linked: Vec<PnHash> = Vec::new();
     loop {
         let pending = store::pending_to_try(tx, latest, received_by, (after, BATCH))?;
         let Some(last) = pending.last() else { break };
@@ -65,11 +69,18 @@ pub fn process_signals(
         tried += pending.len() as u64;
         let known = load(tx, &pending)?;
         let decisions = decide(policy, &pending, known, today, now);
+        linked.extend(decisions.links.iter().map(|(hash, _)| hash.clone()));
         add(&mut report, write(tx, &pending, decisions, now, latest)?);
         if pending.len() < BATCH {
             break;
         }
     }
+    // Any waiting signal whose number a batch linked to a person is tried again at the next
+    // tick, which reaches its person. Marked after the last batch, not after each: a later
+    // batch would otherwise pick up a signal that one batch of all would have left waiting.
+    linked.sort();
+    linked.dedup();
+    store::try_again_with_numbers(tx, &linked.iter().collect::<Vec<_>>())?;
     // Those not tried: waiting for a permit import, as they were at the last tick.
     report.pending = report.pending.saturating_add(count(waiting.saturating_sub(tried) as usize));
     Ok(report)
@@ -147,15 +158,11 @@ fn write(
     for (hash, person) in &d.links {
         store::link_number(tx, hash, person)?;
     }
-    // The signals still waiting were tried against every permit as of the import `latest`;
-    // any waiting signal whose number this batch linked to a person, in the batch or not, is
-    // to be tried again: the next tick reaches its person.
+    // The signals still waiting were tried against every permit as of the import `latest`.
     let done: HashSet<i64> =
         d.processed.iter().map(|(seq, _)| *seq).chain(d.unmatched.iter().copied()).collect();
     let tried: Vec<i64> = pending.iter().map(|s| s.seq).filter(|seq| !done.contains(seq)).collect();
     store::set_tried(tx, &tried, latest)?;
-    let linked: Vec<&PnHash> = d.links.iter().map(|(hash, _)| hash).collect();
-    store::try_again_with_numbers(tx, &linked)?;
     let created = tasks::insert(tx, &d.new_tasks)?;
     let id_of = |i: usize| created[i];
     let mut events = Vec::new();

@@ -1,9 +1,10 @@
 //! Every request's figures — requests by route and status, refusals by reason, duration — and
 //! a log line for each refused one naming the subject (when a token was accepted) and the
 //! client's address, never the token. A request that may change a task (any but GET and HEAD)
-//! also tells the inbox to count its tasks again.
+//! also tells the inbox to count its tasks again, unless it was refused.
 
 use super::auth::Seen;
+use super::pages::counts::MayChange;
 use super::problem::Refusal;
 use super::WebState;
 use crate::admin::metrics::{HTTP_DURATION, HTTP_REFUSED, HTTP_REQUESTS};
@@ -21,10 +22,10 @@ pub async fn observe(State(state): State<WebState>, mut request: Request, next: 
     let seen = Seen::default();
     request.extensions_mut().insert(seen.clone());
     let writes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let may_change = writes.then(|| MayChange::new(state.recent_counts()));
     let response = next.run(request).await;
-    if writes {
-        // Whatever it did, a task may have changed: the inbox counts again.
-        state.recent_counts().changed();
+    if let Some(m) = may_change {
+        m.answered(response.status());
     }
     let status = response.status().as_u16().to_string();
     let refusal = response.extensions().get::<Refusal>().copied();

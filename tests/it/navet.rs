@@ -284,3 +284,35 @@ both_engines!(
         assert_eq!(env.count("SELECT COUNT(*) AS n FROM navet_persons"), 1_201);
     }
 );
+
+both_engines!(
+    fn a_days_file_changing_more_records_than_a_statement_holds_keeps_what_it_set_and_cleared(engine) {
+        // PostgreSQL replaces kept records a thousand a statement: 1,200 changed cross that
+        // edge, each with a column set (emigration to Denmark) or cleared (an emigration to
+        // Norway no longer recorded) and a changed name. The same records read again the next
+        // day are unchanged, so every one was stored as the file had it.
+        let env = Env::new(engine, "").unwrap();
+        let mut persons: Vec<Person> = (0..1_200).map(person).collect();
+        for p in &mut persons[600..] {
+            p.emigration = Some("NO".into());
+        }
+        let file = env.file("first.xml", &navet_file(&FileInfo::day(1, "20261102"), &persons));
+        let out = env.ok(&["import", "navet", &file, "--now", "2026-11-02"]);
+        assert!(out.contains("1200 record(s) read: 1200 new person(s)"), "{out}");
+        let day: Vec<Person> = persons
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut p = p.clone();
+                p.emigration = if i < 600 { Some("DK".into()) } else { None };
+                p.last = "Lindqvist".into();
+                p
+            })
+            .collect();
+        let out = import_day(&env, 2, "20261106", &day);
+        assert!(out.contains("1200 record(s) read: 0 new person(s), 1200 changed, 0 unchanged"), "{out}");
+        let out = import_day(&env, 3, "20261107", &day);
+        assert!(out.contains("1200 record(s) read: 0 new person(s), 0 changed, 1200 unchanged"), "{out}");
+        assert!(out.contains("0 signal(s) derived"), "{out}");
+    }
+);

@@ -353,3 +353,61 @@ both_engines!(
         assert_eq!(tasks.len(), 3, "{tasks:#?}");
     }
 );
+
+both_engines!(
+    fn exactly_a_batch_of_pending_signals_is_decided_in_one_tick(engine) {
+        // Ten thousand pending signals fill one batch; the tick then looks for more, finds none,
+        // and decides each once.
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!("{HEADER}UT-60,P-60,,work,2025-01-01,2027-01-01,,,,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-11-01"]);
+        let mut feed = String::new();
+        for i in 0..9_999 {
+            feed.push_str(&format!("{{\"id\": \"wait-{i}\", \"kind\": \"name_changed\", \"person_id\": \"NOBODY-{i}\", \"occurred_on\": \"2026-10-01\"}}\n"));
+        }
+        feed.push_str("{\"id\": \"away\", \"kind\": \"emigrated\", \"person_id\": \"P-60\", \"occurred_on\": \"2026-10-03\"}\n");
+        env.ok(&["import", "signals", &env.file("s.jsonl", &feed), "--now", "2026-11-02"]);
+        let out = env.ok(&["tick", "--now", "2026-11-02"]);
+        assert!(out.contains("signals: 1 processed (0 added to open tasks as evidence), 9999 still pending"), "{out}");
+        let out = env.ok(&["tick", "--now", "2026-11-03"]);
+        assert!(out.contains("signals: 0 processed (0 added to open tasks as evidence), 9999 still pending"), "{out}");
+        assert_eq!(signal_tasks(&env).len(), 1);
+    }
+);
+
+both_engines!(
+    fn a_signal_waiting_for_a_number_linked_in_one_batch_waits_for_the_next_tick(engine) {
+        // A waiting signal whose number a batch links is tried at the next tick, as it would be
+        // had every signal been decided in one batch; not by a later batch of the same tick.
+        let env = Env::new(engine, "").unwrap();
+        let csv = format!("{HEADER}UT-70,P-70,198503124565,work,2025-01-01,2027-01-01,,,,\n");
+        env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-10-01"]);
+        // A number replaced, its old number (19900101-1239) known to nobody yet, and ten
+        // thousand signals that will be given up with it in the next batch.
+        let mut feed = "{\"id\": \"later\", \"kind\": \"birth_date_changed\", \"personal_number\": \"19900101-1239\", \"occurred_on\": \"2026-09-30\", \"data\": {\"new_personal_number\": \"19910101-1238\"}}\n".to_string();
+        for i in 0..10_000 {
+            feed.push_str(&format!("{{\"id\": \"wait-{i}\", \"kind\": \"name_changed\", \"person_id\": \"NOBODY-{i}\", \"occurred_on\": \"2026-09-30\"}}\n"));
+        }
+        env.ok(&["import", "signals", &env.file("a.jsonl", &feed), "--now", "2026-10-01"]);
+        let out = env.ok(&["tick", "--now", "2026-10-01"]);
+        assert!(out.contains("10001 still pending"), "{out}");
+        // Under the newest number, known to nobody yet: waits.
+        let away = "{\"id\": \"away\", \"kind\": \"emigrated\", \"personal_number\": \"19910101-1238\", \"occurred_on\": \"2026-10-19\"}\n";
+        env.ok(&["import", "signals", &env.file("b.jsonl", away), "--now", "2026-10-20"]);
+        let out = env.ok(&["tick", "--now", "2026-10-20"]);
+        assert!(out.contains("10002 still pending"), "{out}");
+        // The holder's number replaced by the first signal's old one: that one reaches the holder.
+        let first = "{\"id\": \"first\", \"kind\": \"birth_date_changed\", \"personal_number\": \"19850312-4565\", \"occurred_on\": \"2026-10-20\", \"data\": {\"new_personal_number\": \"19900101-1239\"}}\n";
+        env.ok(&["import", "signals", &env.file("c.jsonl", first), "--now", "2026-10-21"]);
+        let out = env.ok(&["tick", "--now", "2026-10-21"]);
+        assert!(out.contains("signals: 1 processed"), "{out}");
+        // Thirty days after the first feed: its first signal now reaches the holder and links
+        // the newest number in the first batch; the rest are given up; `away` waits a tick.
+        let out = env.ok(&["tick", "--now", "2026-10-31"]);
+        assert!(out.contains("signals: 1 processed (1 added to open tasks as evidence), 1 still pending, 10000 now unmatched"), "{out}");
+        assert!(find(&signal_tasks(&env), "UT-70", "emigrated").is_none());
+        let out = env.ok(&["tick", "--now", "2026-11-01"]);
+        assert!(out.contains("signals: 1 processed"), "{out}");
+        assert!(find(&signal_tasks(&env), "UT-70", "emigrated").is_some());
+    }
+);

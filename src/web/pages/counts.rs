@@ -85,6 +85,35 @@ impl RecentCounts {
     }
 }
 
+/// A request that may change a task (any but GET and HEAD), from before it runs: when it goes,
+/// the next page counts again, unless the request was refused (a status of 400–499, which
+/// changes nothing). A request cut off before its answer (its client gone) may have written,
+/// so it counts as a change; refusals, which anyone may send, keep the counts.
+pub struct MayChange<'a> {
+    counts: &'a RecentCounts,
+    refused: bool,
+}
+
+impl<'a> MayChange<'a> {
+    /// A request under way.
+    pub fn new(counts: &'a RecentCounts) -> Self {
+        MayChange { counts, refused: false }
+    }
+
+    /// The request was answered with `status`.
+    pub fn answered(mut self, status: axum::http::StatusCode) {
+        self.refused = status.is_client_error();
+    }
+}
+
+impl Drop for MayChange<'_> {
+    fn drop(&mut self) {
+        if !self.refused {
+            self.counts.changed();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +176,32 @@ mod tests {
         recent.keep(new, some_counts(4));
         recent.keep(old, some_counts(3));
         assert_eq!(fresh(recent.get(day("2027-01-10"), t0 + Duration::from_secs(2))), some_counts(4));
+    }
+
+    #[test]
+    fn a_refused_request_keeps_the_counts_and_any_other_or_one_cut_off_counts_again() {
+        use axum::http::StatusCode;
+        let (recent, t0, today) = (RecentCounts::default(), Instant::now(), day("2027-01-10"));
+        let kept = || {
+            recent.keep(ticket(recent.get(today, t0)), some_counts(3));
+        };
+        kept();
+        for refused in [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::NOT_FOUND,
+            StatusCode::METHOD_NOT_ALLOWED,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ] {
+            MayChange::new(&recent).answered(refused);
+            assert_eq!(fresh(recent.get(today, t0)), some_counts(3), "{refused}");
+        }
+        for answered in [StatusCode::OK, StatusCode::SEE_OTHER, StatusCode::INTERNAL_SERVER_ERROR] {
+            MayChange::new(&recent).answered(answered);
+            ticket(recent.get(today, t0));
+            kept();
+        }
+        // Cut off: the handler's future dropped before an answer.
+        drop(MayChange::new(&recent));
+        ticket(recent.get(today, t0));
     }
 }
