@@ -247,7 +247,8 @@ fn judge_piece(
     }
     let reported = reported(tx, e, &unknown, &wanted)?;
     let holders = candidates.iter().map(|c| &c.holder);
-    let mut new_tasks: Vec<(NewTask, Vec<Label>)> = Vec::new();
+    // The tasks to create, and beside each the periods it names.
+    let (mut new_tasks, mut named_periods): (Vec<NewTask>, Vec<Vec<Label>>) = (Vec::new(), Vec::new());
     let mut evidence: Vec<(PermitId, TaskId, Vec<Label>)> = Vec::new();
     for (h, c) in holders.zip(candidates) {
         let verdict = judge(e, periods, h.validity, view(h), |l| {
@@ -256,7 +257,10 @@ fn judge_piece(
         match verdict {
             Verdict::Nothing => {}
             Verdict::Task { missed } => match new_task(policy, (name, e), h, periods, &missed, at) {
-                Some(task) => new_tasks.push((task, missed)),
+                Some(task) => {
+                    new_tasks.push(task);
+                    named_periods.push(missed);
+                }
                 None => {
                     tracing::warn!(permit = %h.permit, expectation = name, "no task: the permit's ground is missing from the configuration (add it under [grounds])")
                 }
@@ -264,10 +268,9 @@ fn judge_piece(
             Verdict::Evidence { task, missed } => evidence.push((h.permit.clone(), task, missed)),
         }
     }
-    let tasks_only: Vec<NewTask> = new_tasks.iter().map(|(t, _)| t.clone()).collect();
-    let ids = tasks::insert(tx, &tasks_only)?;
+    let ids = tasks::insert(tx, &new_tasks)?;
     let mut events = Vec::new();
-    for ((task, missed), id) in new_tasks.iter().zip(ids) {
+    for ((task, missed), id) in new_tasks.iter().zip(&named_periods).zip(ids) {
         if let Some(id) = id {
             let labels: Vec<String> = missed.iter().map(Label::to_string).collect();
             events.push(AuditEvent::expectation_task_created(task, id, &e.kind, &labels));
