@@ -13,9 +13,10 @@
 //! of one batch (it took 1.7 GB when read whole). A batch sees what the batches before it
 //! wrote — their tasks, which a later signal of the same cause adds evidence to, and the
 //! numbers they linked — so batches decide as one batch of all would, with one exception: a
-//! number is stored linked to one person, so where a linking signal reached two persons (one
-//! holder under two person ids), a signal with that number in a later batch, as in a later
-//! tick, reaches the person linked last. Safe to run twice: a
+//! number is stored linked to one person, so where a number is linked to more than one (one
+//! holder under two person ids, or a number linked before and again to another), a signal
+//! with it in a later batch, as in a later tick, reaches only the person stored last, besides
+//! the holders of permits carrying the number. Safe to run twice: a
 //! processed signal is never pending again, and its tasks are keyed by (permit, kind, signal id).
 
 use crate::domain::audit::{AuditEvent, AuditKind};

@@ -383,7 +383,7 @@ both_engines!(
         let csv = format!("{HEADER}UT-70,P-70,198503124565,work,2025-01-01,2027-01-01,,,,\n");
         env.ok(&["import", "permits", &env.file("p.csv", &csv), "--now", "2026-10-01"]);
         // A number replaced, its old number (19900101-1239) known to nobody yet, and ten
-        // thousand signals that will be given up with it in the next batch.
+        // thousand signals, given up in the tick that processes it, filling its first batch.
         let mut feed = "{\"id\": \"later\", \"kind\": \"birth_date_changed\", \"personal_number\": \"19900101-1239\", \"occurred_on\": \"2026-09-30\", \"data\": {\"new_personal_number\": \"19910101-1238\"}}\n".to_string();
         for i in 0..10_000 {
             feed.push_str(&format!("{{\"id\": \"wait-{i}\", \"kind\": \"name_changed\", \"person_id\": \"NOBODY-{i}\", \"occurred_on\": \"2026-09-30\"}}\n"));

@@ -2,7 +2,7 @@
 //! open task of every unit (on PostgreSQL a scan of `tasks` until autovacuum lets an index-only
 //! scan do it), which made the counts most of an inbox page's time; a page now takes the counts
 //! of a page shown in the last [`FRESH_FOR`], unless a task changed through this server since
-//! they were read (any request that is not a GET or HEAD), or the day turned. A change made
+//! they were read (any request that is not a GET or HEAD and was not refused), or the day turned. A change made
 //! elsewhere — the daemon's tick, another instance, the command line — shows within
 //! [`FRESH_FOR`]. The list of tasks itself is always read anew. Which units a caller sees is
 //! decided per request, from the full counts, by the one rule.
@@ -88,7 +88,9 @@ impl RecentCounts {
 /// A request that may change a task (any but GET and HEAD), from before it runs: when it goes,
 /// the next page counts again, unless the request was refused (a status of 400–499, which
 /// changes nothing). A request cut off before its answer (its client gone) may have written,
-/// so it counts as a change; refusals, which anyone may send, keep the counts.
+/// so it counts as a change — though its write, finishing on a blocking thread, may commit
+/// after a page has counted again; such a page's counts are then behind for [`FRESH_FOR`] at
+/// most, as after a change made elsewhere. Refusals, which anyone may send, keep the counts.
 pub struct MayChange<'a> {
     counts: &'a RecentCounts,
     refused: bool,
