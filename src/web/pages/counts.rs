@@ -2,10 +2,10 @@
 //! open task of every unit (on PostgreSQL a scan of `tasks` until autovacuum lets an index-only
 //! scan do it), which made the counts most of an inbox page's time; a page now takes the counts
 //! of a page shown in the last [`FRESH_FOR`], unless a task changed through this server since
-//! they were read (any request that is not a GET or HEAD and was not refused), or the day turned. A change made
-//! elsewhere — the daemon's tick, another instance, the command line — shows within
-//! [`FRESH_FOR`]. The list of tasks itself is always read anew. Which units a caller sees is
-//! decided per request, from the full counts, by the one rule.
+//! they were read (any request that is not a GET or HEAD and was not refused), or the day
+//! turned. A change made elsewhere — the daemon's tick, another instance, the command line —
+//! shows within [`FRESH_FOR`]. The list of tasks itself is always read anew. Which units a
+//! caller sees is decided per request, from the full counts, by the one rule.
 
 use crate::domain::keys::UnitKey;
 use crate::storage::gauges::OpenTasks;
